@@ -1,0 +1,76 @@
+# Lotse — `make run` starts the product, `make test` runs the whole suite. Both install what is missing.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+UV        := $(VENV)/bin/uv
+BOT_VENV  := .venv-bot
+BOT_PY    := $(BOT_VENV)/bin/python
+VAR       := var
+export LOTSE_PORT ?= 8000
+
+# Python 3.11 for the kiosk API, 3.10 for Rasa: take what is on the machine, else let uv provide it.
+find_python = $(shell for p in python$(1) $$HOME/.pyenv/versions/$(1)*/bin/python$(1) /usr/bin/python$(1) /usr/local/bin/python$(1); do \
+	$$p -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(1)".split("."))))' 2>/dev/null && { command -v $$p 2>/dev/null || echo $$p; } && break; done)
+PY311 := $(call find_python,3.11)
+PY310 := $(call find_python,3.10)
+
+# Parts add their own test targets to TEST_TARGETS and bench targets to BENCH_TARGETS.
+TEST_TARGETS :=
+BENCH_TARGETS :=
+RUN_PREREQS :=
+
+.PHONY: help install run test test-api test-api-sqlite test-api-postgres bench catalogs clean
+help:
+	@echo "make run    install what is missing, then start Lotse on SQLite and print its URLs"
+	@echo "make test   install what is missing, then run the whole suite (SQLite and PostgreSQL)"
+	@echo "make bench  benchmarks (figures, not pass/fail)"
+
+$(VENV)/.installed: pyproject.toml
+	@PY="$(PY311)"; if [ -z "$$PY" ]; then python3 -m pip install -q --user uv && python3 -m uv python install 3.11 && PY=$$(python3 -m uv python find 3.11); fi; \
+	  [ -x $(PY) ] || $$PY -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check uv
+	@# torch only as the CPU build: the local wheel where the machine has one, else the CPU index.
+	@if ls /opt/wheels/torch-2.13.0+cpu-*.whl >/dev/null 2>&1; then \
+	  $(VENV)/bin/pip install -q --disable-pip-version-check --find-links /opt/wheels 'torch==2.13.0'; \
+	else \
+	  $(VENV)/bin/pip install -q --disable-pip-version-check 'torch==2.13.0' --index-url https://download.pytorch.org/whl/cpu; \
+	fi
+	$(UV) pip install -q --python $(PY) -e '.[test,translate]'
+	@touch $@
+
+install: $(VENV)/.installed $(VENV)/.system-deps catalogs
+
+# Debian packages: fonts for the PDF intake sheet and the kiosk pages (Arabic, Ethiopic and more).
+SYSTEM_PACKAGES := fonts-dejavu-core fonts-noto-core
+$(VENV)/.system-deps: scripts/system_deps.sh | $(VENV)/.installed
+	./scripts/system_deps.sh $(SYSTEM_PACKAGES)
+	@touch $@
+
+catalogs: $(VENV)/.installed
+	$(PY) -m kiosk_api.i18n_tools compile
+
+-include mk/*.mk
+
+run: install $(RUN_PREREQS)
+	@mkdir -p $(VAR)
+	./scripts/run.sh
+
+test: install test-api $(TEST_TARGETS)
+	@echo "make test: all parts passed"
+
+test-api: test-api-sqlite test-api-postgres
+
+test-api-sqlite: install
+	$(PY) -m pytest -q -p no:cacheprovider tests/api
+
+# PostgreSQL: LOTSE_TEST_POSTGRES_URL if set, else a throwaway local cluster from Debian's packages.
+test-api-postgres: install
+	./scripts/with_postgres.sh $(PY) -m pytest -q -p no:cacheprovider -m postgres tests/api
+
+bench: install $(BENCH_TARGETS)
+	./scripts/with_postgres.sh $(PY) bench/api_bench.py
+
+clean:
+	rm -rf $(VENV) $(BOT_VENV) $(VAR) bot/models

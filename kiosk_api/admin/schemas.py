@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from kiosk_api.validation import LanguageCode
+
+ServiceCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class ServiceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: ServiceCode
+    name: Label
+    minutes_per_client: int = Field(default=15, ge=1, le=480)
+    bookable: bool = True
+
+
+class ServiceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Label | None = None
+    minutes_per_client: int | None = Field(default=None, ge=1, le=480)
+    bookable: bool | None = None
+    active: bool | None = None
+
+
+class ServiceAdmin(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    code: str
+    name: str
+    minutes_per_client: int
+    bookable: bool
+    active: bool
+
+
+class OpeningWindow(BaseModel):
+    model_config = ConfigDict(extra="forbid", from_attributes=True)
+
+    weekday: int = Field(ge=0, le=6, description="0 = Monday")
+    opens: time
+    closes: time
+
+    @model_validator(mode="after")
+    def _opens_before_closes(self) -> "OpeningWindow":
+        if self.opens >= self.closes:
+            raise ValueError("opens must be before closes")
+        return self
+
+
+class OpeningHoursUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    windows: Annotated[list[OpeningWindow], Field(max_length=50)]
+
+
+class SiteSettings(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    timezone: str
+    retention_days: int
+    desks: int
+
+
+class SiteUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Label | None = None
+    retention_days: int | None = Field(default=None, ge=1, le=3650)
+    desks: int | None = Field(default=None, ge=1, le=200)
+
+
+class SlotGenerate(BaseModel):
+    """Creates slots for every opening window in a date range."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    service_code: ServiceCode
+    date_from: date
+    date_to: date
+    minutes: int = Field(default=30, ge=5, le=480)
+    capacity: int = Field(default=1, ge=1, le=500)
+    interpreter_language: LanguageCode | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> "SlotGenerate":
+        if self.date_to < self.date_from or (self.date_to - self.date_from).days > 92:
+            raise ValueError("date_to must be on or after date_from, at most 92 days later")
+        return self
+
+
+class SlotUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    capacity: int | None = Field(default=None, ge=0, le=500)
+    interpreter_language: LanguageCode | None = None
+
+
+class SlotAdmin(BaseModel):
+    id: int
+    service_code: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int
+    booked: int
+    interpreter_language: str | None
+
+
+class WeeklyCount(BaseModel):
+    week: str = Field(description="ISO week, e.g. 2026-W48")
+    arrivals: int
+    bookings: int
+    handovers: int
+    by_language: dict[str, int]
+    by_concern: dict[str, int]
+    by_service: dict[str, int]
+
+
+class WeeklyStatistics(BaseModel):
+    site: str
+    weeks: list[WeeklyCount]

@@ -1,0 +1,131 @@
+"""Site configuration and statistics for admins."""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kiosk_api.admin.schemas import OpeningWindow, ServiceCreate, ServiceUpdate, SlotGenerate, SlotUpdate, WeeklyCount, WeeklyStatistics
+from kiosk_api.errors import Conflict, InvalidInput, NotFound
+from kiosk_api.models import OpeningHours, Service, Site, Slot, StatisticEvent
+
+
+def create_service(*, session: Session, site: Site, payload: ServiceCreate) -> Service:
+    service = Service(site_id=site.id, **payload.model_dump())
+    session.add(service)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict("service_exists") from error
+    return service
+
+
+def update_service(*, session: Session, site: Site, code: str, payload: ServiceUpdate) -> Service:
+    service = session.scalar(select(Service).where(Service.site_id == site.id, Service.code == code))
+    if service is None:
+        raise NotFound("service_not_found")
+    for field, value in payload.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(service, field, value)
+    session.flush()
+    return service
+
+
+def replace_opening_hours(*, session: Session, site: Site, windows: list[OpeningWindow]) -> list[OpeningHours]:
+    ordered = sorted(windows, key=lambda w: (w.weekday, w.opens))
+    for before, after in zip(ordered, ordered[1:]):
+        if before.weekday == after.weekday and after.opens < before.closes:
+            raise InvalidInput("opening_hours_overlap", details={"weekday": after.weekday})
+    session.execute(delete(OpeningHours).where(OpeningHours.site_id == site.id))
+    rows = [OpeningHours(site_id=site.id, weekday=w.weekday, opens=w.opens, closes=w.closes) for w in ordered]
+    session.add_all(rows)
+    session.flush()
+    session.expire(site, ["opening_hours"])
+    return rows
+
+
+def generate_slots(*, session: Session, site: Site, payload: SlotGenerate) -> list[Slot]:
+    service = session.scalar(select(Service).where(Service.site_id == site.id, Service.code == payload.service_code))
+    if service is None:
+        raise NotFound("service_not_found")
+    windows = session.scalars(select(OpeningHours).where(OpeningHours.site_id == site.id)).all()
+    zone = ZoneInfo(site.timezone)
+    same_language = (
+        Slot.interpreter_language.is_(None) if payload.interpreter_language is None else Slot.interpreter_language == payload.interpreter_language
+    )
+    existing = set(session.scalars(select(Slot.starts_at).where(Slot.service_id == service.id, same_language)))
+    created: list[Slot] = []
+    day = payload.date_from
+    while day <= payload.date_to:
+        for window in (w for w in windows if w.weekday == day.weekday()):
+            start = datetime.combine(day, window.opens, tzinfo=zone)
+            close = datetime.combine(day, window.closes, tzinfo=zone)
+            while start + timedelta(minutes=payload.minutes) <= close:
+                start_utc = start.astimezone(UTC)
+                if start_utc not in existing:
+                    slot = Slot(
+                        site_id=site.id, service_id=service.id, starts_at=start_utc,
+                        ends_at=(start + timedelta(minutes=payload.minutes)).astimezone(UTC),
+                        capacity=payload.capacity, interpreter_language=payload.interpreter_language,
+                    )
+                    created.append(slot)
+                start += timedelta(minutes=payload.minutes)
+        day += timedelta(days=1)
+    session.add_all(created)
+    session.flush()
+    return created
+
+
+def update_slot(*, session: Session, site: Site, slot_id: int, payload: SlotUpdate) -> Slot:
+    slot = session.get(Slot, slot_id)
+    if slot is None or slot.site_id != site.id:
+        raise NotFound("slot_not_found")
+    changes = payload.model_dump(exclude_unset=True)
+    if changes.get("capacity") is not None:
+        if changes["capacity"] < slot.booked:
+            raise Conflict("capacity_below_bookings", details={"booked": slot.booked})
+        slot.capacity = changes["capacity"]
+    if "interpreter_language" in changes:
+        slot.interpreter_language = changes["interpreter_language"]
+    session.flush()
+    return slot
+
+
+def weekly_statistics(*, session: Session, site: Site, weeks: int) -> WeeklyStatistics:
+    today = datetime.now(ZoneInfo(site.timezone)).date()
+    first_day = today - timedelta(days=today.weekday(), weeks=weeks - 1)
+    rows = session.execute(
+        select(StatisticEvent.kind, StatisticEvent.day, StatisticEvent.language, StatisticEvent.concern, StatisticEvent.service_code)
+        .where(StatisticEvent.site_id == site.id, StatisticEvent.day >= first_day)
+    ).all()
+    buckets: dict[str, dict] = {}
+    for offset in range(weeks):
+        monday = first_day + timedelta(weeks=offset)
+        buckets[_iso_week(monday)] = {"arrival": 0, "booking": 0, "handover": 0, "language": defaultdict(int), "concern": defaultdict(int), "service": defaultdict(int)}
+    for kind, day, language, concern, service_code in rows:
+        bucket = buckets.get(_iso_week(day))
+        if bucket is None or kind not in ("arrival", "booking", "handover"):
+            continue
+        bucket[kind] += 1
+        if kind == "arrival":
+            bucket["language"][language or "unknown"] += 1
+            bucket["concern"][concern or "unknown"] += 1
+            bucket["service"][service_code or "unknown"] += 1
+    return WeeklyStatistics(
+        site=site.code,
+        weeks=[
+            WeeklyCount(week=week, arrivals=b["arrival"], bookings=b["booking"], handovers=b["handover"],
+                        by_language=dict(b["language"]), by_concern=dict(b["concern"]), by_service=dict(b["service"]))
+            for week, b in buckets.items()
+        ],
+    )
+
+
+def _iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"

@@ -1,0 +1,220 @@
+"""Slots and bookings. A place is taken by one conditional UPDATE, so exactly one of two rivals wins."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from kiosk_api.appointments.schemas import BookingPublic, SlotPublic
+from kiosk_api.audit.service import count_statistic, record_event
+from kiosk_api.errors import Conflict, InvalidInput, NotFound
+from kiosk_api.intake.service import Proof, find_record, guard_attempts
+from kiosk_api.models import Booking, IntakeRecord, Service, Site, Slot, utcnow
+from kiosk_api.models.enums import ActorType, BookingStatus
+from kiosk_api.security import format_code, hash_secret, new_code, new_pin, normalize_code
+
+BOOKING_PREFIX = "TB"
+MAX_RANGE_DAYS = 62
+MAX_SLOTS = 200
+
+
+def slot_public(slot: Slot) -> SlotPublic:
+    return SlotPublic(
+        id=slot.id,
+        service_code=slot.service.code,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        free_places=slot.capacity - slot.booked,
+        interpreter_language=slot.interpreter_language,
+    )
+
+
+def booking_public(booking: Booking, *, pin: str | None = None) -> BookingPublic:
+    return BookingPublic(
+        booking_code=booking.booking_code,
+        booking_code_display=format_code(booking.booking_code),
+        status=booking.status,
+        anonymous=booking.intake_id is None,
+        language=booking.language,
+        slot=slot_public(booking.slot),
+        pin=pin,
+    )
+
+
+def day_bounds(site: Site, day: date) -> tuple[datetime, datetime]:
+    zone = ZoneInfo(site.timezone)
+    start = datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
+    return start, start + timedelta(days=1)
+
+
+def free_slots(
+    *,
+    session: Session,
+    site: Site,
+    service_code: str | None,
+    language: str | None,
+    date_from: date | None,
+    date_to: date | None,
+) -> list[Slot]:
+    today = datetime.now(ZoneInfo(site.timezone)).date()
+    date_from = date_from or today
+    date_to = date_to or date_from + timedelta(days=14)
+    if date_to < date_from:
+        raise InvalidInput("date_range_reversed")
+    if (date_to - date_from).days > MAX_RANGE_DAYS:
+        raise InvalidInput("date_range_too_long", details={"max_days": MAX_RANGE_DAYS})
+    start, _ = day_bounds(site, date_from)
+    _, end = day_bounds(site, date_to)
+    query: Select[tuple[Slot]] = (
+        select(Slot)
+        .join(Service, Slot.service_id == Service.id)
+        .where(
+            Slot.site_id == site.id,
+            Slot.starts_at >= max(start, utcnow()),
+            Slot.starts_at < end,
+            Slot.booked < Slot.capacity,
+            Service.active.is_(True),
+            Service.bookable.is_(True),
+        )
+        .order_by(Slot.starts_at, Slot.id)
+        .limit(MAX_SLOTS)
+    )
+    if service_code:
+        query = query.where(Service.code == service_code)
+    if language and language not in ("de",):
+        query = query.where(Slot.interpreter_language == language)
+    return list(session.scalars(query))
+
+
+def take_place(*, session: Session, site: Site, slot_id: int) -> Slot:
+    taken = session.execute(
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.site_id == site.id, Slot.booked < Slot.capacity, Slot.starts_at > utcnow())
+        .values(booked=Slot.booked + 1)
+        .execution_options(synchronize_session=False)
+    )
+    slot = session.get(Slot, slot_id, populate_existing=True)
+    if taken.rowcount == 1 and slot is not None:
+        return slot
+    if slot is None or slot.site_id != site.id:
+        raise NotFound("slot_not_found")
+    if slot.starts_at <= utcnow():
+        raise Conflict("slot_in_past")
+    raise Conflict("slot_full")
+
+
+def release_place(*, session: Session, slot_id: int) -> None:
+    session.execute(
+        update(Slot).where(Slot.id == slot_id, Slot.booked > 0).values(booked=Slot.booked - 1).execution_options(synchronize_session=False)
+    )
+
+
+def book(
+    *,
+    session: Session,
+    site: Site,
+    slot_id: int,
+    language: str,
+    record: IntakeRecord | None,
+    actor: ActorType,
+    actor_id: int | None = None,
+) -> tuple[Booking, str | None]:
+    """Returns the booking and, for an anonymous one, its PIN (shown once)."""
+    if record is not None:
+        duplicate = session.scalar(
+            select(Booking).where(Booking.intake_id == record.id, Booking.slot_id == slot_id, Booking.status == BookingStatus.booked)
+        )
+        if duplicate is not None:
+            raise Conflict("already_booked", details={"booking_code": duplicate.booking_code})
+    slot = take_place(session=session, site=site, slot_id=slot_id)
+    code = new_code(BOOKING_PREFIX)
+    pin = None if record is not None else new_pin()
+    booking = Booking(
+        booking_code=code,
+        pin_hash=hash_secret(code, pin) if pin else None,
+        slot_id=slot.id,
+        intake_id=record.id if record else None,
+        language=language,
+        booked_by=actor.value,
+    )
+    session.add(booking)
+    session.flush()
+    session.refresh(booking)
+    record_event(
+        session=session, actor_type=actor, actor_id=actor_id, action="booking.created",
+        subject_type="booking", subject_id=booking.id, site_id=site.id, details={"slot_id": slot.id},
+    )
+    count_statistic(
+        session=session, site_id=site.id, kind="booking", day=slot.starts_at.date(),
+        language=language, concern=None, service_code=slot.service.code,
+    )
+    return booking, pin
+
+
+def open_booking(*, session: Session, booking_code: str, proof: Proof) -> Booking:
+    booking = session.scalar(select(Booking).where(Booking.booking_code == normalize_code(booking_code)))
+    if booking is None:
+        raise NotFound("booking_not_found")
+    if booking.intake is not None:
+        guard_attempts(booking.intake, code=booking.intake.reference_code, proof=proof, birth_date=booking.intake.birth_date)
+    else:
+        guard_attempts(booking, code=booking.booking_code, proof=proof, birth_date=None)
+    return booking
+
+
+def move(*, session: Session, site: Site, booking: Booking, slot_id: int, actor: ActorType) -> Booking:
+    if booking.status is not BookingStatus.booked:
+        raise Conflict("booking_not_active")
+    if booking.slot_id == slot_id:
+        return booking
+    old_slot_id = booking.slot_id
+    slot = take_place(session=session, site=site, slot_id=slot_id)
+    release_place(session=session, slot_id=old_slot_id)
+    booking.slot_id = slot.id
+    session.flush()
+    session.refresh(booking)
+    record_event(
+        session=session, actor_type=actor, action="booking.moved", subject_type="booking",
+        subject_id=booking.id, site_id=site.id, details={"from_slot": old_slot_id, "to_slot": slot.id},
+    )
+    return booking
+
+
+def cancel(*, session: Session, site: Site, booking: Booking, actor: ActorType) -> Booking:
+    if booking.status is BookingStatus.cancelled:
+        return booking
+    if booking.status is not BookingStatus.booked:
+        raise Conflict("booking_not_active")
+    if booking.slot.starts_at > utcnow():
+        release_place(session=session, slot_id=booking.slot_id)
+    booking.status = BookingStatus.cancelled
+    booking.cancelled_at = utcnow()
+    session.flush()
+    session.refresh(booking)
+    record_event(
+        session=session, actor_type=actor, action="booking.cancelled", subject_type="booking",
+        subject_id=booking.id, site_id=site.id,
+    )
+    return booking
+
+
+def bookings_of(*, session: Session, record: IntakeRecord, upcoming_only: bool = True) -> list[Booking]:
+    query = (
+        select(Booking)
+        .join(Slot, Booking.slot_id == Slot.id)
+        .where(Booking.intake_id == record.id, Booking.status == BookingStatus.booked)
+        .order_by(Slot.starts_at)
+    )
+    if upcoming_only:
+        query = query.where(Slot.ends_at > utcnow())
+    return list(session.scalars(query))
+
+
+def record_for_booking(*, session: Session, reference_code: str | None, proof: Proof) -> IntakeRecord | None:
+    if reference_code is None:
+        return None
+    record = find_record(session=session, reference_code=reference_code)
+    guard_attempts(record, code=record.reference_code, proof=proof, birth_date=record.birth_date)
+    return record

@@ -1,0 +1,40 @@
+"""Audit trail and anonymous statistics. Neither ever holds personal data."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kiosk_api.models import AuditEvent, StatisticEvent
+from kiosk_api.models.enums import ActorType
+
+
+def record_event(
+    *,
+    session: Session,
+    actor_type: ActorType,
+    action: str,
+    subject_type: str,
+    subject_id: int | None,
+    site_id: int | None,
+    actor_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            actor_type=actor_type,
+            actor_id=actor_id,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            site_id=site_id,
+            details=details or {},
+        )
+    )
+
+
+def count_statistic(
+    *, session: Session, site_id: int, kind: str, day: date, language: str | None, concern: str | None, service_code: str | None
+) -> None:
+    session.add(StatisticEvent(site_id=site_id, kind=kind, day=day, language=language, concern=concern, service_code=service_code))

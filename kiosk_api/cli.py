@@ -1,0 +1,175 @@
+"""`lotse`: operate the kiosk API (migrations, site set-up, slots, staff, retention, translations, server)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import os
+import secrets
+import sys
+from dataclasses import asdict
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from kiosk_api.config import PROJECT_ROOT, get_settings
+from kiosk_api.db import get_engine, session_scope
+
+log = logging.getLogger("lotse")
+
+
+def migrate(_: argparse.Namespace) -> None:
+    from alembic import command
+
+    from kiosk_api.migrations import alembic_config
+
+    url = get_settings().database_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    with get_engine().begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    print("database at the newest schema")
+
+
+def init(args: argparse.Namespace) -> None:
+    """Idempotent first-run set-up: schema, the default site, a first admin, slots for the coming days."""
+    from kiosk_api.sites.service import apply_site, plan_slots, read_site_file
+    from kiosk_api.staff.service import ensure_admin
+
+    migrate(args)
+    settings = get_settings()
+    config = read_site_file(settings.sites_dir, settings.default_site)
+    with session_scope(write=True) as session:
+        site, created = apply_site(session=session, config=config)
+        print(f"site {site.code}: {'created' if created else 'already set up'}")
+        password = os.environ.get("LOTSE_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        admin = ensure_admin(session=session, site=site, username="admin", password=password)
+        if admin is not None:
+            if "LOTSE_ADMIN_PASSWORD" not in os.environ:
+                secret_file = PROJECT_ROOT / "var" / "admin-password.txt"
+                secret_file.parent.mkdir(parents=True, exist_ok=True)
+                secret_file.write_text(password + "\n", encoding="utf-8")
+                secret_file.chmod(0o600)
+                print(f"first admin: user 'admin', password written to {secret_file}")
+            else:
+                print("first admin: user 'admin', password from LOTSE_ADMIN_PASSWORD")
+        today = datetime.now(ZoneInfo(site.timezone)).date()
+        count = plan_slots(session=session, site=site, plan=config.slots, start=today, days=args.days)
+        print(f"slots: {count} new for the next {args.days} days")
+
+
+def generate_slots(args: argparse.Namespace) -> None:
+    from kiosk_api.models import Site
+    from kiosk_api.sites.service import plan_slots, read_site_file
+
+    settings = get_settings()
+    config = read_site_file(settings.sites_dir, settings.default_site)
+    with session_scope(write=True) as session:
+        site = session.scalar(select(Site).where(Site.code == settings.default_site))
+        if site is None:
+            sys.exit("site not set up: run `lotse init` first")
+        start = date.fromisoformat(args.start) if args.start else datetime.now(ZoneInfo(site.timezone)).date()
+        print(f"slots: {plan_slots(session=session, site=site, plan=config.slots, start=start, days=args.days)} new")
+
+
+def create_staff(args: argparse.Namespace) -> None:
+    from kiosk_api.models import Site
+    from kiosk_api.models.enums import StaffRole
+    from kiosk_api.staff.schemas import StaffCreate
+    from kiosk_api.staff.service import create_staff as create
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password (12+ characters): ")
+    with session_scope(write=True) as session:
+        site = session.scalar(select(Site).where(Site.code == get_settings().default_site))
+        if site is None:
+            sys.exit("site not set up: run `lotse init` first")
+        staff = create(session=session, site=site, payload=StaffCreate(username=args.username, display_name=args.name or args.username,
+                                                                      role=StaffRole(args.role), password=password), actor_id=None)
+        print(f"staff user {staff.username} ({staff.role.value}) created")
+
+
+def purge(args: argparse.Namespace) -> None:
+    from kiosk_api.models import utcnow
+    from kiosk_api.retention.service import purge as run_purge
+
+    with session_scope(write=True) as session:
+        report = run_purge(session=session, now=utcnow(), dry_run=args.dry_run)
+    print(json.dumps({"dry_run": args.dry_run, **asdict(report)}))
+
+
+def translations_install(args: argparse.Namespace) -> None:
+    from kiosk_api.translation.provider import PackageInstallError
+    from kiosk_api.translation.service import install_packages
+
+    try:
+        pairs = install_packages(Path(args.path))
+    except (PackageInstallError, FileNotFoundError) as error:
+        sys.exit(f"not installed: {error}")
+    for pair in pairs:
+        print(f"installed {pair.model_dump_json()}")
+
+
+def translations_list(_: argparse.Namespace) -> None:
+    from kiosk_api.translation.service import installed_pairs
+
+    for pair in installed_pairs():
+        print(pair.model_dump_json())
+
+
+def serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("kiosk_api.main:app", host=settings.host, port=settings.port, workers=args.workers, access_log=False,
+                log_level="info", proxy_headers=False)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lotse", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="upgrade the database to the newest schema").set_defaults(func=migrate)
+    init_parser = commands.add_parser("init", help="first-run set-up (idempotent)")
+    init_parser.add_argument("--days", type=int, default=14)
+    init_parser.set_defaults(func=init)
+    seed = commands.add_parser("seed-demo", help="same as init")
+    seed.add_argument("--days", type=int, default=14)
+    seed.set_defaults(func=init)
+    slots = commands.add_parser("slots", help="appointment slots").add_subparsers(dest="slots_command", required=True)
+    slots_generate = slots.add_parser("generate", help="slots for the coming days from the site's plan")
+    slots_generate.add_argument("--days", type=int, default=14)
+    slots_generate.add_argument("--start", help="first day, YYYY-MM-DD (default today)")
+    slots_generate.set_defaults(func=generate_slots)
+    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(dest="staff_command", required=True)
+    staff_create = staff.add_parser("create")
+    staff_create.add_argument("username")
+    staff_create.add_argument("--role", choices=["desk", "caseworker", "admin"], default="desk")
+    staff_create.add_argument("--name")
+    staff_create.add_argument("--password-stdin", action="store_true")
+    staff_create.set_defaults(func=create_staff)
+    purge_parser = commands.add_parser("purge", help="erase records past the retention period (cron-safe)")
+    purge_parser.add_argument("--dry-run", action="store_true")
+    purge_parser.set_defaults(func=purge)
+    translations = commands.add_parser("translations", help="offline machine translation packages").add_subparsers(dest="translations_command", required=True)
+    install = translations.add_parser("install", help="install .argosmodel files from a file or directory")
+    install.add_argument("path")
+    install.set_defaults(func=translations_install)
+    translations.add_parser("list", help="installed language pairs").set_defaults(func=translations_list)
+    serve_parser = commands.add_parser("serve", help="run the kiosk API")
+    serve_parser.add_argument("--workers", type=int, default=1)
+    serve_parser.set_defaults(func=serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args = build_parser().parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,60 @@
+"""One settings object for the kiosk API, read from LOTSE_* environment variables."""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PLACEHOLDER_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LOTSE_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'lotse.db'}"
+    # Rasa's tracker store: erasing a client deletes their conversation events there too.
+    tracker_database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+    secret_key: str = PLACEHOLDER_SECRET
+    bot_token: str = PLACEHOLDER_SECRET
+    default_site: str = "dortmund"
+    sites_dir: Path = PROJECT_ROOT / "sites"
+    content_dir: Path = PROJECT_ROOT / "content"
+    locales_dir: Path = PROJECT_ROOT / "locales"
+    static_dir: Path = PROJECT_ROOT / "kiosk_api" / "web" / "static"
+    argos_packages_dir: Path = PROJECT_ROOT / "var" / "argos-packages"
+
+    max_body_bytes: int = 64 * 1024
+    staff_token_ttl_minutes: int = 8 * 60
+    proof_max_failures: int = 5
+    proof_lockout_minutes: int = 15
+    rate_limit_public_per_minute: int = 120
+    rate_limit_bot_per_minute: int = 3000
+    rate_limit_login_per_minute: int = 10
+    default_retention_days: int = 90
+    sql_pool_size: int = 10
+    sql_max_overflow: int = 10
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> "Settings":
+        if self.environment == "production":
+            for name in ("secret_key", "bot_token"):
+                value = getattr(self, name)
+                if value == PLACEHOLDER_SECRET or len(value) < 32:
+                    raise ValueError(f"LOTSE_{name.upper()} must be set to a random value of 32+ characters in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

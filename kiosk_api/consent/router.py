@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, status
+from fastapi.responses import JSONResponse
+
+from kiosk_api import idempotency
+from kiosk_api.consent.schemas import ConsentCreate, ConsentNotice, ConsentReceipt
+from kiosk_api.consent.service import current_notice, record_consent, withdraw_consent
+from kiosk_api.deps import CallerDep, SessionDep, SiteDep
+from kiosk_api.errors import responses
+from kiosk_api.intake.router import ProofDep, ReferenceCode
+from kiosk_api.intake.service import open_record
+from kiosk_api.validation import LanguageCode
+
+router = APIRouter(tags=["consent"])
+
+
+@router.get("/consent/notice", response_model=ConsentNotice, responses=responses(422, 429))
+def get_notice(language: Annotated[LanguageCode, Query()], caller: CallerDep) -> ConsentNotice:
+    """The current data-protection notice in the client's language, with its version."""
+    return current_notice(language)
+
+
+@router.post(
+    "/consents",
+    response_model=ConsentReceipt,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(404, 409, 422, 429),
+)
+def give_consent(
+    payload: ConsentCreate,
+    session: SessionDep,
+    site: SiteDep,
+    caller: CallerDep,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> ConsentReceipt | JSONResponse:
+    """Records consent and opens an empty intake record; returns its reference code and PIN once."""
+    replay = idempotency.begin(session=session, scope="consent", key=idempotency_key, payload=payload.model_dump(mode="json"))
+    if replay is not None:
+        return replay
+    receipt = record_consent(session=session, site=site, payload=payload, actor=caller.actor_type)
+    idempotency.complete(session=session, scope="consent", key=idempotency_key, status_code=201, body=receipt.model_dump(mode="json"))
+    return receipt
+
+
+@router.post(
+    "/consents/{reference_code}/withdraw",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 404, 429),
+)
+def withdraw(reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, caller: CallerDep) -> None:
+    """Withdraws consent, which erases the record and the conversation behind it."""
+    record = open_record(session=session, reference_code=reference_code, proof=proof)
+    withdraw_consent(session=session, record=record, actor=caller.actor_type)

@@ -1,0 +1,34 @@
+"""`python -m kiosk_api.content.check`: fail when any content file is invalid, missing, unsourced or too old."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from kiosk_api import i18n
+from kiosk_api.content.service import check_store, load_store
+
+DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "content"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk_api.content.check", description=__doc__)
+    parser.add_argument("--content", type=Path, default=DEFAULT_ROOT, help="content directory")
+    parser.add_argument("--locales", type=Path, default=None, help="locales directory (languages.yml)")
+    parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(), help="check as of this date")
+    args = parser.parse_args(argv)
+    store = load_store(args.content.resolve())
+    languages = i18n.language_codes(args.locales.resolve() if args.locales else None)
+    problems = check_store(store, today=args.today, languages=languages)
+    for problem in problems:
+        print(f"ERROR {problem}")
+    files = sum(len(v) for v in store.items.values())
+    unreviewed = sum(1 for v in store.items.values() for item in v.values() if item.reviewed is None)
+    print(f"content check: {len(store.config.topics)} topics x {len(languages)} languages, {files} files loaded, "
+          f"{unreviewed} not reviewed by a person; {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""Content API: SGB II explanations by topic and language; the admin list of texts to review."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from kiosk_api.content import service
+from kiosk_api.content.schemas import ContentPublic, ContentReviewList, TopicList
+from kiosk_api.deps import AdminStaff, LocaleDep
+from kiosk_api.errors import responses
+
+router = APIRouter(prefix="/api/v1", tags=["content"])
+
+StoreDep = Annotated[service.ContentStore, Depends(service.get_store)]
+LanguageQuery = Annotated[str | None, Query(max_length=16, description="language code; default from Accept-Language")]
+
+
+@router.get("/content/topics", response_model=TopicList, responses=responses(422))
+def list_topics(store: StoreDep, locale: LocaleDep, language: LanguageQuery = None) -> TopicList:
+    return service.list_topics(store=store, language=language or locale)
+
+
+@router.get("/content/{topic}", response_model=ContentPublic, responses=responses(404, 422))
+def get_topic(topic: str, store: StoreDep, locale: LocaleDep, language: LanguageQuery = None) -> ContentPublic:
+    return service.get_topic(store=store, topic=topic, language=language or locale)
+
+
+@router.get("/admin/content/unreviewed", response_model=ContentReviewList, responses=responses(401, 403))
+def list_unreviewed(store: StoreDep, staff: AdminStaff) -> ContentReviewList:
+    return service.list_unreviewed(store=store)

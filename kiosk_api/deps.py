@@ -1,0 +1,147 @@
+"""Named, typed dependencies used by the routers."""
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk_api.config import Settings, get_settings
+from kiosk_api.db import begin_write, get_sessionmaker
+from kiosk_api.errors import Forbidden, LotseError, NotFound, Unauthorized
+from kiosk_api.models import Site, StaffSession, StaffUser, utcnow
+from kiosk_api.models.enums import ROLE_RANK, ActorType, StaffRole
+from kiosk_api.ratelimit import limiter
+from kiosk_api.security import constant_time_equals, token_hash
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+_write_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
+
+
+async def sqlite_write_gate(request: Request) -> AsyncIterator[None]:
+    """On SQLite, writers of this process queue here without holding a worker thread.
+
+    Otherwise every thread of the pool could block in BEGIN IMMEDIATE while the lock holder waits for a thread."""
+    if request.method not in WRITE_METHODS or not get_settings().is_sqlite:
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    gate = _write_gates.setdefault(loop, asyncio.Lock())
+    async with gate:
+        yield
+
+
+def get_session(request: Request, _gate: Annotated[None, Depends(sqlite_write_gate, scope="function")]) -> Iterator[Session]:
+    session = get_sessionmaker()()
+    try:
+        if request.method in WRITE_METHODS:
+            begin_write(session)
+        yield session
+        session.commit()
+    except LotseError as error:
+        session.commit() if error.keep_changes else session.rollback()
+        raise
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": commit before the response is sent, so a client never sees success for lost data.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling the public API: an anonymous client (by address) or the bot's action server."""
+
+    actor_type: ActorType
+    key: str
+
+    @property
+    def is_bot(self) -> bool:
+        return self.actor_type is ActorType.bot
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def get_caller(
+    request: Request,
+    settings: SettingsDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Caller:
+    if authorization and authorization.startswith("Bearer "):
+        token = authorization.removeprefix("Bearer ").strip()
+        if not constant_time_equals(token, settings.bot_token):
+            raise Unauthorized("invalid_service_token")
+        caller = Caller(ActorType.bot, "bot")
+        limiter.hit("bot", caller.key, limit=settings.rate_limit_bot_per_minute)
+        return caller
+    caller = Caller(ActorType.client, client_address(request))
+    limiter.hit("public", caller.key, limit=settings.rate_limit_public_per_minute)
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(get_caller)]
+
+
+def get_site(session: SessionDep, settings: SettingsDep) -> Site:
+    site = session.scalar(select(Site).where(Site.code == settings.default_site))
+    if site is None:
+        raise NotFound("site_not_configured")
+    return site
+
+
+SiteDep = Annotated[Site, Depends(get_site)]
+
+
+def get_current_staff(
+    session: SessionDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> StaffUser:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise Unauthorized(headers={"WWW-Authenticate": "Bearer"})
+    token = authorization.removeprefix("Bearer ").strip()
+    staff_session = session.scalar(select(StaffSession).where(StaffSession.token_hash == token_hash(token)))
+    now = utcnow()
+    if staff_session is None or staff_session.revoked_at is not None or staff_session.expires_at <= now:
+        raise Unauthorized("session_expired", headers={"WWW-Authenticate": "Bearer"})
+    if not staff_session.staff.active:
+        raise Unauthorized("account_disabled")
+    return staff_session.staff
+
+
+def require_role(role: StaffRole):  # type: ignore[no-untyped-def]
+    def _check(staff: Annotated[StaffUser, Depends(get_current_staff)]) -> StaffUser:
+        if ROLE_RANK[staff.role] < ROLE_RANK[role]:
+            raise Forbidden("role_required", details={"required_role": role.value})
+        return staff
+
+    return _check
+
+
+CurrentStaff = Annotated[StaffUser, Depends(get_current_staff)]
+DeskStaff = Annotated[StaffUser, Depends(require_role(StaffRole.desk))]
+CaseworkerStaff = Annotated[StaffUser, Depends(require_role(StaffRole.caseworker))]
+AdminStaff = Annotated[StaffUser, Depends(require_role(StaffRole.admin))]
+
+
+def get_locale(request: Request) -> str:
+    """The client's language for error messages and labels, from Accept-Language."""
+    from kiosk_api.i18n import negotiate
+
+    return negotiate(request.headers.get("accept-language"))
+
+
+LocaleDep = Annotated[str, Depends(get_locale)]

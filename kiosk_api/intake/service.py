@@ -1,0 +1,181 @@
+"""The intake record: access by reference code plus proof, update, export and erasure."""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from kiosk_api.audit.service import record_event
+from kiosk_api.config import get_settings
+from kiosk_api.errors import InvalidInput, NotFound, TooManyRequests, Unauthorized
+from kiosk_api.intake.schemas import IntakeExport, IntakePublic, IntakeUpdate
+from kiosk_api.models import Booking, HouseholdMember, IdempotencyKey, IntakeRecord, QueueTicket, Slot, utcnow
+from kiosk_api.models.enums import ActorType, BookingStatus, IntakeStatus
+from kiosk_api.security import constant_time_equals, normalize_code, secret_matches
+from kiosk_api.translation.service import forget_texts
+
+REFERENCE_PREFIX = "LT"
+FREE_TEXT_FIELDS = ("concern_text", "profession", "work_experience", "schooling", "vocational_training", "foreign_qualifications")
+
+
+class Proof:
+    """What a client shows to reach their record: the PIN, or the date of birth."""
+
+    def __init__(self, pin: str | None, birth_date: str | None) -> None:
+        self.pin = pin.strip() if pin else None
+        self.birth_date = birth_date.strip() if birth_date else None
+
+    @property
+    def given(self) -> bool:
+        return bool(self.pin or self.birth_date)
+
+
+def _check_proof(record: IntakeRecord | Booking, code: str, proof: Proof, birth_date: date | None) -> bool:
+    if proof.pin and secret_matches(code, proof.pin, record.pin_hash):
+        return True
+    if proof.birth_date and birth_date is not None:
+        return constant_time_equals(proof.birth_date, birth_date.isoformat())
+    return False
+
+
+def guard_attempts(record: IntakeRecord | Booking, *, code: str, proof: Proof, birth_date: date | None) -> None:
+    """Verifies the proof; counts failures and locks the code for a while after too many."""
+    settings = get_settings()
+    now = utcnow()
+    if record.locked_until is not None and record.locked_until > now:
+        retry = int((record.locked_until - now).total_seconds()) + 1
+        raise TooManyRequests("too_many_attempts", details={"retry_after_seconds": retry}, headers={"Retry-After": str(retry)})
+    if not proof.given:
+        raise Unauthorized("proof_required")
+    if _check_proof(record, code, proof, birth_date):
+        if record.failed_proofs:
+            record.failed_proofs = 0
+            record.locked_until = None
+        return
+    record.failed_proofs += 1
+    if record.failed_proofs >= settings.proof_max_failures:
+        record.failed_proofs = 0
+        record.locked_until = now + timedelta(minutes=settings.proof_lockout_minutes)
+    raise WrongProof()
+
+
+class WrongProof(Unauthorized):
+    """The failure count must survive the error, so the request commits it instead of rolling back."""
+
+    code = "wrong_proof"
+    keep_changes = True
+
+
+def find_record(*, session: Session, reference_code: str) -> IntakeRecord:
+    code = normalize_code(reference_code)
+    record = session.scalar(select(IntakeRecord).where(IntakeRecord.reference_code == code))
+    if record is None:
+        raise NotFound("record_not_found")
+    return record
+
+
+def open_record(*, session: Session, reference_code: str, proof: Proof) -> IntakeRecord:
+    record = find_record(session=session, reference_code=reference_code)
+    guard_attempts(record, code=record.reference_code, proof=proof, birth_date=record.birth_date)
+    return record
+
+
+def apply_update(*, session: Session, record: IntakeRecord, changes: IntakeUpdate, actor: ActorType) -> IntakeRecord:
+    if record.status in (IntakeStatus.handed_over, IntakeStatus.closed):
+        raise InvalidInput("record_closed")
+    data: dict[str, Any] = changes.model_dump(exclude_unset=True)
+    submit = data.pop("submit", False)
+    assisted = data.pop("assisted", None)
+    household = data.pop("household", None)
+    for field, value in data.items():
+        if value is None and field in ("preferred_language", "languages_spoken"):
+            continue
+        setattr(record, field, value)
+    if household is not None:
+        record.household = [HouseholdMember(**member) for member in household]
+    if assisted is not None:
+        record.assisted = assisted
+    if submit and record.status == IntakeStatus.draft:
+        record.status = IntakeStatus.submitted
+        record.submitted_at = utcnow()
+    record.updated_at = utcnow()
+    session.flush()
+    record_event(
+        session=session,
+        actor_type=actor,
+        action="intake.updated",
+        subject_type="intake",
+        subject_id=record.id,
+        site_id=record.site_id,
+        details={"fields": sorted(data) + (["household"] if household is not None else []), "submitted": bool(submit)},
+    )
+    return record
+
+
+def to_public(record: IntakeRecord) -> IntakePublic:
+    return IntakePublic.model_validate(record)
+
+
+def export_record(*, session: Session, record: IntakeRecord) -> IntakeExport:
+    bookings = session.scalars(select(Booking).where(Booking.intake_id == record.id).order_by(Booking.id)).all()
+    tickets = session.scalars(select(QueueTicket).where(QueueTicket.intake_id == record.id).order_by(QueueTicket.id)).all()
+    return IntakeExport(
+        exported_at=utcnow(),
+        record=to_public(record),
+        bookings=[
+            {"booking_code": b.booking_code, "status": b.status.value, "starts_at": b.slot.starts_at.isoformat(), "service": b.slot.service.code}
+            for b in bookings
+        ],
+        tickets=[{"number": t.number, "day": t.service_day.isoformat(), "status": t.status.value} for t in tickets],
+    )
+
+
+def erase_record(*, session: Session, record: IntakeRecord, actor: ActorType, actor_id: int | None = None, reason: str) -> None:
+    """Deletes the record, its household, consents and conversation; frees its future slots; keeps statistics."""
+    now = utcnow()
+    for booking in session.scalars(select(Booking).where(Booking.intake_id == record.id, Booking.status == BookingStatus.booked)):
+        if booking.slot.starts_at > now:
+            session.execute(update(Slot).where(Slot.id == booking.slot_id, Slot.booked > 0).values(booked=Slot.booked - 1))
+        booking.status = BookingStatus.cancelled
+        booking.cancelled_at = now
+    session.execute(update(Booking).where(Booking.intake_id == record.id).values(intake_id=None))
+    session.execute(delete(IdempotencyKey).where(IdempotencyKey.response_body.contains(record.reference_code)))
+    session.execute(update(QueueTicket).where(QueueTicket.intake_id == record.id).values(intake_id=None, concern_text=None))
+    forget_texts(session=session, texts=[getattr(record, field) or "" for field in FREE_TEXT_FIELDS])
+    if record.conversation_id:
+        from kiosk_api.retention.tracker import delete_conversation
+
+        delete_conversation(record.conversation_id)
+    record_event(
+        session=session,
+        actor_type=actor,
+        actor_id=actor_id,
+        action="intake.erased",
+        subject_type="intake",
+        subject_id=record.id,
+        site_id=record.site_id,
+        details={"reason": reason},
+    )
+    session.delete(record)
+    session.flush()
+
+
+def records_due_for_erasure(*, session: Session, site_id: int, retention_days: int, now: datetime) -> list[IntakeRecord]:
+    cutoff = now - timedelta(days=retention_days)
+    pending = select(IntakeRecord).where(
+        IntakeRecord.site_id == site_id,
+        IntakeRecord.status.in_([IntakeStatus.draft, IntakeStatus.submitted]),
+        IntakeRecord.updated_at < cutoff,
+    )
+    finished = select(IntakeRecord).where(
+        IntakeRecord.site_id == site_id,
+        IntakeRecord.status.in_([IntakeStatus.checked_in, IntakeStatus.handed_over, IntakeStatus.closed]),
+        IntakeRecord.updated_at < cutoff,
+    )
+    return list(session.scalars(pending)) + list(session.scalars(finished))
+
+
+def delete_household(*, session: Session, record: IntakeRecord) -> None:
+    session.execute(delete(HouseholdMember).where(HouseholdMember.intake_id == record.id))

@@ -1,0 +1,92 @@
+"""The kiosk API application."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from kiosk_api.config import get_settings
+from kiosk_api.errors import LotseError, error_body
+from kiosk_api.i18n import negotiate, translate
+from kiosk_api.middleware import AccessLog, BodySizeLimit, SecurityHeaders
+
+log = logging.getLogger("lotse")
+API_PREFIX = "/api/v1"
+_HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large", 415: "unsupported_media_type"}
+
+
+def _message(request: Request, key: str, **params: Any) -> str:
+    return translate(key, negotiate(request.headers.get("accept-language")), **params)
+
+
+async def handle_domain_error(request: Request, error: LotseError) -> JSONResponse:
+    return JSONResponse(
+        status_code=error.status_code,
+        content=error_body(error.code, _message(request, error.message_key, **{k: v for k, v in error.details.items() if isinstance(v, str | int)}), error.details),
+        headers=error.headers,
+    )
+
+
+async def handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
+    problems = [
+        {"location": [str(part) for part in item.get("loc", ())], "problem": item.get("msg", ""), "type": item.get("type", "")}
+        for item in error.errors()
+    ]
+    return JSONResponse(status_code=422, content=error_body("validation_error", _message(request, "error.validation_error"), {"errors": problems}))
+
+
+async def handle_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    code = _HTTP_CODES.get(error.status_code, "http_error")
+    return JSONResponse(status_code=error.status_code, content=error_body(code, _message(request, f"error.{code}")), headers=getattr(error, "headers", None))
+
+
+async def handle_unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, getattr(request.scope.get("route"), "path", "(unmatched)"))
+    return JSONResponse(status_code=500, content=error_body("internal_error", _message(request, "error.internal_error")))
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Lotse kiosk API",
+        version="1.0.0",
+        description="Intake, consent, routing, appointments and the lobby queue for job centres and Integration Points.",
+    )
+    app.add_exception_handler(LotseError, handle_domain_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, handle_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, handle_http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, handle_unexpected)
+
+    from kiosk_api.admin.router import router as admin_router
+    from kiosk_api.appointments.router import router as appointments_router
+    from kiosk_api.consent.router import router as consent_router
+    from kiosk_api.content.router import router as content_router
+    from kiosk_api.intake.router import router as intake_router
+    from kiosk_api.languages.router import router as languages_router
+    from kiosk_api.queue.router import public_router as checkin_router
+    from kiosk_api.queue.router import staff_router as desk_router
+    from kiosk_api.records.router import router as records_router
+    from kiosk_api.staff.router import router as staff_router
+    from kiosk_api.translation.router import router as translation_router
+
+    for router in (
+        languages_router, consent_router, intake_router, appointments_router, checkin_router, content_router,
+        staff_router, desk_router, records_router, admin_router, translation_router,
+    ):
+        app.include_router(router, prefix=API_PREFIX)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+app = create_app()

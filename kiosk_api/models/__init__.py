@@ -1,0 +1,28 @@
+"""All ORM models, imported in one place so domains never import each other in circles."""
+from kiosk_api.models.audit import AuditEvent, IdempotencyKey, StatisticEvent
+from kiosk_api.models.base import Base, utcnow
+from kiosk_api.models.booking import Booking, QueueTicket, Slot
+from kiosk_api.models.intake import ConsentRecord, HouseholdMember, IntakeRecord
+from kiosk_api.models.site import OpeningHours, Service, Site
+from kiosk_api.models.staff import StaffSession, StaffUser
+from kiosk_api.models.translation import TranslationCacheEntry
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Booking",
+    "ConsentRecord",
+    "HouseholdMember",
+    "IdempotencyKey",
+    "IntakeRecord",
+    "OpeningHours",
+    "QueueTicket",
+    "Service",
+    "Site",
+    "Slot",
+    "StaffSession",
+    "StaffUser",
+    "StatisticEvent",
+    "TranslationCacheEntry",
+    "utcnow",
+]

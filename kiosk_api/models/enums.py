@@ -1,0 +1,101 @@
+"""Closed vocabularies shared by models, schemas and the routing rules."""
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class StaffRole(StrEnum):
+    desk = "desk"
+    caseworker = "caseworker"
+    admin = "admin"
+
+
+ROLE_RANK = {StaffRole.desk: 1, StaffRole.caseworker: 2, StaffRole.admin: 3}
+
+
+class Channel(StrEnum):
+    kiosk = "kiosk"
+    web_chat = "web_chat"
+    messenger = "messenger"
+    volunteer = "volunteer"
+    desk = "desk"
+
+
+class IntakeStatus(StrEnum):
+    draft = "draft"
+    submitted = "submitted"
+    checked_in = "checked_in"
+    handed_over = "handed_over"
+    closed = "closed"
+
+
+class GermanLevel(StrEnum):
+    none = "none"
+    a1 = "A1"
+    a2 = "A2"
+    b1 = "B1"
+    b2 = "B2"
+    c1 = "C1"
+
+
+class ResidenceStatus(StrEnum):
+    permit_25_1 = "permit_25_1"
+    permit_25_2 = "permit_25_2"
+    permit_25_3 = "permit_25_3"
+    permit_25_5 = "permit_25_5"
+    permit_23_4 = "permit_23_4"
+    permit_24 = "permit_24"
+    fiktionsbescheinigung = "fiktionsbescheinigung"
+    aufenthaltsgestattung = "aufenthaltsgestattung"
+    duldung = "duldung"
+    other = "other"
+    unknown = "unknown"
+
+
+class CourseStatus(StrEnum):
+    none = "none"
+    waiting = "waiting"
+    attending = "attending"
+    completed = "completed"
+    interrupted = "interrupted"
+
+
+class HouseholdRelation(StrEnum):
+    partner = "partner"
+    child = "child"
+    other = "other"
+
+
+class Concern(StrEnum):
+    first_registration = "first_registration"
+    benefits_application = "benefits_application"
+    documents = "documents"
+    appointment = "appointment"
+    work_and_training = "work_and_training"
+    language_course = "language_course"
+    change_of_circumstances = "change_of_circumstances"
+    other = "other"
+
+
+class BookingStatus(StrEnum):
+    booked = "booked"
+    cancelled = "cancelled"
+    attended = "attended"
+
+
+class TicketStatus(StrEnum):
+    waiting = "waiting"
+    called = "called"
+    handed_over = "handed_over"
+    no_show = "no_show"
+    done = "done"
+
+
+OPEN_TICKET_STATUSES = (TicketStatus.waiting, TicketStatus.called, TicketStatus.handed_over)
+
+
+class ActorType(StrEnum):
+    client = "client"
+    bot = "bot"
+    staff = "staff"
+    system = "system"

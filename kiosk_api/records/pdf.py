@@ -1,0 +1,97 @@
+"""The printable German intake sheet (Anmeldebogen) as PDF."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import segno
+from fpdf import FPDF
+
+from kiosk_api.errors import LotseError
+from kiosk_api.i18n import format_datetime, translate
+from kiosk_api.queue.desk_view import DESK_LOCALE
+from kiosk_api.records.schemas import IntakeStaffView
+
+FONT_DIRS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts/opentype"), Path("/usr/local/share/fonts"))
+MAIN_FONTS = ("dejavu/DejaVuSans.ttf", "noto/NotoSans-Regular.ttf")
+FALLBACK_FONTS = ("noto/NotoSansArabic-Regular.ttf", "noto/NotoNaskhArabic-Regular.ttf", "noto/NotoSansEthiopic-Regular.ttf")
+
+
+class FontMissing(LotseError):
+    status_code = 503
+    code = "pdf_font_missing"
+
+
+def _find(relative: str) -> Path | None:
+    for base in FONT_DIRS:
+        if (base / relative).exists():
+            return base / relative
+    return None
+
+
+def _t(key: str, **params: object) -> str:
+    return translate(key, DESK_LOCALE, **params)
+
+
+def intake_sheet(view: IntakeStaffView) -> bytes:
+    main = next((path for path in map(_find, MAIN_FONTS) if path), None)
+    if main is None:
+        raise FontMissing()
+    pdf = FPDF(format="A4")
+    pdf.set_title(_t("sheet.title"))
+    pdf.set_creator("Lotse")
+    pdf.add_font("main", fname=str(main))
+    fallbacks = []
+    for index, path in enumerate(p for p in map(_find, FALLBACK_FONTS) if p):
+        pdf.add_font(f"fallback{index}", fname=str(path))
+        fallbacks.append(f"fallback{index}")
+    if fallbacks:
+        pdf.set_fallback_fonts(fallbacks)
+    pdf.set_text_shaping(True)
+    pdf.add_page()
+    pdf.set_font("main", size=16)
+    pdf.cell(0, 10, _t("sheet.title"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("main", size=10)
+    pdf.cell(0, 6, _t("sheet.reference", code=view.reference_code), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, _t("sheet.printed_at", when=format_datetime(view.read_at, DESK_LOCALE)), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 6, _t("sheet.language", language=view.language_name), new_x="LMARGIN", new_y="NEXT")
+    qr = io.BytesIO()
+    segno.make(view.reference_code.replace("-", ""), error="m").save(qr, kind="png", scale=4, border=1)
+    qr.seek(0)
+    pdf.image(qr, x=170, y=10, w=28)
+    pdf.ln(4)
+    for line in view.fields:
+        if line.value is None:
+            continue
+        pdf.set_font("main", size=9)
+        pdf.set_text_color(90, 90, 90)
+        pdf.cell(60, 6, line.label)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("main", size=10)
+        if line.translation is not None and line.translation.machine_translated:
+            pdf.multi_cell(0, 6, line.translation.text, new_x="LMARGIN", new_y="NEXT")
+            pdf.set_font("main", size=8)
+            pdf.cell(60, 5, "")
+            pdf.multi_cell(0, 5, _t("sheet.machine_translation_original", language=line.translation.source_language, original=line.translation.original), new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.multi_cell(0, 6, line.value, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    pdf.set_font("main", size=10)
+    pdf.multi_cell(0, 6, _t("sheet.routing", team=view.routing.service_name, reason=view.routing.reason), new_x="LMARGIN", new_y="NEXT")
+    for consent in view.record.consents:
+        pdf.multi_cell(
+            0, 6,
+            _t(
+                "sheet.consent", version=consent.notice_version, when=format_datetime(consent.given_at, DESK_LOCALE),
+                channel=_t(f"channel.{consent.channel.value}"),
+                foreigners_authority=_t("common.yes" if consent.share_foreigners_authority else "common.no"),
+                social_welfare=_t("common.yes" if consent.share_social_welfare else "common.no"),
+            ),
+            new_x="LMARGIN", new_y="NEXT",
+        )
+    if view.record.assisted:
+        pdf.multi_cell(0, 6, _t("sheet.assisted"), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(-20)
+    pdf.set_font("main", size=8)
+    pdf.multi_cell(0, 4, _t("sheet.footer"), new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

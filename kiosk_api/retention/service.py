@@ -1,0 +1,54 @@
+"""Retention: erase what the site no longer needs; safe to run from cron as often as you like."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from kiosk_api.intake.service import erase_record, records_due_for_erasure
+from kiosk_api.models import IdempotencyKey, QueueTicket, Site, StaffSession
+from kiosk_api.models.enums import ActorType
+from kiosk_api.translation.service import purge_cache
+
+# Stored answers can hold a PIN shown once (consent, anonymous booking): keep them one day only.
+IDEMPOTENCY_KEY_DAYS = 1
+
+
+@dataclass
+class PurgeReport:
+    records_erased: int = 0
+    ticket_texts_cleared: int = 0
+    idempotency_keys_deleted: int = 0
+    staff_sessions_deleted: int = 0
+    translations_deleted: int = 0
+    per_site: dict[str, int] = field(default_factory=dict)
+
+
+def purge(*, session: Session, now: datetime, dry_run: bool = False) -> PurgeReport:
+    report = PurgeReport()
+    for site in session.scalars(select(Site)):
+        due = records_due_for_erasure(session=session, site_id=site.id, retention_days=site.retention_days, now=now)
+        report.per_site[site.code] = len(due)
+        report.records_erased += len(due)
+        if dry_run:
+            continue
+        for record in due:
+            erase_record(session=session, record=record, actor=ActorType.system, reason="retention_period")
+        cutoff = now - timedelta(days=site.retention_days)
+        cleared = session.execute(
+            update(QueueTicket)
+            .where(QueueTicket.site_id == site.id, QueueTicket.arrived_at < cutoff, QueueTicket.concern_text.is_not(None))
+            .values(concern_text=None)
+        )
+        report.ticket_texts_cleared += cleared.rowcount or 0
+    if not dry_run:
+        keys = session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - timedelta(days=IDEMPOTENCY_KEY_DAYS)))
+        report.idempotency_keys_deleted = keys.rowcount or 0
+        sessions = session.execute(delete(StaffSession).where(StaffSession.expires_at < now - timedelta(days=1)))
+        report.staff_sessions_deleted = sessions.rowcount or 0
+        shortest = min((site.retention_days for site in session.scalars(select(Site))), default=90)
+        report.translations_deleted = purge_cache(session=session, older_than=now - timedelta(days=shortest))
+    session.flush()
+    return report

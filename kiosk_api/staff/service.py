@@ -1,0 +1,79 @@
+"""Staff accounts and their bearer sessions."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from kiosk_api.audit.service import record_event
+from kiosk_api.config import get_settings
+from kiosk_api.errors import Conflict, NotFound, Unauthorized
+from kiosk_api.models import Site, StaffSession, StaffUser, utcnow
+from kiosk_api.models.enums import ActorType, StaffRole
+from kiosk_api.security import hash_password, new_token, token_hash, verify_password
+from kiosk_api.staff.schemas import StaffCreate, StaffUpdate, TokenPublic
+
+
+def login(*, session: Session, username: str, password: str) -> TokenPublic:
+    staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    valid = verify_password(password, staff.password_hash if staff else None)
+    if staff is None or not valid or not staff.active:
+        record_event(session=session, actor_type=ActorType.staff, action="staff.login_failed", subject_type="staff", subject_id=staff.id if staff else None, site_id=staff.site_id if staff else None)
+        raise InvalidCredentials()
+    token = new_token()
+    expires_at = utcnow() + timedelta(minutes=get_settings().staff_token_ttl_minutes)
+    session.add(StaffSession(staff_id=staff.id, token_hash=token_hash(token), expires_at=expires_at))
+    record_event(session=session, actor_type=ActorType.staff, actor_id=staff.id, action="staff.login", subject_type="staff", subject_id=staff.id, site_id=staff.site_id)
+    session.flush()
+    return TokenPublic(access_token=token, expires_at=expires_at, role=staff.role)
+
+
+class InvalidCredentials(Unauthorized):
+    code = "invalid_credentials"
+    keep_changes = True  # the failed attempt stays in the audit trail
+
+
+def logout(*, session: Session, token: str) -> None:
+    session.execute(update(StaffSession).where(StaffSession.token_hash == token_hash(token)).values(revoked_at=utcnow()))
+
+
+def create_staff(*, session: Session, site: Site, payload: StaffCreate, actor_id: int | None) -> StaffUser:
+    staff = StaffUser(
+        site_id=site.id, username=payload.username, display_name=payload.display_name, role=payload.role,
+        password_hash=hash_password(payload.password),
+    )
+    session.add(staff)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as error:
+        raise Conflict("username_taken") from error
+    record_event(session=session, actor_type=ActorType.staff if actor_id else ActorType.system, actor_id=actor_id, action="staff.created", subject_type="staff", subject_id=staff.id, site_id=site.id, details={"role": payload.role.value})
+    return staff
+
+
+def update_staff(*, session: Session, site: Site, staff_id: int, payload: StaffUpdate, actor_id: int) -> StaffUser:
+    staff = session.get(StaffUser, staff_id)
+    if staff is None or staff.site_id != site.id:
+        raise NotFound("staff_not_found")
+    changes = payload.model_dump(exclude_unset=True)
+    if "password" in changes:
+        staff.password_hash = hash_password(changes.pop("password"))
+    for field, value in changes.items():
+        if value is not None:
+            setattr(staff, field, value)
+    if staff.active is False or "role" in changes:
+        session.execute(update(StaffSession).where(StaffSession.staff_id == staff.id, StaffSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    session.flush()
+    record_event(session=session, actor_type=ActorType.staff, actor_id=actor_id, action="staff.updated", subject_type="staff", subject_id=staff.id, site_id=site.id, details={"fields": sorted(payload.model_dump(exclude_unset=True))})
+    return staff
+
+
+def ensure_admin(*, session: Session, site: Site, username: str, password: str) -> StaffUser | None:
+    """Creates the first admin if the site has none; returns it, or None if one exists."""
+    exists = session.scalar(select(StaffUser.id).where(StaffUser.site_id == site.id, StaffUser.role == StaffRole.admin))
+    if exists:
+        return None
+    return create_staff(session=session, site=site, payload=StaffCreate(username=username, display_name="Administrator", role=StaffRole.admin, password=password), actor_id=None)

@@ -1,0 +1,1 @@
+"""Offline machine translation (argostranslate) for the desk, with a glossary of official terms."""

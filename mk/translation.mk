@@ -1,0 +1,16 @@
+# Offline machine translation (argostranslate): install language packages from local files, run its tests.
+.PHONY: translations-install translations-list test-translation
+
+# make translations-install DIR=/path/to/packages   (a directory of .argosmodel files, or one file)
+translations-install: $(VENV)/.installed
+	@if [ -z "$(DIR)" ]; then echo "usage: make translations-install DIR=<.argosmodel file or directory>"; exit 2; fi
+	$(PY) -m kiosk_api.cli translations install "$(DIR)"
+
+translations-list: $(VENV)/.installed
+	$(PY) -m kiosk_api.cli translations list
+
+# Tiny packages are built on the fly; the cache is tested on SQLite and on PostgreSQL.
+TEST_TARGETS += test-translation
+test-translation: install
+	$(PY) -m pytest -q -p no:cacheprovider tests/translation
+	./scripts/with_postgres.sh $(PY) -m pytest -q -p no:cacheprovider tests/translation

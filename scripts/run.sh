@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts Lotse on this machine: kiosk API, and the Rasa server + action server when the bot is built.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var
+export LOTSE_PORT=${LOTSE_PORT:-8000}
+export LOTSE_TRACKER_DATABASE_URL=${LOTSE_TRACKER_DATABASE_URL:-sqlite:///$PWD/var/tracker.db}
+# Local secrets, made once per checkout and kept out of git.
+if [[ ! -f var/secrets.env ]]; then
+  umask 077
+  {
+    echo "LOTSE_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    echo "LOTSE_BOT_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+    echo "RASA_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+  } > var/secrets.env
+fi
+set -a; source var/secrets.env; set +a
+
+.venv/bin/lotse init
+
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+.venv/bin/lotse serve & pids+=($!)
+if [[ -x bot/scripts/start_actions.sh && -x bot/scripts/start_rasa.sh ]]; then
+  bot/scripts/start_actions.sh & pids+=($!)
+  bot/scripts/start_rasa.sh & pids+=($!)
+fi
+
+for _ in $(seq 1 60); do
+  curl -fsS "http://127.0.0.1:$LOTSE_PORT/health" >/dev/null 2>&1 && break
+  sleep 1
+done
+cat <<INFO
+
+Lotse is running (Ctrl-C stops everything):
+  kiosk API      http://127.0.0.1:$LOTSE_PORT/api/v1   (OpenAPI: http://127.0.0.1:$LOTSE_PORT/openapi.json, docs: /docs)
+  kiosk          http://127.0.0.1:$LOTSE_PORT/kiosk
+  desk           http://127.0.0.1:$LOTSE_PORT/desk      (user 'admin', password in var/admin-password.txt)
+  call display   http://127.0.0.1:$LOTSE_PORT/display
+  web chat       http://127.0.0.1:$LOTSE_PORT/chat
+INFO
+[[ -x bot/scripts/start_rasa.sh ]] && echo "  Rasa server    http://127.0.0.1:${RASA_PORT:-5005}  (REST and socket.io; HTTP API needs a JWT)"
+[[ -x bot/scripts/start_actions.sh ]] && echo "  action server  http://127.0.0.1:${ACTION_PORT:-5055}"
+wait -n "${pids[@]}"

@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'lotse.db'}"
     # Rasa's tracker store: erasing a client deletes their conversation events there too.
     tracker_database_url: str | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
     host: str = "127.0.0.1"
     port: int = 8000
     secret_key: str = PLACEHOLDER_SECRET

@@ -49,8 +49,20 @@ async def handle_unexpected(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse(status_code=500, content=error_body("internal_error", _message(request, "error.internal_error")))
 
 
+def configure_logging(level: str) -> None:
+    """Our loggers print where uvicorn's do; they carry route templates and codes, never personal data."""
+    lotse = logging.getLogger("lotse")
+    if not lotse.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        lotse.addHandler(handler)
+        lotse.propagate = False
+    lotse.setLevel(level.upper())
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
+    configure_logging(settings.log_level)
     app = FastAPI(
         title="Lotse kiosk API",
         version="1.0.0",

@@ -13,6 +13,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+LAST_OUTPUT = ""  # everything the last server printed, for tests that read its logs
 
 
 def free_port() -> int:
@@ -27,7 +28,7 @@ def live_server(workers: int = 2, extra_env: dict[str, str] | None = None) -> It
     env = {**os.environ, "LOTSE_PORT": str(port), **(extra_env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "kiosk_api.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
+         "--workers", str(workers), "--no-access-log", "--log-level", env.get("LOTSE_LOG_LEVEL", "warning")],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -46,8 +47,10 @@ def live_server(workers: int = 2, extra_env: dict[str, str] | None = None) -> It
             time.sleep(0.2)
         yield base
     finally:
+        global LAST_OUTPUT
         process.terminate()
         try:
-            process.wait(timeout=15)
+            LAST_OUTPUT = process.communicate(timeout=15)[0] or ""
         except subprocess.TimeoutExpired:
             process.kill()
+            LAST_OUTPUT = process.communicate()[0] or ""

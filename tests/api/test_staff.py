@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select, update
+
+from kiosk_api.db import session_scope
+from kiosk_api.models import AuditEvent, StaffSession, StaffUser, utcnow
+from tests.api.conftest import STAFF_PASSWORD, consent, make_staff, pin_headers, staff_headers
+
+
+def test_passwords_are_stored_as_argon2_hashes() -> None:
+    make_staff("desk", "lea")
+    with session_scope() as session:
+        stored = session.scalar(select(StaffUser.password_hash).where(StaffUser.username == "lea"))
+    assert stored.startswith("$argon2id$") and STAFF_PASSWORD not in stored
+
+
+def test_a_wrong_password_is_refused_and_audited(client) -> None:
+    make_staff("desk", "lea")
+    response = client.post("/api/v1/staff/login", json={"username": "lea", "password": "wrong password"})
+    assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_credentials"
+    unknown = client.post("/api/v1/staff/login", json={"username": "nobody", "password": "wrong password"})
+    assert unknown.json()["error"]["code"] == "invalid_credentials"
+    with session_scope() as session:
+        assert session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "staff.login_failed")) == 2
+
+
+def test_staff_endpoints_need_a_valid_unexpired_token(client) -> None:
+    assert client.get("/api/v1/staff/queue").status_code == 401
+    assert client.get("/api/v1/staff/queue", headers={"Authorization": "Bearer made-up"}).status_code == 401
+    headers = staff_headers(client, "desk")
+    assert client.get("/api/v1/staff/queue", headers=headers).status_code == 200
+    with session_scope(write=True) as session:
+        session.execute(update(StaffSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    expired = client.get("/api/v1/staff/queue", headers=headers)
+    assert expired.status_code == 401 and expired.json()["error"]["code"] == "session_expired"
+
+
+def test_logout_ends_the_session(client) -> None:
+    headers = staff_headers(client, "desk")
+    assert client.post("/api/v1/staff/logout", headers=headers).status_code == 204
+    assert client.get("/api/v1/staff/me", headers=headers).status_code == 401
+
+
+def test_roles_decide_what_staff_may_do(client) -> None:
+    desk = staff_headers(client, "desk")
+    assert client.get("/api/v1/admin/site", headers=desk).json()["error"]["code"] == "role_required"
+    admin = staff_headers(client, "admin")
+    assert client.get("/api/v1/admin/site", headers=admin).status_code == 200
+    assert client.get("/api/v1/staff/queue", headers=admin).status_code == 200
+
+
+def test_every_staff_read_of_a_record_is_audited(client) -> None:
+    receipt = consent(client)
+    client.patch(f"/api/v1/intakes/{receipt['reference_code']}", headers=pin_headers(receipt), json={"given_name": "Nour", "submit": True})
+    ticket = client.post("/api/v1/checkins", headers=pin_headers(receipt), json={"reference_code": receipt["reference_code"]}).json()
+    desk = staff_headers(client, "desk")
+    record_id = client.get("/api/v1/staff/queue", headers=desk).json()[0]["intake"]["id"]
+    client.get(f"/api/v1/staff/intakes/{record_id}", headers=desk)
+    client.get(f"/api/v1/staff/intakes/{record_id}", headers=desk)
+    client.get(f"/api/v1/staff/intakes/{record_id}/export.json", headers=desk)
+    with session_scope() as session:
+        events = session.execute(
+            select(AuditEvent.action, AuditEvent.actor_type, AuditEvent.details)
+            .where(AuditEvent.subject_type.in_(["intake", "queue"]), AuditEvent.actor_type == "staff")
+            .order_by(AuditEvent.id)
+        ).all()
+    actions = [e.action for e in events]
+    assert actions == ["queue.viewed", "intake.read", "intake.read", "intake.exported_json"]
+    assert events[0].details == {"intake_ids": [record_id]}
+    assert ticket["number"] == 1
+
+
+def test_the_bot_is_told_apart_from_anonymous_callers(client) -> None:
+    from tests.api.conftest import BOT_TOKEN
+
+    notice = client.get("/api/v1/consent/notice", params={"language": "tr"}).json()
+    body = {"language": "tr", "notice_version": notice["version"], "channel": "messenger"}
+    client.post("/api/v1/consents", json=body, headers={"Authorization": f"Bearer {BOT_TOKEN}"})
+    client.post("/api/v1/consents", json=body)
+    bad = client.post("/api/v1/consents", json=body, headers={"Authorization": "Bearer not-the-token"})
+    assert bad.status_code == 401 and bad.json()["error"]["code"] == "invalid_service_token"
+    with session_scope() as session:
+        actors = session.scalars(select(AuditEvent.actor_type).where(AuditEvent.action == "consent.given").order_by(AuditEvent.id)).all()
+    assert [a.value for a in actors] == ["bot", "client"]

@@ -75,6 +75,7 @@ def create_app() -> FastAPI:
 
     from kiosk_api.admin.router import router as admin_router
     from kiosk_api.appointments.router import router as appointments_router
+    from kiosk_api.checklist.router import router as checklist_router
     from kiosk_api.consent.router import router as consent_router
     from kiosk_api.content.router import router as content_router
     from kiosk_api.intake.router import router as intake_router
@@ -86,7 +87,7 @@ def create_app() -> FastAPI:
     from kiosk_api.translation.router import router as translation_router
 
     for router in (
-        languages_router, consent_router, intake_router, appointments_router, checkin_router, content_router,
+        languages_router, consent_router, intake_router, checklist_router, appointments_router, checkin_router, content_router,
         staff_router, desk_router, records_router, admin_router, translation_router,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -29,12 +29,18 @@ def _find(relative: str) -> Path | None:
     return None
 
 
+def find_font_files() -> tuple[Path | None, list[Path]]:
+    """The main font and the fallbacks (Arabic, Ethiopic) installed on this machine."""
+    main = next((path for path in map(_find, MAIN_FONTS) if path), None)
+    return main, [path for path in map(_find, FALLBACK_FONTS) if path]
+
+
 def _t(key: str, **params: object) -> str:
     return translate(key, DESK_LOCALE, **params)
 
 
 def intake_sheet(view: IntakeStaffView) -> bytes:
-    main = next((path for path in map(_find, MAIN_FONTS) if path), None)
+    main, fallback_files = find_font_files()
     if main is None:
         raise FontMissing()
     pdf = FPDF(format="A4")
@@ -42,7 +48,7 @@ def intake_sheet(view: IntakeStaffView) -> bytes:
     pdf.set_creator("Lotse")
     pdf.add_font("main", fname=str(main))
     fallbacks = []
-    for index, path in enumerate(p for p in map(_find, FALLBACK_FONTS) if p):
+    for index, path in enumerate(fallback_files):
         pdf.add_font(f"fallback{index}", fname=str(path))
         fallbacks.append(f"fallback{index}")
     if fallbacks:

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     static_dir: Path = PROJECT_ROOT / "kiosk_api" / "web" / "static"
     argos_packages_dir: Path = PROJECT_ROOT / "var" / "argos-packages"
 
+    # Rasa's HTTP API, for staff replies and turn reminders pushed into the client's chat.
+    rasa_url: str | None = None
+    rasa_jwt_secret: str | None = None
+    notification_dispatcher: bool = True
     max_body_bytes: int = 64 * 1024
     staff_token_ttl_minutes: int = 8 * 60
     proof_max_failures: int = 5

@@ -1,7 +1,10 @@
 """The kiosk API application."""
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -60,10 +63,27 @@ def configure_logging(level: str) -> None:
     lotse.setLevel(level.upper())
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Runs the chat notification dispatcher beside the API when Rasa is configured."""
+    settings = get_settings()
+    task = None
+    if settings.rasa_url and settings.rasa_jwt_secret and settings.notification_dispatcher:
+        from kiosk_api.notifications.dispatcher import run_forever
+
+        task = asyncio.create_task(run_forever(settings))
+    yield
+    if task is not None:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     configure_logging(settings.log_level)
     app = FastAPI(
+        lifespan=lifespan,
         title="Lotse kiosk API",
         version="1.0.0",
         description="Intake, consent, routing, appointments and the lobby queue for job centres and Integration Points.",
@@ -78,6 +98,8 @@ def create_app() -> FastAPI:
     from kiosk_api.checklist.router import router as checklist_router
     from kiosk_api.consent.router import router as consent_router
     from kiosk_api.content.router import router as content_router
+    from kiosk_api.handover.router import router as handover_router
+    from kiosk_api.handover.router import staff_router as inbox_router
     from kiosk_api.intake.router import router as intake_router
     from kiosk_api.languages.router import router as languages_router
     from kiosk_api.queue.router import public_router as checkin_router
@@ -88,7 +110,7 @@ def create_app() -> FastAPI:
 
     for router in (
         languages_router, consent_router, intake_router, checklist_router, appointments_router, checkin_router, content_router,
-        staff_router, desk_router, records_router, admin_router, translation_router,
+        handover_router, staff_router, desk_router, inbox_router, records_router, admin_router, translation_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
 

@@ -2,6 +2,7 @@
 from kiosk_api.models.audit import AuditEvent, IdempotencyKey, StatisticEvent
 from kiosk_api.models.base import Base, utcnow
 from kiosk_api.models.booking import Booking, QueueTicket, Slot
+from kiosk_api.models.handover import Handover, HandoverMessage, Notification
 from kiosk_api.models.intake import ConsentRecord, HouseholdMember, IntakeRecord
 from kiosk_api.models.site import OpeningHours, Service, Site
 from kiosk_api.models.staff import StaffSession, StaffUser
@@ -12,9 +13,12 @@ __all__ = [
     "Base",
     "Booking",
     "ConsentRecord",
+    "Handover",
+    "HandoverMessage",
     "HouseholdMember",
     "IdempotencyKey",
     "IntakeRecord",
+    "Notification",
     "OpeningHours",
     "QueueTicket",
     "Service",

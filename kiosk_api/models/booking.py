@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false, Boolean, CheckConstraint, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk_api.models.base import Base, UTCDateTime, utcnow
@@ -71,6 +71,10 @@ class QueueTicket(Base):
     routing_reason_key: Mapped[str | None] = mapped_column(String(120), nullable=True)
     status: Mapped[TicketStatus] = mapped_column(Enum(TicketStatus, native_enum=False, length=20), default=TicketStatus.waiting)
     desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # Set when the client checked in from the chat, so turn reminders reach them there.
+    conversation_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    output_channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    near_reminded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     handed_to_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
     arrived_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -99,3 +99,8 @@ class ActorType(StrEnum):
     bot = "bot"
     staff = "staff"
     system = "system"
+
+
+class HandoverStatus(StrEnum):
+    open = "open"
+    closed = "closed"

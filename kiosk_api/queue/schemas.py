@@ -47,6 +47,10 @@ class CheckinCreate(BaseModel):
     quick_intake: QuickIntake | None = None
     walk_in: WalkIn | None = None
     concern: Concern | None = Field(default=None, description="Overrides the concern stored on the record")
+    conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
+        default=None, description="Bot only: the chat to send turn reminders to"
+    )
+    output_channel: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")] | None = None
 
     @model_validator(mode="after")
     def _exactly_one_way(self) -> "CheckinCreate":

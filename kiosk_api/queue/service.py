@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from kiosk_api.appointments.service import day_bounds, open_booking
 from kiosk_api.audit.service import count_statistic, record_event
 from kiosk_api.consent.service import record_consent
-from kiosk_api.errors import Conflict, InvalidInput, NotFound
+from kiosk_api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kiosk_api.intake.service import Proof, find_record, open_record
 from kiosk_api.models import Booking, IntakeRecord, QueueTicket, Service, Site, Slot, utcnow
 from kiosk_api.models.enums import OPEN_TICKET_STATUSES, ActorType, BookingStatus, Concern, IntakeStatus, TicketStatus
 from kiosk_api.queue.schemas import CheckinCreate, TicketPublic
+from kiosk_api.notifications.service import remind_turns
 from kiosk_api.routing.service import first_matching_rule, load_rules
 from kiosk_api.security import new_code, normalize_code
 
@@ -154,6 +155,18 @@ def _routed_service(session: Session, site: Site, record: IntakeRecord) -> tuple
 
 
 def check_in(*, session: Session, site: Site, payload: CheckinCreate, proof: Proof, actor: ActorType) -> TicketPublic:
+    if payload.conversation_id is not None and actor is not ActorType.bot:
+        raise Forbidden("bot_only")
+    ticket = _check_in(session=session, site=site, payload=payload, proof=proof, actor=actor)
+    if payload.conversation_id is not None:
+        issued = find_ticket(session=session, ticket_code=ticket.ticket_code)
+        issued.conversation_id = payload.conversation_id
+        issued.output_channel = payload.output_channel or "latest"
+        remind_turns(session=session, site_id=site.id)
+    return ticket
+
+
+def _check_in(*, session: Session, site: Site, payload: CheckinCreate, proof: Proof, actor: ActorType) -> TicketPublic:
     day = site_today(site)
     if payload.reference_code is not None:
         record = open_record(session=session, reference_code=payload.reference_code, proof=proof)
@@ -253,6 +266,7 @@ def call(*, session: Session, ticket: QueueTicket, desk: str, staff_id: int) -> 
         session=session, actor_type=ActorType.staff, actor_id=staff_id, action="ticket.called",
         subject_type="ticket", subject_id=ticket.id, site_id=ticket.site_id, details={"desk": desk},
     )
+    remind_turns(session=session, site_id=ticket.site_id, called=ticket)
     return ticket
 
 
@@ -290,6 +304,7 @@ def hand_over(*, session: Session, site: Site, ticket: QueueTicket, service_code
         session=session, site_id=site.id, kind="handover", day=ticket.service_day, language=ticket.language,
         concern=ticket.concern.value, service_code=service.code,
     )
+    remind_turns(session=session, site_id=site.id)
     return ticket
 
 
@@ -305,6 +320,7 @@ def finish(*, session: Session, ticket: QueueTicket, status: TicketStatus, staff
         session=session, actor_type=ActorType.staff, actor_id=staff_id, action=f"ticket.{status.value}",
         subject_type="ticket", subject_id=ticket.id, site_id=ticket.site_id,
     )
+    remind_turns(session=session, site_id=ticket.site_id)
     return ticket
 
 

@@ -1,0 +1,135 @@
+"""Chat hand-over to the desk: client messages reach a staff inbox in German, replies go back in the client's language."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk_api.audit.service import record_event
+from kiosk_api.errors import Conflict, NotFound
+from kiosk_api.handover.schemas import InboxConversation, InboxMessage, OpeningStatus
+from kiosk_api.i18n import language_name
+from kiosk_api.intake.service import find_record
+from kiosk_api.models import Handover, HandoverMessage, OpeningHours, Site, utcnow
+from kiosk_api.models.enums import ActorType, HandoverStatus
+from kiosk_api.notifications.service import enqueue
+from kiosk_api.queue.desk_view import DESK_LOCALE, to_german
+from kiosk_api.queue.schemas import TranslatedText
+from kiosk_api.translation.service import translate_text
+
+
+def opening_status(*, session: Session, site: Site, now: datetime | None = None) -> OpeningStatus:
+    zone = ZoneInfo(site.timezone)
+    local = (now or utcnow()).astimezone(zone)
+    windows = session.scalars(select(OpeningHours).where(OpeningHours.site_id == site.id)).all()
+    open_now = any(w.weekday == local.weekday() and w.opens <= local.time() < w.closes for w in windows)
+    upcoming = []
+    for offset in range(0, 8):
+        day = (local + timedelta(days=offset)).date()
+        for window in windows:
+            if window.weekday == day.weekday():
+                start = datetime.combine(day, window.opens, tzinfo=zone)
+                if start > local:
+                    upcoming.append(start)
+    return OpeningStatus(open_now=open_now, next_opening_at=min(upcoming) if upcoming else None)
+
+
+def open_handover(*, session: Session, site: Site, conversation_id: str, language: str, output_channel: str, reference_code: str | None) -> Handover:
+    existing = active(session=session, conversation_id=conversation_id)
+    if existing is not None:
+        return existing
+    record = find_record(session=session, reference_code=reference_code) if reference_code else None
+    handover = Handover(site_id=site.id, conversation_id=conversation_id, language=language, output_channel=output_channel,
+                        intake_id=record.id if record else None)
+    session.add(handover)
+    session.flush()
+    record_event(session=session, actor_type=ActorType.bot, action="handover.opened", subject_type="handover", subject_id=handover.id, site_id=site.id)
+    return handover
+
+
+def active(*, session: Session, conversation_id: str) -> Handover | None:
+    return session.scalar(
+        select(Handover).where(Handover.conversation_id == conversation_id, Handover.status == HandoverStatus.open).order_by(Handover.id.desc())
+    )
+
+
+def add_client_message(*, session: Session, conversation_id: str, text: str) -> HandoverMessage:
+    handover = active(session=session, conversation_id=conversation_id)
+    if handover is None:
+        raise NotFound("handover_not_found")
+    message = HandoverMessage(handover_id=handover.id, sender="client", language=handover.language, text=text)
+    session.add(message)
+    session.flush()
+    return message
+
+
+def staff_handover(*, session: Session, site: Site, handover_id: int) -> Handover:
+    handover = session.get(Handover, handover_id)
+    if handover is None or handover.site_id != site.id:
+        raise NotFound("handover_not_found")
+    return handover
+
+
+def reply(*, session: Session, handover: Handover, text: str, staff_id: int) -> HandoverMessage:
+    """Stores the German reply and queues it for the client's chat, machine-translated into their language."""
+    if handover.status is not HandoverStatus.open:
+        raise Conflict("handover_closed")
+    message = HandoverMessage(handover_id=handover.id, sender="staff", staff_id=staff_id, language=DESK_LOCALE, text=text)
+    session.add(message)
+    session.flush()
+    translated = translate_text(session=session, text=text, source_language=DESK_LOCALE, target_language=handover.language)
+    enqueue(session=session, conversation_id=handover.conversation_id, output_channel=handover.output_channel, intent="EXTERNAL_staff_reply",
+            entities={"text": translated.text, "original": text, "machine_translated": translated.machine_translated})
+    record_event(session=session, actor_type=ActorType.staff, actor_id=staff_id, action="handover.replied", subject_type="handover", subject_id=handover.id, site_id=handover.site_id)
+    return message
+
+
+def close(*, session: Session, handover: Handover, staff_id: int) -> Handover:
+    """Hands the conversation back to the bot."""
+    if handover.status is HandoverStatus.closed:
+        return handover
+    handover.status = HandoverStatus.closed
+    handover.closed_at = utcnow()
+    enqueue(session=session, conversation_id=handover.conversation_id, output_channel=handover.output_channel, intent="EXTERNAL_handover_ended", entities={})
+    record_event(session=session, actor_type=ActorType.staff, actor_id=staff_id, action="handover.closed", subject_type="handover", subject_id=handover.id, site_id=handover.site_id)
+    session.flush()
+    return handover
+
+
+def _same(text: str, language: str) -> TranslatedText:
+    return TranslatedText(original=text, text=text, source_language=language, target_language=language, machine_translated=False, available=True, notice=None)
+
+
+def inbox_view(*, session: Session, handover: Handover, with_messages: bool) -> InboxConversation:
+    messages = handover.messages
+    unanswered = 0
+    for message in messages:
+        unanswered = unanswered + 1 if message.sender == "client" else 0
+    view = InboxConversation(
+        id=handover.id, conversation_id=handover.conversation_id, language=handover.language,
+        language_name=language_name(handover.language, DESK_LOCALE), status=handover.status, created_at=handover.created_at,
+        last_message_at=messages[-1].created_at if messages else None, unanswered=unanswered,
+    )
+    if with_messages:
+        view.messages = []
+        for message in messages:
+            if message.sender == "client":
+                german = to_german(session, message.text, message.language) or _same(message.text, message.language)
+                client_side = _same(message.text, message.language)
+            else:
+                german = _same(message.text, DESK_LOCALE)
+                result = translate_text(session=session, text=message.text, source_language=DESK_LOCALE, target_language=handover.language)
+                client_side = TranslatedText(original=result.original, text=result.text, source_language=result.source_language,
+                                             target_language=result.target_language, machine_translated=result.machine_translated,
+                                             available=result.available, notice=None)
+            view.messages.append(InboxMessage(id=message.id, sender=message.sender, created_at=message.created_at, german=german, client_language=client_side))
+    return view
+
+
+def inbox(*, session: Session, site: Site, include_closed: bool) -> list[Handover]:
+    query = select(Handover).where(Handover.site_id == site.id)
+    if not include_closed:
+        query = query.where(Handover.status == HandoverStatus.open)
+    return list(session.scalars(query.order_by(Handover.created_at)))

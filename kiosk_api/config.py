@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     rate_limit_bot_per_minute: int = 3000
     rate_limit_login_per_minute: int = 10
     default_retention_days: int = 90
+    # Write transactions in flight per process (PostgreSQL; SQLite always 1), below the 40 worker threads.
+    write_concurrency: int = 8
     sql_pool_size: int = 10
     sql_max_overflow: int = 10
 

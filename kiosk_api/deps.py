@@ -22,23 +22,27 @@ from kiosk_api.security import constant_time_equals, token_hash
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-_write_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]" = weakref.WeakKeyDictionary()
+_write_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
 
 
-async def sqlite_write_gate(request: Request) -> AsyncIterator[None]:
-    """On SQLite, writers of this process queue here without holding a worker thread.
+async def write_gate(request: Request) -> AsyncIterator[None]:
+    """Caps the write transactions in flight per process; the rest wait here without holding a worker thread.
 
-    Otherwise every thread of the pool could block in BEGIN IMMEDIATE while the lock holder waits for a thread."""
-    if request.method not in WRITE_METHODS or not get_settings().is_sqlite:
+    Writers waiting on a lock (SQLite's BEGIN IMMEDIATE, a PostgreSQL row lock) hold threads; if they took
+    every thread of the pool, the lock holder could not get one to finish, and nobody would."""
+    if request.method not in WRITE_METHODS:
         yield
         return
+    settings = get_settings()
     loop = asyncio.get_running_loop()
-    gate = _write_gates.setdefault(loop, asyncio.Lock())
+    gate = _write_gates.get(loop)
+    if gate is None:
+        gate = _write_gates[loop] = asyncio.Semaphore(1 if settings.is_sqlite else settings.write_concurrency)
     async with gate:
         yield
 
 
-def get_session(request: Request, _gate: Annotated[None, Depends(sqlite_write_gate, scope="function")]) -> Iterator[Session]:
+def get_session(request: Request, _gate: Annotated[None, Depends(write_gate, scope="function")]) -> Iterator[Session]:
     session = get_sessionmaker()()
     try:
         if request.method in WRITE_METHODS:

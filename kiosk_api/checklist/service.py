@@ -1,14 +1,11 @@
 """The client's own checklist of documents and next steps, chosen by per-site rules from the record."""
 from __future__ import annotations
 
-import io
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-import segno
 import yaml
-from fpdf import FPDF
 
 from kiosk_api.checklist.schemas import Checklist, ChecklistConditions, ChecklistItem, ChecklistRules
 from kiosk_api.config import get_settings
@@ -16,7 +13,7 @@ from kiosk_api.errors import NotFound
 from kiosk_api.i18n import direction, translate_text
 from kiosk_api.models import IntakeRecord, Site
 from kiosk_api.models.enums import HouseholdRelation
-from kiosk_api.records.pdf import FontMissing, find_font_files
+from kiosk_api.pdf import new_document, place_qr
 from kiosk_api.routing.service import matches as routing_matches
 from kiosk_api.security import format_code
 
@@ -90,26 +87,10 @@ def build(*, site: Site, record: IntakeRecord, language: str, today: date | None
 
 def checklist_pdf(checklist: Checklist) -> bytes:
     """A printable page: each item in the client's language with the German term beside it, and the code as QR."""
-    main, fallbacks = find_font_files()
-    if main is None:
-        raise FontMissing()
-    pdf = FPDF(format="A4")
-    pdf.set_title(checklist.title)
-    pdf.add_font("main", fname=str(main))
-    names = []
-    for index, path in enumerate(fallbacks):
-        pdf.add_font(f"fallback{index}", fname=str(path))
-        names.append(f"fallback{index}")
-    if names:
-        pdf.set_fallback_fonts(names)
-    pdf.set_text_shaping(True)
+    pdf = new_document(checklist.title)
     rtl = checklist.direction == "rtl"
     align = "R" if rtl else "L"
-    pdf.add_page()
-    qr = io.BytesIO()
-    segno.make(checklist.reference_code.replace("-", ""), error="m").save(qr, kind="png", scale=4, border=1)
-    qr.seek(0)
-    pdf.image(qr, x=10 if rtl else 170, y=10, w=28)
+    place_qr(pdf, checklist.reference_code.replace("-", ""), x=10 if rtl else 170, y=10)
     pdf.set_font("main", size=16)
     pdf.multi_cell(150, 9, checklist.title, align=align, new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("main", size=11)

@@ -1,38 +1,10 @@
 """The printable German intake sheet (Anmeldebogen) as PDF."""
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
-import segno
-from fpdf import FPDF
-
-from kiosk_api.errors import LotseError
 from kiosk_api.i18n import format_datetime, translate
+from kiosk_api.pdf import new_document, place_qr
 from kiosk_api.queue.desk_view import DESK_LOCALE
 from kiosk_api.records.schemas import IntakeStaffView
-
-FONT_DIRS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts/opentype"), Path("/usr/local/share/fonts"))
-MAIN_FONTS = ("dejavu/DejaVuSans.ttf", "noto/NotoSans-Regular.ttf")
-FALLBACK_FONTS = ("noto/NotoSansArabic-Regular.ttf", "noto/NotoNaskhArabic-Regular.ttf", "noto/NotoSansEthiopic-Regular.ttf")
-
-
-class FontMissing(LotseError):
-    status_code = 503
-    code = "pdf_font_missing"
-
-
-def _find(relative: str) -> Path | None:
-    for base in FONT_DIRS:
-        if (base / relative).exists():
-            return base / relative
-    return None
-
-
-def find_font_files() -> tuple[Path | None, list[Path]]:
-    """The main font and the fallbacks (Arabic, Ethiopic) installed on this machine."""
-    main = next((path for path in map(_find, MAIN_FONTS) if path), None)
-    return main, [path for path in map(_find, FALLBACK_FONTS) if path]
 
 
 def _t(key: str, **params: object) -> str:
@@ -40,31 +12,14 @@ def _t(key: str, **params: object) -> str:
 
 
 def intake_sheet(view: IntakeStaffView) -> bytes:
-    main, fallback_files = find_font_files()
-    if main is None:
-        raise FontMissing()
-    pdf = FPDF(format="A4")
-    pdf.set_title(_t("sheet.title"))
-    pdf.set_creator("Lotse")
-    pdf.add_font("main", fname=str(main))
-    fallbacks = []
-    for index, path in enumerate(fallback_files):
-        pdf.add_font(f"fallback{index}", fname=str(path))
-        fallbacks.append(f"fallback{index}")
-    if fallbacks:
-        pdf.set_fallback_fonts(fallbacks)
-    pdf.set_text_shaping(True)
-    pdf.add_page()
+    pdf = new_document(_t("sheet.title"))
     pdf.set_font("main", size=16)
     pdf.cell(0, 10, _t("sheet.title"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("main", size=10)
     pdf.cell(0, 6, _t("sheet.reference", code=view.reference_code), new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, _t("sheet.printed_at", when=format_datetime(view.read_at, DESK_LOCALE)), new_x="LMARGIN", new_y="NEXT")
     pdf.cell(0, 6, _t("sheet.language", language=view.language_name), new_x="LMARGIN", new_y="NEXT")
-    qr = io.BytesIO()
-    segno.make(view.reference_code.replace("-", ""), error="m").save(qr, kind="png", scale=4, border=1)
-    qr.seek(0)
-    pdf.image(qr, x=170, y=10, w=28)
+    place_qr(pdf, view.reference_code.replace("-", ""), x=170, y=10)
     pdf.ln(4)
     for line in view.fields:
         if line.value is None:

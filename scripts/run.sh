@@ -22,8 +22,14 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT INT TERM
 
+BOT=no
+if [[ -x bot/scripts/start_actions.sh && -x bot/scripts/start_rasa.sh ]] && ls bot/models/*.tar.gz >/dev/null 2>&1; then
+  BOT=yes
+  # The kiosk API pushes staff replies and turn reminders into chats through Rasa's JWT-protected API.
+  export LOTSE_RASA_URL=${LOTSE_RASA_URL:-http://127.0.0.1:${RASA_PORT:-5005}} LOTSE_RASA_JWT_SECRET=$RASA_JWT_SECRET
+fi
 .venv/bin/lotse serve & pids+=($!)
-if [[ -x bot/scripts/start_actions.sh && -x bot/scripts/start_rasa.sh ]]; then
+if [[ $BOT == yes ]]; then
   bot/scripts/start_actions.sh & pids+=($!)
   bot/scripts/start_rasa.sh & pids+=($!)
 fi
@@ -41,6 +47,10 @@ Lotse is running (Ctrl-C stops everything):
   call display   http://127.0.0.1:$LOTSE_PORT/display
   web chat       http://127.0.0.1:$LOTSE_PORT/chat
 INFO
-[[ -x bot/scripts/start_rasa.sh ]] && echo "  Rasa server    http://127.0.0.1:${RASA_PORT:-5005}  (REST and socket.io; HTTP API needs a JWT)"
-[[ -x bot/scripts/start_actions.sh ]] && echo "  action server  http://127.0.0.1:${ACTION_PORT:-5055}"
+if [[ $BOT == yes ]]; then
+  echo "  Rasa server    http://127.0.0.1:${RASA_PORT:-5005}  (REST and socket.io channels; the HTTP API needs a JWT, ~40 s to load)"
+  echo "  action server  http://127.0.0.1:${ACTIONS_PORT:-5055}"
+else
+  echo "  (the assistant is not built yet: make bot-train, then make run)"
+fi
 wait -n "${pids[@]}"

@@ -29,7 +29,6 @@ from babel.messages.pofile import read_po
 log = logging.getLogger(__name__)
 
 DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-DOMAINS = ("kiosk", "bot")
 # Shown when a key has no text in any catalog of the chain, itself looked up like any other key.
 UNAVAILABLE_KEY = "common.text_unavailable"
 _LAST_RESORT = "…"
@@ -410,15 +409,24 @@ def format_date(value: dt.date, locale: str, format: str = "long") -> str:
     return localize_digits(babel_dates.format_date(value, format=format, locale=loc), system)
 
 
-def format_time(value: dt.time | dt.datetime, locale: str, format: str = "short") -> str:
-    """A time of day, e.g. 09:30 (de), ۰۹:۳۰ (fa)."""
-    loc, system = _formatting(locale)
-    return localize_digits(babel_dates.format_time(value, format=format, locale=loc), system)
+# Clients and staff read times on the job centre's clock; stored datetimes are UTC.
+DISPLAY_TIMEZONE = "Europe/Berlin"
 
 
-def format_datetime(value: dt.datetime, locale: str, format: str = "medium") -> str:
+def format_time(value: dt.time | dt.datetime, locale: str, format: str = "short",
+                timezone: str | None = DISPLAY_TIMEZONE) -> str:
+    """A time of day, e.g. 09:30 (de), ۹:۳۰ (fa); datetimes are shown in `timezone` (naive ones taken as UTC)."""
     loc, system = _formatting(locale)
-    return localize_digits(babel_dates.format_datetime(value, format=format, locale=loc), system)
+    tz = babel_dates.get_timezone(timezone) if timezone and isinstance(value, dt.datetime) else None
+    return localize_digits(babel_dates.format_time(value, format=format, tzinfo=tz, locale=loc), system)
+
+
+def format_datetime(value: dt.datetime, locale: str, format: str = "medium",
+                    timezone: str | None = DISPLAY_TIMEZONE) -> str:
+    """A date and time in `timezone` (naive datetimes taken as UTC), e.g. 24.11.2026, 10:30:00 (de)."""
+    loc, system = _formatting(locale)
+    tz = babel_dates.get_timezone(timezone) if timezone else None
+    return localize_digits(babel_dates.format_datetime(value, format=format, tzinfo=tz, locale=loc), system)
 
 
 # --- parsing what clients type -------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Catalog tooling: `python -m kiosk_api.i18n_tools extract|update|compile|check`.
 
-extract  keys from t("key") / nt("key", n) calls in kiosk_api/ into locales/kiosk.pot
+extract  keys from t("key") / nt("key", n) / translate("key", ...) calls in kiosk_api/ into locales/kiosk.pot
 update   bring every enabled language's <domain>.po in line with the template (kiosk.pot + en keys)
 compile  write .mo files next to every .po (all domains; nothing to do is not an error)
 check    fail on missing, empty, fuzzy, stale entries, placeholders unlike the en text, wrong plural rules
@@ -8,6 +8,7 @@ check    fail on missing, empty, fuzzy, stale entries, placeholders unlike the e
 from __future__ import annotations
 
 import argparse
+import ast
 import gettext
 import re
 import sys
@@ -34,21 +35,48 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|(?<!\{)\{(\w*)(?:[!:][^{}]*)?\}(?!\
 # --- extraction ----------------------------------------------------------------------------------
 
 
+# Calls whose first positional argument is a catalog key: the t/nt markers and the i18n functions themselves.
+SINGULAR_KEYWORDS = ("t", "translate", "translate_text", "_t")
+PLURAL_KEYWORDS = ("nt", "translate_plural")
+
+
+def _literal_keys(node: ast.expr) -> list[str]:
+    """The key(s) a literal argument can take: "a.b", or both branches of `"a" if x else "b"`."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.IfExp):
+        return _literal_keys(node.body) + _literal_keys(node.orelse)
+    return []
+
+
+def extract_python_keys(fileobj, keywords, comment_tags, options):  # type: ignore[no-untyped-def]
+    """A Babel extraction method reading the syntax tree, so `t("a" if x else "b")` gives two keys, not "ab"."""
+    tree = ast.parse(fileobj.read())
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else node.func.attr if isinstance(node.func, ast.Attribute) else None
+        if name not in keywords:
+            continue
+        for key in _literal_keys(node.args[0]):
+            yield node.lineno, name, (key, key) if name in PLURAL_KEYWORDS else key, []
+
+
 def extract_keys(source: Path) -> tuple[dict[str, list[tuple[str, int]]], set[str]]:
-    """Keys used in t()/nt() calls under `source`: key -> locations, and the set used with nt()."""
+    """Keys used in t()/nt()/translate()... calls under `source`: key -> locations, and the set used as plurals."""
     keys: dict[str, list[tuple[str, int]]] = {}
     plural: set[str] = set()
-    for keyword, into_plural in (("t", False), ("nt", True)):
-        found = extract_from_dir(str(source), method_map=[("**.py", "python")],
-                                 keywords={keyword: None}, comment_tags=(), strip_comment_tags=True)
-        for filename, lineno, message, _comments, _context in found:
-            key = message[0] if isinstance(message, (list, tuple)) else message
-            if not key:
-                continue
-            rel = (source.name + "/" + filename).replace("\\", "/")
-            keys.setdefault(key, []).append((rel, lineno))
-            if into_plural:
-                plural.add(key)
+    keywords: dict[str, tuple[int, ...] | None] = {**dict.fromkeys(SINGULAR_KEYWORDS), **dict.fromkeys(PLURAL_KEYWORDS, (1, 2))}
+    found = extract_from_dir(str(source), method_map=[("**.py", extract_python_keys)], keywords=keywords,
+                             comment_tags=(), strip_comment_tags=True)
+    for filename, lineno, message, _comments, _context in found:
+        key = message[0] if isinstance(message, (list, tuple)) else message
+        if not key:
+            continue
+        rel = (source.name + "/" + filename).replace("\\", "/")
+        keys.setdefault(key, []).append((rel, lineno))
+        if isinstance(message, (list, tuple)):
+            plural.add(key)
     return keys, plural
 
 
@@ -125,10 +153,13 @@ def new_catalog(language: i18n.Language, domain: str) -> Catalog:
     return catalog
 
 
-def update_domain(domain: str, locales_dir: Path) -> list[str]:
-    """Create or update <lang>/LC_MESSAGES/<domain>.po for every enabled language; returns what changed."""
+def update_domain(domain: str, locales_dir: Path, removed: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Create or update <lang>/LC_MESSAGES/<domain>.po for every enabled language; returns what changed.
+
+    `removed`: keys that left the code since the last extraction; they leave every catalog, en included.
+    """
     notes: list[str] = []
-    keys = effective_keys(domain, locales_dir)
+    keys = {k: m for k, m in effective_keys(domain, locales_dir).items() if k not in removed}
     template = Catalog(domain=domain, project="Lotse")
     for key, message in keys.items():
         template.add(message.id, locations=message.locations, auto_comments=message.auto_comments)
@@ -153,11 +184,20 @@ def update_domain(domain: str, locales_dir: Path) -> list[str]:
     return notes
 
 
+def _template_keys(path: Path) -> set[str]:
+    if not path.exists():
+        return set()
+    return {m.id if isinstance(m.id, str) else m.id[0] for m in i18n.read_catalog(path) if m.id}
+
+
 def cmd_update(locales_dir: Path, domains: list[str]) -> int:
     for domain in domains:
+        removed: set[str] = set()
         if domain in EXTRACT_SOURCES:
+            before = _template_keys(locales_dir / f"{domain}.pot")
             write_template(domain, locales_dir)
-        for note in update_domain(domain, locales_dir):
+            removed = before - _template_keys(locales_dir / f"{domain}.pot")
+        for note in update_domain(domain, locales_dir, removed):
             print(f"{domain}: {note}")
     return 0
 
@@ -257,8 +297,13 @@ def check_domain(domain: str, locales_dir: Path, report: Report, *, strict: bool
                 catalog = read_po(fh, abort_invalid=True)
         except Exception as exc:  # a broken file must be reported, whatever Babel raises
             report.error(where, f"does not parse: {exc}")
-            continue
-        header = dict(catalog.mime_headers).get("Plural-Forms", "")
+            try:  # go on with what Babel can read, so the cause (e.g. a wrong header) is reported too
+                with open(path, "rb") as fh:
+                    catalog = read_po(fh, abort_invalid=False)
+            except Exception:
+                continue
+        # Babel fills in a default Plural-Forms when the file has none; only a parsed header sets _num_plurals.
+        header = dict(catalog.mime_headers).get("Plural-Forms", "") if catalog._num_plurals is not None else ""
         if _normalize_plural(header) != _normalize_plural(language.plural_forms):
             report.error(where, f"Plural-Forms {header!r} differs from languages.yml {language.plural_forms!r}")
         problem = cldr_plural_mismatch(header, language.babel_locale)

@@ -10,7 +10,7 @@ from kiosk_api.content.schemas import ContentPublic, ContentReviewList, TopicLis
 from kiosk_api.deps import AdminStaff, LocaleDep
 from kiosk_api.errors import responses
 
-router = APIRouter(prefix="/api/v1", tags=["content"])
+router = APIRouter(tags=["content"])
 
 StoreDep = Annotated[service.ContentStore, Depends(service.get_store)]
 LanguageQuery = Annotated[str | None, Query(max_length=16, description="language code; default from Accept-Language")]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,7 @@ from kiosk_api.content.schemas import (
 )
 from kiosk_api.errors import InvalidInput, NotFound
 
+log = logging.getLogger("lotse.content")
 DEFAULT_MAX_AGE_DAYS = 183
 
 
@@ -148,7 +150,10 @@ def check_store(store: ContentStore, *, today: dt.date, languages: list[str]) ->
 
 @lru_cache(maxsize=4)
 def _cached_store(root: Path) -> ContentStore:
-    return load_store(root)
+    store = load_store(root)
+    if store.problems:  # served without the broken files; `make content-check` names them
+        log.warning("content: %d files left out, run python -m kiosk_api.content.check", len(store.problems))
+    return store
 
 
 def get_store() -> ContentStore:

@@ -1,0 +1,170 @@
+"""The content endpoints of the real kiosk API application."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from kiosk_api.content import service
+from kiosk_api.i18n import language_codes
+
+LANGUAGES = language_codes()
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    from kiosk_api.main import app
+
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_topic_list_in_every_language(client: TestClient) -> None:
+    for language in LANGUAGES:
+        response = client.get("/api/v1/content/topics", params={"language": language})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["language"] == language
+        assert len(body["topics"]) == 17
+        assert all(t["language"] == language and t["fallback_language"] is None for t in body["topics"])
+    assert client.get("/api/v1/content/topics", params={"language": "ar"}).json()["direction"] == "rtl"
+
+
+def test_topic_in_the_clients_language(client: TestClient) -> None:
+    response = client.get("/api/v1/content/missed_appointment", params={"language": "fa_AF"})
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["language"], body["fallback_language"], body["direction"]) == ("fa_AF", None, "rtl")
+    assert body["machine_translated"] is True and body["reviewed"] is False
+    assert body["valid_as_of"] == "2026-11-24" and body["review_by"] == "2027-05-24"
+    assert all(s["url"].startswith("https://") for s in body["sources"])
+
+
+def test_language_comes_from_accept_language_when_not_given(client: TestClient) -> None:
+    response = client.get("/api/v1/content/objection", headers={"Accept-Language": "ti-ER,ti;q=0.9,en;q=0.5"})
+    assert response.json()["language"] == "ti"
+    assert client.get("/api/v1/content/objection").json()["language"] == "de"
+
+
+def test_code_variants_are_accepted(client: TestClient) -> None:
+    assert client.get("/api/v1/content/objection", params={"language": "fa-AF"}).json()["language"] == "fa_AF"
+
+
+def test_a_missing_translation_falls_back_to_english_then_german(content_copy, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (content_copy / "topics" / "housing_costs" / "so.yml").unlink()
+    for language in ("en", "so"):
+        (content_copy / "topics" / "duties" / f"{language}.yml").unlink()
+    store = service.load_store(content_copy)
+    english = service.get_topic(store=store, topic="housing_costs", language="so")
+    assert (english.language, english.fallback_language, english.requested_language) == ("en", "en", "so")
+    german = service.get_topic(store=store, topic="duties", language="so")
+    assert (german.language, german.fallback_language) == ("de", "de")
+    listing = service.list_topics(store=store, language="so")
+    assert {t.topic: t.fallback_language for t in listing.topics}["housing_costs"] == "en"
+
+
+def test_unknown_topic_is_a_404_with_a_stable_code(client: TestClient) -> None:
+    response = client.get("/api/v1/content/no_such_topic", params={"language": "en"})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "content_not_found"
+
+
+def test_unknown_language_is_a_422_with_a_stable_code(client: TestClient) -> None:
+    response = client.get("/api/v1/content/objection", params={"language": "xx"})
+    assert response.status_code == 422
+    body = response.json()["error"]
+    assert body["code"] == "unknown_language"
+    assert "ar" in body["details"]["supported"]
+
+
+def test_oversized_language_parameter_is_rejected(client: TestClient) -> None:
+    response = client.get("/api/v1/content/topics", params={"language": "a" * 200})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_admin_listing_requires_login(client: TestClient) -> None:
+    assert client.get("/api/v1/admin/content/unreviewed").status_code == 401
+
+
+@pytest.fixture
+def staff_token(client: TestClient, migrated_database: None) -> Iterator[callable]:  # type: ignore[valid-type]
+    from sqlalchemy import delete, select
+
+    from kiosk_api.config import get_settings
+    from kiosk_api.db import session_scope
+    from kiosk_api.models import Site, StaffSession, StaffUser
+    from kiosk_api.models.enums import StaffRole
+    from kiosk_api.staff.schemas import StaffCreate
+    from kiosk_api.staff.service import create_staff
+
+    password = "content tests use a long passphrase"
+    created: list[str] = []
+
+    def _token(role: str) -> str:
+        username = f"content-{role}"
+        with session_scope(write=True) as session:
+            site = session.scalar(select(Site).where(Site.code == get_settings().default_site))
+            create_staff(session=session, site=site, payload=StaffCreate(
+                username=username, display_name=username, role=StaffRole(role), password=password), actor_id=None)
+        created.append(username)
+        response = client.post("/api/v1/staff/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        return response.json()["access_token"]
+
+    yield _token
+    with session_scope(write=True) as session:
+        for username in created:
+            staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
+            if staff is not None:
+                session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
+                session.delete(staff)
+
+
+def test_admin_lists_unreviewed_and_machine_translated_items(client: TestClient, staff_token) -> None:  # type: ignore[no-untyped-def]
+    token = staff_token("admin")
+    response = client.get("/api/v1/admin/content/unreviewed", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == 17 * len(LANGUAGES)  # nothing has been reviewed by a person yet
+    by_key = {(i["topic"], i["language"]): i for i in body["items"]}
+    assert by_key[("privacy_notice", "ar")]["machine_translated"] is True
+    assert by_key[("privacy_notice", "ar")]["unreviewed_translation"] is True
+    assert by_key[("privacy_notice", "de")]["machine_translated"] is False
+    assert by_key[("privacy_notice", "de")]["reviewed"] is False
+
+
+def test_desk_staff_may_not_see_the_admin_listing(client: TestClient, staff_token) -> None:  # type: ignore[no-untyped-def]
+    token = staff_token("desk")
+    response = client.get("/api/v1/admin/content/unreviewed", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+
+
+def test_reviewed_items_leave_the_admin_listing(content_copy) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    path = content_copy / "topics" / "objection" / "ar.yml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(machine_translated=False, unreviewed_translation=False,
+                reviewed={"by": "Sprachmittlerin, Integration Point", "on": "2026-11-20"})
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    listing = service.list_unreviewed(store=service.load_store(content_copy))
+    assert ("objection", "ar") not in {(i.topic, i.language) for i in listing.items}
+    assert listing.total == 17 * len(LANGUAGES) - 1
+
+
+@pytest.mark.parametrize("topic", ["..%2F..%2Fconfig", "privacy_notice%00", "%D8%B9%D8%B1%D8%A8%D9%8A", "config", "topics"])
+def test_odd_topic_names_are_404_not_file_access(client: TestClient, topic: str) -> None:
+    response = client.get(f"/api/v1/content/{topic}", params={"language": "en"})
+    assert response.status_code in (404, 200) and response.headers["content-type"].startswith("application/json")
+    if topic != "topics":
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] in {"content_not_found", "not_found"}  # not_found: no route matched
+
+
+@pytest.mark.parametrize("language", ["ar\x00", "عربي", "de-DE-x-private-too-long", "12"])
+def test_odd_language_values_get_a_clear_error(client: TestClient, language: str) -> None:
+    response = client.get("/api/v1/content/objection", params={"language": language})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] in {"unknown_language", "validation_error"}

@@ -20,6 +20,25 @@ from kiosk_api.ratelimit import limiter
 from kiosk_api.security import constant_time_equals, token_hash
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Staff reads are audited, so they write too: on SQLite a read transaction that writes later fails with
+# "database is locked" once another request committed meanwhile, so they start as writers.
+AUDITED_READ_PREFIX = "/api/v1/staff/"
+
+
+# A read with a PIN or date of birth counts failed attempts, so it may write as well.
+PROOF_HEADERS = (b"x-lotse-pin", b"x-lotse-birth-date")
+
+
+# Login checks an argon2 hash (~0.2 s) first: it must not hold the write lock meanwhile.
+LOGIN_PATH = "/api/v1/staff/login"
+
+
+def writes(request: Request) -> bool:
+    if request.url.path == LOGIN_PATH:
+        return False
+    if request.method in WRITE_METHODS or request.url.path.startswith(AUDITED_READ_PREFIX):
+        return True
+    return any(name in PROOF_HEADERS for name, _ in request.scope.get("headers", ()))
 
 
 _write_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
@@ -30,7 +49,7 @@ async def write_gate(request: Request) -> AsyncIterator[None]:
 
     Writers waiting on a lock (SQLite's BEGIN IMMEDIATE, a PostgreSQL row lock) hold threads; if they took
     every thread of the pool, the lock holder could not get one to finish, and nobody would."""
-    if request.method not in WRITE_METHODS:
+    if not writes(request):
         yield
         return
     settings = get_settings()
@@ -45,7 +64,7 @@ async def write_gate(request: Request) -> AsyncIterator[None]:
 def get_session(request: Request, _gate: Annotated[None, Depends(write_gate, scope="function")]) -> Iterator[Session]:
     session = get_sessionmaker()()
     try:
-        if request.method in WRITE_METHODS:
+        if writes(request):
             begin_write(session)
         yield session
         session.commit()

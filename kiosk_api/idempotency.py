@@ -29,6 +29,11 @@ class ConcurrentDuplicate(Conflict):
         super().__init__(headers={"Retry-After": "1"})
 
 
+def scope_for(operation: str, caller_key: str) -> str:
+    """Keys are per caller: another caller's replay of the same key gets nothing."""
+    return f"{operation}:{hashlib.sha256(caller_key.encode()).hexdigest()[:24]}"
+
+
 def request_fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 

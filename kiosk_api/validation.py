@@ -8,6 +8,8 @@ from babel import Locale
 from pydantic import AfterValidator, StringConstraints
 
 _OLDEST = date(1900, 1, 1)
+# Rasa sender ids (socket.io session ids, Telegram chat ids, phone numbers); no '/' or '?' so they stay one URL segment.
+CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_:+.@=-]{1,128}$"
 
 
 def language_code(value: str) -> str:

@@ -17,7 +17,7 @@ from kiosk_api.validation import LanguageCode
 router = APIRouter(tags=["consent"])
 
 
-@router.get("/consent/notice", response_model=ConsentNotice, responses=responses(422, 429))
+@router.get("/consent/notice", response_model=ConsentNotice, responses=responses(401, 422, 429))
 def get_notice(language: Annotated[LanguageCode, Query()], caller: CallerDep) -> ConsentNotice:
     """The current data-protection notice in the client's language, with its version."""
     return current_notice(language)
@@ -27,7 +27,7 @@ def get_notice(language: Annotated[LanguageCode, Query()], caller: CallerDep) ->
     "/consents",
     response_model=ConsentReceipt,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(404, 409, 422, 429),
+    responses=responses(401, 403, 404, 409, 422, 429),
 )
 def give_consent(
     payload: ConsentCreate,
@@ -37,11 +37,11 @@ def give_consent(
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> ConsentReceipt | JSONResponse:
     """Records consent and opens an empty intake record; returns its reference code and PIN once."""
-    replay = idempotency.begin(session=session, scope="consent", key=idempotency_key, payload=payload.model_dump(mode="json"))
+    replay = idempotency.begin(session=session, scope=idempotency.scope_for("consent", caller.key), key=idempotency_key, payload=payload.model_dump(mode="json"))
     if replay is not None:
         return replay
     receipt = record_consent(session=session, site=site, payload=payload, actor=caller.actor_type)
-    idempotency.complete(session=session, scope="consent", key=idempotency_key, status_code=201, body=receipt.model_dump(mode="json"))
+    idempotency.complete(session=session, scope=idempotency.scope_for("consent", caller.key), key=idempotency_key, status_code=201, body=receipt.model_dump(mode="json"))
     return receipt
 
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from kiosk_api.models.enums import Channel
-from kiosk_api.validation import LanguageCode
+from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode
 
 
 class ConsentScopes(BaseModel):
@@ -25,7 +25,7 @@ class ConsentCreate(BaseModel):
     notice_version: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     channel: Channel
     scopes: ConsentScopes = Field(default_factory=ConsentScopes)
-    conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
+    conversation_id: Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)] | None = Field(
         default=None, description="The bot's conversation id, so erasure also deletes the chat"
     )
 

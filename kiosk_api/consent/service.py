@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from kiosk_api.audit.service import record_event
 from kiosk_api.consent.schemas import ConsentCreate, ConsentNotice, ConsentReceipt, NoticeScope
 from kiosk_api.content import service as content_service
-from kiosk_api.errors import Conflict
+from kiosk_api.errors import Conflict, Forbidden
 from kiosk_api.intake.service import REFERENCE_PREFIX, erase_record
 from kiosk_api.models import ConsentRecord, IntakeRecord, Site, utcnow
 from kiosk_api.models.enums import ActorType
@@ -30,6 +30,8 @@ def current_notice(language: str) -> ConsentNotice:
 
 
 def record_consent(*, session: Session, site: Site, payload: ConsentCreate, actor: ActorType) -> ConsentReceipt:
+    if payload.conversation_id is not None and actor is not ActorType.bot:
+        raise Forbidden("bot_only")  # erasure deletes that conversation: only the bot may name one
     notice = current_notice(payload.language)
     if payload.notice_version != notice.version:
         raise Conflict("notice_version_outdated", details={"current_version": notice.version})

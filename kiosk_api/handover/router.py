@@ -4,9 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
+from kiosk_api.audit.service import record_event
 from kiosk_api.deps import CallerDep, DeskStaff, SessionDep, SiteDep
 from kiosk_api.errors import Forbidden, responses
 from kiosk_api.handover import service
+from kiosk_api.models.enums import ActorType
 from kiosk_api.handover.schemas import ClientMessage, ConversationId, HandoverCreate, HandoverPublic, InboxConversation, OpeningStatus, StaffReply
 
 router = APIRouter(tags=["handover"])
@@ -19,7 +21,7 @@ def _bot_only(caller) -> None:  # type: ignore[no-untyped-def]
         raise Forbidden("bot_only")
 
 
-@router.get("/opening-status", response_model=OpeningStatus, responses=responses(404, 429))
+@router.get("/opening-status", response_model=OpeningStatus, responses=responses(401, 404, 429))
 def opening_status(session: SessionDep, site: SiteDep, caller: CallerDep) -> OpeningStatus:
     """Whether the desk is staffed now, and when it opens next (so the bot can say when someone answers)."""
     return service.opening_status(session=session, site=site)
@@ -64,6 +66,7 @@ def inbox(session: SessionDep, site: SiteDep, staff: DeskStaff, include_closed: 
 def conversation(handover_id: HandoverId, session: SessionDep, site: SiteDep, staff: DeskStaff) -> InboxConversation:
     """The conversation in German (machine translation beside the original)."""
     handover = service.staff_handover(session=session, site=site, handover_id=handover_id)
+    record_event(session=session, actor_type=ActorType.staff, actor_id=staff.id, action="handover.read", subject_type="handover", subject_id=handover.id, site_id=site.id)
     return service.inbox_view(session=session, handover=handover, with_messages=True)
 
 

@@ -7,9 +7,9 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from kiosk_api.models.enums import HandoverStatus
 from kiosk_api.queue.schemas import TranslatedText
-from kiosk_api.validation import LanguageCode
+from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode
 
-ConversationId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+ConversationId = Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)]
 MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
 
 

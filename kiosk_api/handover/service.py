@@ -37,6 +37,7 @@ def opening_status(*, session: Session, site: Site, now: datetime | None = None)
 
 
 def open_handover(*, session: Session, site: Site, conversation_id: str, language: str, output_channel: str, reference_code: str | None) -> Handover:
+    session.execute(select(Site.id).where(Site.id == site.id).with_for_update())  # one open hand-over per conversation
     existing = active(session=session, conversation_id=conversation_id)
     if existing is not None:
         return existing

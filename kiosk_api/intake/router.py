@@ -24,7 +24,7 @@ def get_proof(
 
 
 ProofDep = Annotated[Proof, Depends(get_proof)]
-PROOF_ERRORS = responses(401, 404, 422, 429)
+PROOF_ERRORS = responses(401, 404, 409, 422, 429)
 
 
 @router.get("/intakes/{reference_code}", response_model=IntakePublic, responses=PROOF_ERRORS)

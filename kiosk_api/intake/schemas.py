@@ -118,13 +118,34 @@ class IntakePublic(IntakeFields):
     checked_in_at: datetime | None
 
 
+class ExportBooking(BaseModel):
+    booking_code: str
+    status: str
+    starts_at: datetime
+    service: str
+
+
+class ExportTicket(BaseModel):
+    number: int
+    day: date
+    status: str
+
+
+class ExportMessage(BaseModel):
+    sender: str
+    language: str
+    text: str
+    sent_at: datetime
+
+
 class IntakeExport(BaseModel):
     """Everything stored about the client (GDPR Art. 15 and 20)."""
 
     exported_at: datetime
     record: IntakePublic
-    bookings: list[dict]
-    tickets: list[dict]
+    bookings: list[ExportBooking]
+    tickets: list[ExportTicket]
+    chat_with_desk: list[ExportMessage]
 
 
 def today() -> date:

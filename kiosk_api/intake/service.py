@@ -4,14 +4,25 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from kiosk_api.audit.service import record_event
 from kiosk_api.config import get_settings
-from kiosk_api.errors import InvalidInput, NotFound, TooManyRequests, Unauthorized
-from kiosk_api.intake.schemas import IntakeExport, IntakePublic, IntakeUpdate
-from kiosk_api.models import Booking, HouseholdMember, IdempotencyKey, IntakeRecord, QueueTicket, Slot, utcnow
+from kiosk_api.errors import Conflict, NotFound, TooManyRequests, Unauthorized
+from kiosk_api.intake.schemas import ExportBooking, ExportMessage, ExportTicket, IntakeExport, IntakePublic, IntakeUpdate
+from kiosk_api.models import (
+    Booking,
+    Handover,
+    HandoverMessage,
+    HouseholdMember,
+    IdempotencyKey,
+    IntakeRecord,
+    Notification,
+    QueueTicket,
+    Slot,
+    utcnow,
+)
 from kiosk_api.models.enums import ActorType, BookingStatus, IntakeStatus
 from kiosk_api.security import constant_time_equals, normalize_code, secret_matches
 from kiosk_api.translation.service import forget_texts
@@ -68,23 +79,25 @@ class WrongProof(Unauthorized):
     keep_changes = True
 
 
-def find_record(*, session: Session, reference_code: str) -> IntakeRecord:
+def find_record(*, session: Session, reference_code: str, lock: bool = False) -> IntakeRecord:
+    """`lock`: row lock on PostgreSQL, so proof checks and check-ins of one record run one at a time."""
     code = normalize_code(reference_code)
-    record = session.scalar(select(IntakeRecord).where(IntakeRecord.reference_code == code))
+    query = select(IntakeRecord).where(IntakeRecord.reference_code == code)
+    record = session.scalar(query.with_for_update() if lock else query)
     if record is None:
         raise NotFound("record_not_found")
     return record
 
 
 def open_record(*, session: Session, reference_code: str, proof: Proof) -> IntakeRecord:
-    record = find_record(session=session, reference_code=reference_code)
+    record = find_record(session=session, reference_code=reference_code, lock=True)
     guard_attempts(record, code=record.reference_code, proof=proof, birth_date=record.birth_date)
     return record
 
 
 def apply_update(*, session: Session, record: IntakeRecord, changes: IntakeUpdate, actor: ActorType) -> IntakeRecord:
     if record.status in (IntakeStatus.handed_over, IntakeStatus.closed):
-        raise InvalidInput("record_closed")
+        raise Conflict("record_closed")
     data: dict[str, Any] = changes.model_dump(exclude_unset=True)
     submit = data.pop("submit", False)
     assisted = data.pop("assisted", None)
@@ -121,19 +134,25 @@ def to_public(record: IntakeRecord) -> IntakePublic:
 def export_record(*, session: Session, record: IntakeRecord) -> IntakeExport:
     bookings = session.scalars(select(Booking).where(Booking.intake_id == record.id).order_by(Booking.id)).all()
     tickets = session.scalars(select(QueueTicket).where(QueueTicket.intake_id == record.id).order_by(QueueTicket.id)).all()
+    handovers = select(Handover.id).where(Handover.intake_id == record.id)
+    if record.conversation_id:
+        handovers = select(Handover.id).where(or_(Handover.intake_id == record.id, Handover.conversation_id == record.conversation_id))
+    messages = session.scalars(select(HandoverMessage).where(HandoverMessage.handover_id.in_(handovers)).order_by(HandoverMessage.id)).all()
     return IntakeExport(
         exported_at=utcnow(),
         record=to_public(record),
         bookings=[
-            {"booking_code": b.booking_code, "status": b.status.value, "starts_at": b.slot.starts_at.isoformat(), "service": b.slot.service.code}
+            ExportBooking(booking_code=b.booking_code, status=b.status.value, starts_at=b.slot.starts_at, service=b.slot.service.code)
             for b in bookings
         ],
-        tickets=[{"number": t.number, "day": t.service_day.isoformat(), "status": t.status.value} for t in tickets],
+        tickets=[ExportTicket(number=t.number, day=t.service_day, status=t.status.value) for t in tickets],
+        chat_with_desk=[ExportMessage(sender=m.sender, language=m.language, text=m.text, sent_at=m.created_at) for m in messages],
     )
 
 
 def erase_record(*, session: Session, record: IntakeRecord, actor: ActorType, actor_id: int | None = None, reason: str) -> None:
-    """Deletes the record, its household, consents and conversation; frees its future slots; keeps statistics."""
+    """Deletes the record with everything that names the client: household, consents, chats with the desk,
+    queued chat messages, cached translations, conversation events; frees future slots; keeps statistics."""
     now = utcnow()
     for booking in session.scalars(select(Booking).where(Booking.intake_id == record.id, Booking.status == BookingStatus.booked)):
         if booking.slot.starts_at > now:
@@ -142,12 +161,20 @@ def erase_record(*, session: Session, record: IntakeRecord, actor: ActorType, ac
         booking.cancelled_at = now
     session.execute(update(Booking).where(Booking.intake_id == record.id).values(intake_id=None))
     session.execute(delete(IdempotencyKey).where(IdempotencyKey.response_body.contains(record.reference_code)))
-    session.execute(update(QueueTicket).where(QueueTicket.intake_id == record.id).values(intake_id=None, concern_text=None))
-    forget_texts(session=session, texts=[getattr(record, field) or "" for field in FREE_TEXT_FIELDS])
-    if record.conversation_id:
-        from kiosk_api.retention.tracker import delete_conversation
-
-        delete_conversation(record.conversation_id)
+    conversations = {record.conversation_id} if record.conversation_id else set()
+    conversations |= set(session.scalars(select(QueueTicket.conversation_id).where(QueueTicket.intake_id == record.id, QueueTicket.conversation_id.is_not(None))))
+    conversations |= set(session.scalars(select(Handover.conversation_id).where(Handover.intake_id == record.id)))
+    handovers = select(Handover.id).where(or_(Handover.intake_id == record.id, Handover.conversation_id.in_(conversations)))
+    chat_texts = list(session.scalars(select(HandoverMessage.text).where(HandoverMessage.handover_id.in_(handovers))))
+    session.execute(delete(HandoverMessage).where(HandoverMessage.handover_id.in_(handovers)))
+    session.execute(delete(Handover).where(Handover.id.in_(handovers)))
+    session.execute(delete(Notification).where(Notification.conversation_id.in_(conversations)))
+    session.execute(
+        update(QueueTicket)
+        .where(QueueTicket.intake_id == record.id)
+        .values(intake_id=None, concern_text=None, conversation_id=None, output_channel=None, routing_rule=None, routing_reason_key=None)
+    )
+    forget_texts(session=session, texts=[getattr(record, field) or "" for field in FREE_TEXT_FIELDS] + chat_texts)
     record_event(
         session=session,
         actor_type=actor,
@@ -160,22 +187,20 @@ def erase_record(*, session: Session, record: IntakeRecord, actor: ActorType, ac
     )
     session.delete(record)
     session.flush()
+    if conversations:
+        from kiosk_api.retention.tracker import delete_conversation
+
+        for conversation_id in conversations:
+            delete_conversation(conversation_id)
 
 
 def records_due_for_erasure(*, session: Session, site_id: int, retention_days: int, now: datetime) -> list[IntakeRecord]:
+    """Records untouched for the retention period, unless the client still has an appointment ahead."""
+    upcoming = (
+        select(Booking.id)
+        .join(Slot, Booking.slot_id == Slot.id)
+        .where(Booking.intake_id == IntakeRecord.id, Booking.status == BookingStatus.booked, Slot.starts_at > now)
+        .exists()
+    )
     cutoff = now - timedelta(days=retention_days)
-    pending = select(IntakeRecord).where(
-        IntakeRecord.site_id == site_id,
-        IntakeRecord.status.in_([IntakeStatus.draft, IntakeStatus.submitted]),
-        IntakeRecord.updated_at < cutoff,
-    )
-    finished = select(IntakeRecord).where(
-        IntakeRecord.site_id == site_id,
-        IntakeRecord.status.in_([IntakeStatus.checked_in, IntakeStatus.handed_over, IntakeStatus.closed]),
-        IntakeRecord.updated_at < cutoff,
-    )
-    return list(session.scalars(pending)) + list(session.scalars(finished))
-
-
-def delete_household(*, session: Session, record: IntakeRecord) -> None:
-    session.execute(delete(HouseholdMember).where(HouseholdMember.intake_id == record.id))
+    return list(session.scalars(select(IntakeRecord).where(IntakeRecord.site_id == site_id, IntakeRecord.updated_at < cutoff, ~upcoming)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from urllib.parse import quote
 
 import httpx
 import jwt
@@ -41,7 +42,7 @@ async def deliver_pending(settings: Settings, client: httpx.AsyncClient) -> int:
         error = None
         try:
             response = await client.post(
-                f"{settings.rasa_url.rstrip('/')}/conversations/{conversation_id}/trigger_intent",
+                f"{settings.rasa_url.rstrip('/')}/conversations/{quote(conversation_id, safe='')}/trigger_intent",
                 params={"output_channel": channel}, json={"name": intent, "entities": entities}, headers=headers,
             )
             if response.status_code >= 400:

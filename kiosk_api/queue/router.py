@@ -22,7 +22,7 @@ TicketCode = Annotated[str, Path(min_length=3, max_length=32)]
 TicketId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@public_router.post("/checkins", response_model=TicketPublic, status_code=status.HTTP_201_CREATED, responses=responses(401, 404, 409, 422, 429))
+@public_router.post("/checkins", response_model=TicketPublic, status_code=status.HTTP_201_CREATED, responses=responses(401, 403, 404, 409, 422, 429))
 def check_in(
     payload: CheckinCreate,
     proof: ProofDep,
@@ -32,21 +32,21 @@ def check_in(
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> TicketPublic | JSONResponse:
     """Arrival at the lobby: returns a queue ticket. A kiosk retrying with the same Idempotency-Key gets the same ticket."""
-    replay = idempotency.begin(session=session, scope="checkin", key=idempotency_key, payload=payload.model_dump(mode="json"))
+    replay = idempotency.begin(session=session, scope=idempotency.scope_for("checkin", caller.key), key=idempotency_key, payload=payload.model_dump(mode="json"))
     if replay is not None:
         return replay
     ticket = service.check_in(session=session, site=site, payload=payload, proof=proof, actor=caller.actor_type)
-    idempotency.complete(session=session, scope="checkin", key=idempotency_key, status_code=201, body=ticket.model_dump(mode="json"))
+    idempotency.complete(session=session, scope=idempotency.scope_for("checkin", caller.key), key=idempotency_key, status_code=201, body=ticket.model_dump(mode="json"))
     return ticket
 
 
-@public_router.get("/tickets/{ticket_code}", response_model=TicketPublic, responses=responses(404, 429))
+@public_router.get("/tickets/{ticket_code}", response_model=TicketPublic, responses=responses(401, 404, 429))
 def ticket_status(ticket_code: TicketCode, session: SessionDep, caller: CallerDep) -> TicketPublic:
     """Live position, estimated wait and, once called, the desk (for the ticket's QR code page)."""
     return service.ticket_public(session, service.find_ticket(session=session, ticket_code=ticket_code))
 
 
-@public_router.get("/display/calls", response_model=list[DisplayCall], responses=responses(404, 429))
+@public_router.get("/display/calls", response_model=list[DisplayCall], responses=responses(401, 404, 429))
 def display_calls(session: SessionDep, site: SiteDep, caller: CallerDep) -> list[DisplayCall]:
     """The lobby call display: the latest called numbers and their desks, without names."""
     return [

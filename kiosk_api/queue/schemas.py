@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from kiosk_api.consent.schemas import ConsentCreate, ConsentReceipt
 from kiosk_api.models.enums import Concern, TicketStatus
-from kiosk_api.validation import LanguageCode
+from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode
 
 Code = Annotated[str, StringConstraints(min_length=3, max_length=32)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -47,7 +47,7 @@ class CheckinCreate(BaseModel):
     quick_intake: QuickIntake | None = None
     walk_in: WalkIn | None = None
     concern: Concern | None = Field(default=None, description="Overrides the concern stored on the record")
-    conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=128)] | None = Field(
+    conversation_id: Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)] | None = Field(
         default=None, description="Bot only: the chat to send turn reminders to"
     )
     output_channel: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")] | None = None

@@ -13,7 +13,9 @@ log = logging.getLogger(__name__)
 
 @lru_cache
 def _tracker_engine(url: str) -> Engine:
-    return create_engine(url, pool_size=2, max_overflow=2) if not url.startswith("sqlite") else create_engine(url)
+    if url.startswith("sqlite"):
+        return create_engine(url, hide_parameters=True)
+    return create_engine(url, pool_size=2, max_overflow=2, hide_parameters=True)
 
 
 def delete_conversation(conversation_id: str) -> int:

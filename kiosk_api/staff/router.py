@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, status
 
 from kiosk_api.config import get_settings
+from kiosk_api.db import begin_write
 from kiosk_api.deps import CurrentStaff, SessionDep, client_address
 from kiosk_api.errors import responses
 from kiosk_api.models import StaffUser
@@ -19,9 +20,19 @@ router = APIRouter(prefix="/staff", tags=["staff"])
 def login(payload: LoginRequest, request: Request, session: SessionDep) -> TokenPublic:
     """Exchanges username and password for a bearer token that expires."""
     limit = get_settings().rate_limit_login_per_minute
-    limiter.hit("login", client_address(request), limit=limit)
-    limiter.hit("login-user", payload.username.lower(), limit=limit)
-    return service.login(session=session, username=payload.username, password=payload.password)
+    address = client_address(request)
+    limiter.hit("login", address, limit=limit)
+    # Failures per user and address: a stranger's wrong guesses cannot lock the real user out.
+    user_key = f"{payload.username.lower()}|{address}"
+    limiter.check("login-failures", user_key, limit=limit)
+    staff = service.verify_credentials(session=session, username=payload.username, password=payload.password)
+    session.rollback()  # end the read before writing, so the slow hash check never held the write lock
+    begin_write(session)
+    if staff is None:
+        limiter.add("login-failures", user_key)
+        service.record_failed_login(session=session, username=payload.username)
+        raise service.InvalidCredentials()
+    return service.start_session(session=session, staff_id=staff.id)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401))

@@ -16,11 +16,23 @@ from kiosk_api.security import hash_password, new_token, token_hash, verify_pass
 from kiosk_api.staff.schemas import StaffCreate, StaffUpdate, TokenPublic
 
 
-def login(*, session: Session, username: str, password: str) -> TokenPublic:
+def verify_credentials(*, session: Session, username: str, password: str) -> StaffUser | None:
+    """The active staff user with this password, or None; as slow for unknown users as for known ones."""
     staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
     valid = verify_password(password, staff.password_hash if staff else None)
-    if staff is None or not valid or not staff.active:
-        record_event(session=session, actor_type=ActorType.staff, action="staff.login_failed", subject_type="staff", subject_id=staff.id if staff else None, site_id=staff.site_id if staff else None)
+    return staff if staff is not None and valid and staff.active else None
+
+
+def record_failed_login(*, session: Session, username: str) -> None:
+    staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    record_event(session=session, actor_type=ActorType.staff, action="staff.login_failed", subject_type="staff",
+                 subject_id=staff.id if staff else None, site_id=staff.site_id if staff else None)
+    session.flush()
+
+
+def start_session(*, session: Session, staff_id: int) -> TokenPublic:
+    staff = session.get(StaffUser, staff_id)
+    if staff is None:
         raise InvalidCredentials()
     token = new_token()
     expires_at = utcnow() + timedelta(minutes=get_settings().staff_token_ttl_minutes)
@@ -59,12 +71,14 @@ def update_staff(*, session: Session, site: Site, staff_id: int, payload: StaffU
     if staff is None or staff.site_id != site.id:
         raise NotFound("staff_not_found")
     changes = payload.model_dump(exclude_unset=True)
-    if "password" in changes:
+    password_changed = changes.get("password") is not None
+    if password_changed:
         staff.password_hash = hash_password(changes.pop("password"))
+    changes.pop("password", None)
     for field, value in changes.items():
         if value is not None:
             setattr(staff, field, value)
-    if staff.active is False or "role" in changes:
+    if staff.active is False or "role" in changes or password_changed:
         session.execute(update(StaffSession).where(StaffSession.staff_id == staff.id, StaffSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
     session.flush()
     record_event(session=session, actor_type=ActorType.staff, actor_id=actor_id, action="staff.updated", subject_type="staff", subject_id=staff.id, site_id=site.id, details={"fields": sorted(payload.model_dump(exclude_unset=True))})

@@ -130,10 +130,10 @@ def staff_headers(client: TestClient, role: str = "desk") -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def consent(client: TestClient, language: str = "ar", channel: str = "web_chat", **extra: object) -> dict:
+def consent(client: TestClient, language: str = "ar", channel: str = "web_chat", headers: dict[str, str] | None = None, **extra: object) -> dict:
     notice = client.get("/api/v1/consent/notice", params={"language": language})
     assert notice.status_code == 200, notice.text
-    response = client.post("/api/v1/consents", json={"language": language, "notice_version": notice.json()["version"], "channel": channel, **extra})
+    response = client.post("/api/v1/consents", headers=headers or {}, json={"language": language, "notice_version": notice.json()["version"], "channel": channel, **extra})
     assert response.status_code == 201, response.text
     return response.json()
 

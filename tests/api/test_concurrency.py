@@ -61,3 +61,18 @@ def test_simultaneous_walk_ins_get_distinct_consecutive_numbers() -> None:
         responses = _all_at_once(30, lambda http, i: http.post(f"{base}/api/v1/checkins", json={"walk_in": {"language": "uk", "concern": "other"}}))
     assert Counter(r.status_code for r in responses) == {201: 30}
     assert sorted(r.json()["number"] for r in responses) == list(range(1, 31))
+
+
+def test_parallel_wrong_pins_cannot_outrun_the_lockout() -> None:
+    from fastapi.testclient import TestClient
+
+    from kiosk_api.main import app
+    from tests.api.conftest import consent
+
+    with TestClient(app) as client:
+        receipt = consent(client, language="ar")
+    wrong = "000000" if receipt["pin"] != "000000" else "111111"
+    with live_server(workers=2) as base:
+        responses = _all_at_once(30, lambda http, i: http.get(f"{base}/api/v1/intakes/{receipt['reference_code']}", headers={"X-Lotse-Pin": wrong}))
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses[401] <= 5 and statuses[401] + statuses[429] == 30, statuses

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from kiosk_api.config import get_settings
 from kiosk_api.db import session_scope
 from kiosk_api.models import AuditEvent, ConsentRecord, IntakeRecord
-from tests.api.conftest import consent, pin_headers
+from tests.api.conftest import BOT_TOKEN, consent, pin_headers
 
 
 def test_the_notice_comes_in_the_clients_language_and_direction(client) -> None:
@@ -60,7 +60,7 @@ def test_withdrawing_consent_erases_record_and_conversation(client) -> None:
     with sqlite3.connect(tracker_path) as tracker:
         tracker.execute("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)")
         tracker.executemany("INSERT INTO events (sender_id, type_name, data) VALUES (?, 'user', ?)", [("conv-42", '{"text": "my name is Amina"}'), ("conv-42", '{"text": "born 1990"}'), ("someone-else", '{"text": "hi"}')])
-    receipt = consent(client, language="ar", conversation_id="conv-42")
+    receipt = consent(client, language="ar", conversation_id="conv-42", headers={"Authorization": f"Bearer {BOT_TOKEN}"})
     response = client.post(f"/api/v1/consents/{receipt['reference_code']}/withdraw", headers=pin_headers(receipt))
     assert response.status_code == 204
     with session_scope() as session:
@@ -69,3 +69,12 @@ def test_withdrawing_consent_erases_record_and_conversation(client) -> None:
         assert session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "intake.erased")) == 1
     with sqlite3.connect(tracker_path) as tracker:
         assert tracker.execute("SELECT sender_id FROM events").fetchall() == [("someone-else",)]
+
+
+def test_only_the_bot_may_tie_a_record_to_a_conversation(client) -> None:
+    """Erasure deletes the named conversation, so an anonymous caller must not name someone else's."""
+    notice = client.get("/api/v1/consent/notice", params={"language": "ar"}).json()
+    response = client.post("/api/v1/consents", json={"language": "ar", "notice_version": notice["version"], "channel": "web_chat", "conversation_id": "123456789"})
+    assert response.status_code == 403 and response.json()["error"]["code"] == "bot_only"
+    with session_scope() as session:
+        assert session.scalar(select(func.count(IntakeRecord.id))) == 0

@@ -85,3 +85,25 @@ def test_opening_status_says_when_someone_answers() -> None:
     assert friday_evening.open_now is False
     assert friday_evening.next_opening_at is not None and friday_evening.next_opening_at.weekday() == 0
     assert friday_evening.next_opening_at.astimezone(UTC).hour == 7  # 08:00 in Berlin, winter time
+
+
+def test_erasing_a_record_removes_its_chats_with_the_desk(client) -> None:
+    from tests.api.conftest import consent, pin_headers
+
+    receipt = consent(client, language="ar", conversation_id="tg-555", headers=BOT)
+    client.post("/api/v1/handovers", headers=BOT, json={"conversation_id": "tg-555", "language": "ar", "reference_code": receipt["reference_code"]})
+    client.post("/api/v1/handovers/tg-555/messages", headers=BOT, json={"text": "اسمي أمينة حداد وهاتفي 0151"})
+    desk = staff_headers(client)
+    [listed] = client.get("/api/v1/staff/inbox", headers=desk).json()
+    client.post(f"/api/v1/staff/inbox/{listed['id']}/reply", headers=desk, json={"text": "Guten Tag Frau Haddad"})
+    export = client.get(f"/api/v1/intakes/{receipt['reference_code']}/export", headers=pin_headers(receipt)).json()
+    assert [m["sender"] for m in export["chat_with_desk"]] == ["client", "staff"]
+
+    assert client.delete(f"/api/v1/intakes/{receipt['reference_code']}", headers=pin_headers(receipt)).status_code == 204
+    from kiosk_api.models import Handover, HandoverMessage
+
+    with session_scope() as session:
+        assert session.scalars(select(Handover)).all() == []
+        assert session.scalars(select(HandoverMessage)).all() == []
+        assert session.scalars(select(Notification)).all() == []
+    assert client.get("/api/v1/staff/inbox", headers=desk).json() == []

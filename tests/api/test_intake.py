@@ -110,7 +110,7 @@ def test_a_handed_over_record_can_no_longer_be_changed_by_the_client(client) -> 
     with session_scope(write=True) as session:
         session.scalar(select(IntakeRecord)).status = IntakeStatus.handed_over
     response = client.patch(f"/api/v1/intakes/{receipt['reference_code']}", headers=pin_headers(receipt), json={"given_name": "X"})
-    assert response.status_code == 422 and response.json()["error"]["code"] == "record_closed"
+    assert response.status_code == 409 and response.json()["error"]["code"] == "record_closed"
 
 
 def test_errors_speak_the_clients_language(client) -> None:

@@ -84,3 +84,35 @@ def test_the_bot_is_told_apart_from_anonymous_callers(client) -> None:
     with session_scope() as session:
         actors = session.scalars(select(AuditEvent.actor_type).where(AuditEvent.action == "consent.given").order_by(AuditEvent.id)).all()
     assert [a.value for a in actors] == ["bot", "client"]
+
+
+def test_a_password_reset_ends_the_users_sessions(client) -> None:
+    desk = staff_headers(client, "desk")
+    admin = staff_headers(client, "admin")
+    with session_scope() as session:
+        desk_id = session.scalar(select(StaffUser.id).where(StaffUser.username == "desk-user"))
+    reset = client.patch(f"/api/v1/admin/staff/{desk_id}", headers=admin, json={"password": "a new long password 42"})
+    assert reset.status_code == 200, reset.text
+    assert client.get("/api/v1/staff/me", headers=desk).status_code == 401
+    again = client.post("/api/v1/staff/login", json={"username": "desk-user", "password": "a new long password 42"})
+    assert again.status_code == 200
+
+
+def test_strangers_guessing_a_password_do_not_lock_the_user_out() -> None:
+    from fastapi.testclient import TestClient
+
+    from kiosk_api.config import get_settings
+    from kiosk_api.main import app
+
+    make_staff("admin", "chief")
+    settings = get_settings()
+    saved = settings.rate_limit_login_per_minute
+    settings.rate_limit_login_per_minute = 3
+    try:
+        with TestClient(app, client=("203.0.113.9", 5000)) as stranger, TestClient(app, client=("10.0.0.7", 5000)) as desk_pc:
+            for _ in range(3):
+                assert stranger.post("/api/v1/staff/login", json={"username": "chief", "password": "guess"}).status_code == 401
+            assert stranger.post("/api/v1/staff/login", json={"username": "chief", "password": STAFF_PASSWORD}).status_code == 429
+            assert desk_pc.post("/api/v1/staff/login", json={"username": "chief", "password": STAFF_PASSWORD}).status_code == 200
+    finally:
+        settings.rate_limit_login_per_minute = saved

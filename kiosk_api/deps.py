@@ -36,7 +36,9 @@ LOGIN_PATH = "/api/v1/staff/login"
 def writes(request: Request) -> bool:
     if request.url.path == LOGIN_PATH:
         return False
-    if request.method in WRITE_METHODS or request.url.path.startswith(AUDITED_READ_PREFIX):
+    if request.method in WRITE_METHODS:
+        return True
+    if request.url.path.startswith(AUDITED_READ_PREFIX) and get_settings().is_sqlite:
         return True
     return any(name in PROOF_HEADERS for name, _ in request.scope.get("headers", ()))
 

@@ -11,6 +11,7 @@ import logging
 import os
 import re
 import string
+import time
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -257,9 +258,19 @@ def _stamp(path: Path) -> float:
         return -1.0
 
 
+# Catalog files are looked at (stat) at most once per interval, not on every lookup: desk views do hundreds.
+_STAMP_INTERVAL_SECONDS = 2.0
+_stamps: dict[tuple[Path, str, str], tuple[float, float, float]] = {}
+
+
 def _compiled(locales_dir: Path, language: str, domain: str) -> _Compiled | None:
-    po, mo = catalog_path(locales_dir, language, domain), catalog_path(locales_dir, language, domain, ".mo")
-    return _compiled_cached(locales_dir, language, domain, _stamp(po), _stamp(mo))
+    key = (locales_dir, language, domain)
+    now = time.monotonic()
+    seen = _stamps.get(key)
+    if seen is None or now - seen[0] > _STAMP_INTERVAL_SECONDS:
+        po, mo = catalog_path(locales_dir, language, domain), catalog_path(locales_dir, language, domain, ".mo")
+        seen = _stamps[key] = (now, _stamp(po), _stamp(mo))
+    return _compiled_cached(locales_dir, language, domain, seen[1], seen[2])
 
 
 @lru_cache(maxsize=256)
@@ -289,6 +300,7 @@ def _compiled_cached(locales_dir: Path, language: str, domain: str, po_stamp: fl
 def reload_catalogs() -> None:
     """Forget loaded catalogs and language data (after `i18n_tools update`, or in tests)."""
     _compiled_cached.cache_clear()
+    _stamps.clear()
     _languages.cache_clear()
     _config.cache_clear()
 

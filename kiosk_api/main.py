@@ -43,8 +43,13 @@ async def handle_validation_error(request: Request, error: RequestValidationErro
 
 
 async def handle_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    if error.status_code == 400 and isinstance(error.__cause__, UnicodeError):
+        # FastAPI reports a body that is not UTF-8 as a bare 400; it is a malformed payload like broken JSON.
+        problem = {"location": ["body"], "problem": "body is not valid UTF-8", "type": "json_invalid"}
+        return JSONResponse(status_code=422, content=error_body("validation_error", _message(request, "error.validation_error"), {"errors": [problem]}))
     code = _HTTP_CODES.get(error.status_code, "http_error")
-    return JSONResponse(status_code=error.status_code, content=error_body(code, _message(request, f"error.{code}")), headers=getattr(error, "headers", None))
+    details = getattr(error, "details", None)
+    return JSONResponse(status_code=error.status_code, content=error_body(code, _message(request, f"error.{code}"), details), headers=getattr(error, "headers", None))
 
 
 async def handle_unexpected(request: Request, error: Exception) -> JSONResponse:

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kiosk_api.errors import error_body
@@ -13,8 +14,12 @@ from kiosk_api.errors import error_body
 access_log = logging.getLogger("lotse.access")
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body reader re-raises it as 413 instead of turning it into a 400."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(status_code=413)
+        self.details = {"max_bytes": max_bytes}
 
 
 class BodySizeLimit:
@@ -42,7 +47,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise BodyTooLarge()
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:

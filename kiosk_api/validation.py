@@ -13,11 +13,13 @@ CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_:+.@=-]{1,128}$"
 
 
 def language_code(value: str) -> str:
-    from kiosk_api.i18n import is_supported
+    """Accepts the spellings clients send (ar-SY, fa_AF, prs, kmr) and stores Lotse's own code."""
+    from kiosk_api.i18n import normalize_code
 
-    if not is_supported(value):
+    code = normalize_code(value)
+    if code is None:
         raise ValueError(f"unsupported language code {value!r}")
-    return value
+    return code
 
 
 def past_date(value: date) -> date:

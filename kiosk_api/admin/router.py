@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
@@ -20,6 +19,7 @@ from kiosk_api.admin.schemas import (
     SlotUpdate,
     WeeklyStatistics,
 )
+from kiosk_api.appointments.schemas import ServiceDay
 from kiosk_api.appointments.service import day_bounds
 from kiosk_api.deps import AdminStaff, SessionDep, SiteDep
 from kiosk_api.errors import responses
@@ -82,7 +82,7 @@ def replace_opening_hours(payload: OpeningHoursUpdate, session: SessionDep, site
 @router.get("/slots", response_model=list[SlotAdmin], responses=ADMIN_ERRORS)
 def list_slots(
     session: SessionDep, site: SiteDep, staff: AdminStaff,
-    day: Annotated[date, Query()],
+    day: Annotated[ServiceDay, Query()],
 ) -> list[SlotAdmin]:
     start, end = day_bounds(site, day)
     slots = session.scalars(select(Slot).where(Slot.site_id == site.id, Slot.starts_at >= start, Slot.starts_at < end).order_by(Slot.starts_at, Slot.id))

@@ -3,12 +3,23 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
+from kiosk_api.appointments.schemas import ServiceDay
 from kiosk_api.validation import LanguageCode
 
 ServiceCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+def _without_offset(value: time) -> time:
+    if value.tzinfo is not None:
+        raise ValueError("a local time at the site, without a UTC offset")
+    return value
+
+
+# The site's wall-clock time without an offset; JSON Schema's "time" format would demand one.
+LocalTime = Annotated[time, AfterValidator(_without_offset), WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$", "description": "Local time at the site, HH:MM[:SS]"})]
 
 
 class ServiceCreate(BaseModel):
@@ -44,8 +55,8 @@ class OpeningWindow(BaseModel):
     model_config = ConfigDict(extra="forbid", from_attributes=True)
 
     weekday: int = Field(ge=0, le=6, description="0 = Monday")
-    opens: time
-    closes: time
+    opens: LocalTime
+    closes: LocalTime
 
     @model_validator(mode="after")
     def _opens_before_closes(self) -> "OpeningWindow":
@@ -84,8 +95,8 @@ class SlotGenerate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service_code: ServiceCode
-    date_from: date
-    date_to: date
+    date_from: ServiceDay
+    date_to: ServiceDay
     minutes: int = Field(default=30, ge=5, le=480)
     capacity: int = Field(default=1, ge=1, le=500)
     interpreter_language: LanguageCode | None = None

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, status
@@ -9,7 +8,7 @@ from sqlalchemy import select
 
 from kiosk_api import idempotency
 from kiosk_api.appointments import service
-from kiosk_api.appointments.schemas import BookingCreate, BookingMove, BookingPublic, ServicePublic, SlotPublic
+from kiosk_api.appointments.schemas import BookingCreate, BookingMove, BookingPublic, ServiceDay, ServicePublic, SlotPublic
 from kiosk_api.deps import CallerDep, SessionDep, SiteDep
 from kiosk_api.errors import responses
 from kiosk_api.intake.router import ProofDep, ReferenceCode
@@ -23,21 +22,21 @@ BookingCode = Annotated[str, Path(min_length=3, max_length=32, description="Book
 ServiceCode = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 
 
-@router.get("/services", response_model=list[ServicePublic], responses=responses(404, 429))
+@router.get("/services", response_model=list[ServicePublic], responses=responses(401, 404, 429))
 def list_services(session: SessionDep, site: SiteDep, caller: CallerDep) -> list[Service]:
     """The site's teams."""
     return list(session.scalars(select(Service).where(Service.site_id == site.id, Service.active.is_(True)).order_by(Service.id)))
 
 
-@router.get("/slots", response_model=list[SlotPublic], responses=responses(404, 422, 429))
+@router.get("/slots", response_model=list[SlotPublic], responses=responses(401, 404, 422, 429))
 def list_free_slots(
     session: SessionDep,
     site: SiteDep,
     caller: CallerDep,
     service_code: Annotated[ServiceCode | None, Query(alias="service")] = None,
     language: Annotated[LanguageCode | None, Query(description="Only slots with an interpreter for this language")] = None,
-    date_from: Annotated[date | None, Query()] = None,
-    date_to: Annotated[date | None, Query()] = None,
+    date_from: Annotated[ServiceDay | None, Query()] = None,
+    date_to: Annotated[ServiceDay | None, Query()] = None,
 ) -> list[SlotPublic]:
     """Free slots, earliest first (at most 200)."""
     slots = service.free_slots(
@@ -56,7 +55,7 @@ def create_booking(
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> BookingPublic | JSONResponse:
     """Books a place; send an Idempotency-Key so a retry never books twice."""
-    replay = idempotency.begin(session=session, scope="booking", key=idempotency_key, payload=payload.model_dump(mode="json"))
+    replay = idempotency.begin(session=session, scope=idempotency.scope_for("booking", caller.key), key=idempotency_key, payload=payload.model_dump(mode="json"))
     if replay is not None:
         return replay
     record = service.record_for_booking(session=session, reference_code=payload.reference_code, proof=proof)
@@ -64,7 +63,7 @@ def create_booking(
         session=session, site=site, slot_id=payload.slot_id, language=payload.language, record=record, actor=caller.actor_type
     )
     result = service.booking_public(booking, pin=pin)
-    idempotency.complete(session=session, scope="booking", key=idempotency_key, status_code=201, body=result.model_dump(mode="json"))
+    idempotency.complete(session=session, scope=idempotency.scope_for("booking", caller.key), key=idempotency_key, status_code=201, body=result.model_dump(mode="json"))
     return result
 
 

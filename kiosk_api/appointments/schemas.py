@@ -8,6 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from kiosk_api.models.enums import BookingStatus
 from kiosk_api.validation import LanguageCode
 
+# Bounded so day arithmetic (time zones, +14 days) can never overflow Python's date range.
+ServiceDay = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31), description="A calendar day at the site")]
+
 
 class ServicePublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)

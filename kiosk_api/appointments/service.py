@@ -89,16 +89,17 @@ def free_slots(
 
 
 def take_place(*, session: Session, site: Site, slot_id: int) -> Slot:
+    bookable = select(Service.id).where(Service.id == Slot.service_id, Service.active.is_(True), Service.bookable.is_(True)).exists()
     taken = session.execute(
         update(Slot)
-        .where(Slot.id == slot_id, Slot.site_id == site.id, Slot.booked < Slot.capacity, Slot.starts_at > utcnow())
+        .where(Slot.id == slot_id, Slot.site_id == site.id, Slot.booked < Slot.capacity, Slot.starts_at > utcnow(), bookable)
         .values(booked=Slot.booked + 1)
         .execution_options(synchronize_session=False)
     )
     slot = session.get(Slot, slot_id, populate_existing=True)
     if taken.rowcount == 1 and slot is not None:
         return slot
-    if slot is None or slot.site_id != site.id:
+    if slot is None or slot.site_id != site.id or not (slot.service.active and slot.service.bookable):
         raise NotFound("slot_not_found")
     if slot.starts_at <= utcnow():
         raise Conflict("slot_in_past")
@@ -147,14 +148,14 @@ def book(
         subject_type="booking", subject_id=booking.id, site_id=site.id, details={"slot_id": slot.id},
     )
     count_statistic(
-        session=session, site_id=site.id, kind="booking", day=slot.starts_at.date(),
+        session=session, site_id=site.id, kind="booking", day=slot.starts_at.astimezone(ZoneInfo(site.timezone)).date(),
         language=language, concern=None, service_code=slot.service.code,
     )
     return booking, pin
 
 
 def open_booking(*, session: Session, booking_code: str, proof: Proof) -> Booking:
-    booking = session.scalar(select(Booking).where(Booking.booking_code == normalize_code(booking_code)))
+    booking = session.scalar(select(Booking).where(Booking.booking_code == normalize_code(booking_code)).with_for_update())
     if booking is None:
         raise NotFound("booking_not_found")
     if booking.intake is not None:
@@ -215,6 +216,6 @@ def bookings_of(*, session: Session, record: IntakeRecord, upcoming_only: bool =
 def record_for_booking(*, session: Session, reference_code: str | None, proof: Proof) -> IntakeRecord | None:
     if reference_code is None:
         return None
-    record = find_record(session=session, reference_code=reference_code)
+    record = find_record(session=session, reference_code=reference_code, lock=True)
     guard_attempts(record, code=record.reference_code, proof=proof, birth_date=record.birth_date)
     return record

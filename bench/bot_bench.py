@@ -1,0 +1,140 @@
+"""Latency of one message through the Rasa REST channel at 10 concurrent conversations.
+
+Lotse (NLU + language identification, policies, action server, kiosk API, gettext NLG) against a plain
+Rasa server answering a one-intent model, in the same run on the same machine. Prints p50/p95/p99.
+Bounded: WARMUP + ROUNDS messages per conversation, loopback only.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "bot"))  # the same process helpers the bot tests use
+from servers import Servers, free_port, model_path, wait_for  # noqa: E402
+
+CONVERSATIONS = int(os.environ.get("BENCH_CONVERSATIONS", "10"))
+WARMUP = 2
+ROUNDS = 15
+# A realistic mix: small talk, an SGB II question (content from the API), appointment and documents.
+LOTSE_MESSAGES = ["Hallo", "Was ist Bürgergeld?", "Wann ist mein Termin?", "Welche Unterlagen brauche ich?",
+                  "ما هو البورغرغيلد؟", "I need an appointment"]
+PLAIN_MESSAGES = ["hello"]
+
+PLAIN_DOMAIN = """version: "3.1"
+intents: [greet]
+responses:
+  utter_greet:
+  - text: "Hello"
+"""
+PLAIN_CONFIG = """recipe: default.v1
+language: en
+assistant_id: plain
+pipeline:
+  - name: WhitespaceTokenizer
+  - name: KeywordIntentClassifier
+policies:
+  - name: RulePolicy
+"""
+PLAIN_DATA = """version: "3.1"
+nlu:
+- intent: greet
+  examples: |
+    - hello
+    - hi
+rules:
+- rule: greet
+  steps:
+  - intent: greet
+  - action: utter_greet
+"""
+
+
+def train_plain(workdir: Path) -> Path:
+    project = workdir / "plain"
+    (project / "data").mkdir(parents=True)
+    (project / "domain.yml").write_text(PLAIN_DOMAIN)
+    (project / "config.yml").write_text(PLAIN_CONFIG)
+    (project / "data" / "data.yml").write_text(PLAIN_DATA)
+    subprocess.run([sys.executable, "-m", "rasa", "train", "--domain", "domain.yml", "--config", "config.yml", "--data", "data",
+                    "--out", "models", "--fixed-model-name", "plain"], cwd=project, check=True, stdout=subprocess.DEVNULL)
+    return project / "models" / "plain.tar.gz"
+
+
+def start_plain(servers: Servers, model: Path) -> str:
+    port = free_port()
+    args = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
+            "--credentials", str(ROOT / "bot" / "credentials.yml")]
+    process, log = servers._start("plain", args, dict(os.environ), cwd=model.parent.parent)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + "/", process, 300, log)
+    return url
+
+
+def load(url: str, messages: list[str], by_message: dict[str, list[float]] | None = None) -> list[float]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def conversation(index: int) -> None:
+        sender = f"bench-{uuid.uuid4().hex[:8]}"
+        session = requests.Session()
+        for turn in range(WARMUP + ROUNDS):
+            text = messages[(index + turn) % len(messages)]
+            started = time.perf_counter()
+            response = session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+            elapsed = time.perf_counter() - started
+            response.raise_for_status()
+            if turn >= WARMUP:
+                with lock:
+                    latencies.append(elapsed * 1000)
+                    if by_message is not None:
+                        by_message.setdefault(text, []).append(elapsed * 1000)
+
+    threads = [threading.Thread(target=conversation, args=(i,)) for i in range(CONVERSATIONS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
+
+
+def describe(name: str, latencies: list[float]) -> str:
+    ordered = sorted(latencies)
+    pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
+    return (f"{name:34} n={len(ordered):4}  p50 {statistics.median(ordered):7.1f} ms  p95 {pick(0.95):7.1f} ms  "
+            f"p99 {pick(0.99):7.1f} ms  max {ordered[-1]:7.1f} ms")
+
+
+def main() -> int:
+    os.environ["RASA_TELEMETRY_ENABLED"] = "false"
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        servers = Servers(workdir)
+        try:
+            plain_model = train_plain(workdir)
+            servers.start_api()
+            servers.start_actions()
+            lotse_url = servers.start_rasa(model_path())
+            plain_url = start_plain(servers, plain_model)
+            print(f"{CONVERSATIONS} concurrent conversations, {ROUNDS} measured messages each (after {WARMUP} warm-up)")
+            print(describe("plain Rasa, one-intent model", load(plain_url, PLAIN_MESSAGES)))
+            by_message: dict[str, list[float]] = {}
+            print(describe("Lotse (NLU, actions, kiosk API)", load(lotse_url, LOTSE_MESSAGES, by_message)))
+            for text, values in by_message.items():
+                print(f"    {text[:30]:30} median {statistics.median(values):7.1f} ms")
+        finally:
+            servers.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

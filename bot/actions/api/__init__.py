@@ -1,0 +1,1 @@
+"""Clients of the project's own services."""

@@ -1,0 +1,133 @@
+"""The kiosk API as the bot sees it: one async function per endpoint, JSON in and out.
+
+Base URL from LOTSE_API_URL, service token from LOTSE_BOT_TOKEN (sent as a Bearer token).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+TIMEOUT = aiohttp.ClientTimeout(total=float(os.environ.get("LOTSE_API_TIMEOUT", "10")))
+
+
+class KioskError(Exception):
+    """The API answered with an error (`code` is its stable error code) or could not be reached."""
+
+    def __init__(self, status: int, code: str, message: str = "") -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status = status
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Proof:
+    """Access to a record or booking: its code plus the PIN shown to the client."""
+
+    pin: str
+
+
+def base_url() -> str:
+    return os.environ.get("LOTSE_API_URL", DEFAULT_URL).rstrip("/") + "/api/v1"
+
+
+def _headers(language: str | None = None, proof: Proof | None = None, idempotency_key: str | None = None) -> dict[str, str]:
+    headers = {"Accept": "application/json"}
+    token = os.environ.get("LOTSE_BOT_TOKEN")
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    if language:
+        headers["Accept-Language"] = language.replace("_", "-")
+    if proof is not None:
+        headers["X-Lotse-Pin"] = proof.pin
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    return headers
+
+
+async def _request(
+    method: str,
+    path: str,
+    *,
+    language: str | None = None,
+    proof: Proof | None = None,
+    params: dict[str, Any] | None = None,
+    body: dict[str, Any] | None = None,
+    idempotency_key: str | None = None,
+) -> Any:
+    query = {k: str(v) for k, v in (params or {}).items() if v is not None}
+    try:
+        async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
+            async with session.request(
+                method,
+                base_url() + path,
+                params=query,
+                json=body,
+                headers=_headers(language, proof, idempotency_key),
+            ) as response:
+                if response.status == 204:
+                    return None
+                data = await response.json(content_type=None)
+                if response.status >= 400:
+                    error = (data or {}).get("error") or {}
+                    raise KioskError(response.status, error.get("code", "error"), error.get("message", ""))
+                return data
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        raise KioskError(503, "unreachable", type(exc).__name__) from exc
+
+
+async def consent_notice(language: str) -> dict[str, Any]:
+    return await _request("GET", "/consent/notice", params={"language": language}, language=language)
+
+
+async def give_consent(*, language: str, notice_version: str, conversation_id: str, channel: str = "web_chat") -> dict[str, Any]:
+    body = {"language": language, "notice_version": notice_version, "channel": channel, "conversation_id": conversation_id}
+    return await _request("POST", "/consents", body=body, language=language)
+
+
+async def update_intake(reference_code: str, proof: Proof, fields: dict[str, Any], *, language: str, submit: bool = False) -> dict[str, Any]:
+    body = dict(fields, submit=submit)
+    return await _request("PATCH", f"/intakes/{reference_code}", proof=proof, body=body, language=language)
+
+
+async def routing(reference_code: str, proof: Proof, *, language: str) -> dict[str, Any]:
+    return await _request("GET", f"/intakes/{reference_code}/routing", proof=proof, language=language)
+
+
+async def services(*, language: str) -> list[dict[str, Any]]:
+    return await _request("GET", "/services", language=language)
+
+
+async def free_slots(*, service: str | None, date_from: str | None = None, date_to: str | None = None, language: str) -> list[dict[str, Any]]:
+    params = {"service": service, "date_from": date_from, "date_to": date_to}
+    return await _request("GET", "/slots", params=params, language=language)
+
+
+async def book(*, slot_id: int, language: str, reference_code: str | None, proof: Proof | None, idempotency_key: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"slot_id": slot_id, "language": language}
+    if reference_code:
+        body["reference_code"] = reference_code
+    return await _request("POST", "/bookings", body=body, proof=proof, language=language, idempotency_key=idempotency_key)
+
+
+async def booking(booking_code: str, proof: Proof, *, language: str) -> dict[str, Any]:
+    return await _request("GET", f"/bookings/{booking_code}", proof=proof, language=language)
+
+
+async def record_bookings(reference_code: str, proof: Proof, *, language: str) -> list[dict[str, Any]]:
+    return await _request("GET", f"/intakes/{reference_code}/bookings", proof=proof, language=language)
+
+
+async def move_booking(booking_code: str, proof: Proof, *, slot_id: int, language: str) -> dict[str, Any]:
+    return await _request("POST", f"/bookings/{booking_code}/move", proof=proof, body={"slot_id": slot_id}, language=language)
+
+
+async def cancel_booking(booking_code: str, proof: Proof, *, language: str) -> dict[str, Any]:
+    return await _request("POST", f"/bookings/{booking_code}/cancel", proof=proof, language=language)
+
+
+async def content(topic: str, *, language: str) -> dict[str, Any]:
+    return await _request("GET", f"/content/{topic}", params={"language": language}, language=language)

@@ -1,0 +1,1 @@
+"""Languages the assistant serves, and how it recognises them."""

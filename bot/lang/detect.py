@@ -1,0 +1,159 @@
+"""Offline language identification: script and letter cues first, then lingua (high accuracy).
+
+lingua knows de, en, ar, fa, fr, tr, uk, ru, so but not Kurmanji, Tigrinya or Pashto, so those are
+recognised by their script or letters, which is also more reliable than statistics on short texts.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lingua import Language, LanguageDetectorBuilder
+
+LINGUA_CODES: dict[str, Language] = {
+    "de": Language.GERMAN,
+    "en": Language.ENGLISH,
+    "ar": Language.ARABIC,
+    "fa": Language.PERSIAN,
+    "fr": Language.FRENCH,
+    "tr": Language.TURKISH,
+    "uk": Language.UKRAINIAN,
+    "ru": Language.RUSSIAN,
+    "so": Language.SOMALI,
+}
+LATIN = ("de", "en", "fr", "tr", "so")
+CYRILLIC = ("uk", "ru")
+ARABIC_SCRIPT = ("ar", "fa")
+
+_ETHIOPIC = re.compile(r"[\u1200-\u137F\u2D80-\u2DDF]")
+_ARABIC = re.compile(r"[\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]")
+_CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+_LATIN = re.compile(r"[A-Za-z\u00C0-\u024F]")
+_PASHTO_LETTERS = re.compile(r"[ټډړښځڅږګڼۍې]")
+_SORANI_LETTERS = re.compile(r"[ڕڵۆێ]")
+_PERSIAN_LETTERS = re.compile(r"[پچژگیک]")
+_ARABIC_ONLY_LETTERS = re.compile(r"[ةىيكأإؤ]")
+_UKRAINIAN_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
+_RUSSIAN_LETTERS = re.compile(r"[ыэъёЫЭЪЁ]")
+_TURKISH_ONLY_LETTERS = re.compile(r"[ıİğĞöÖüÜ]")
+_KURMANJI_LETTERS = re.compile(r"[êÊîÎûÛ]")
+_FRENCH_LETTERS = re.compile(r"[éèàùâôœëïÉÈÀ]|\b(le|la|les|du|des|une|est|pour|mon|ma|mes|je|vous)\b", re.IGNORECASE)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+# Frequent function words that tell closely related languages apart where letters do not.
+KURMANJI_WORDS = frozenset(
+    "ez hûn min wî wê ji bi di li ku çi çawa kengê kîjan erê nexêr silav spas dixwazim dikarim heye "
+    "nîne tune bike bikim jî baş rojbaş alîkarî alîkariyê randevû randevûya pirs vê çend kî ye wisa şaş "
+    "nizanim dixwazin bibêjim".split()
+)
+PASHTO_WORDS = frozenset("زه ته موږ ده دی دا زما له د کوم یم مننه غواړم څنګه ولې دې په سره ښه کله شته وه راته وخت شم".split())
+UKRAINIAN_WORDS = frozenset("що як якщо це чи мені мій моя моє таке буде коли де ви є мене можу".split())
+RUSSIAN_WORDS = frozenset("что как если это мне мой моя такое будет когда где вы есть ли меня могу".split())
+GERMAN_WORDS = frozenset("was ist wie wer wo wann ich der die das und mein meine kann bekomme habe zum beim vom".split())
+ENGLISH_WORDS = frozenset("what is how who where when i the my can do does".split())
+# German administrative words clients keep in German whatever language they write in; they say
+# nothing about that language, so they are left out before identification.
+_GERMAN_TERMS = re.compile(
+    r"\S*(bürgergeld|grundsicherung|jobcenter|sozialamt|familienkasse|asylblg|sgb|bamf|duldung|"
+    r"aufenthalts|fiktionsbescheinigung|meldebescheinigung|ausländerbehörde|integrationskurs)\S*",
+    re.IGNORECASE,
+)
+DARI_WORDS = frozenset("استم استی استید تشکر میخایم نمیفامم میفامم کجاستید".split())
+SOMALI_WORDS = frozenset("waxaan waa maxaa sidee ma haa mahadsanid iska aan doonayaa ballan".split())
+
+
+@dataclass(frozen=True)
+class Detection:
+    language: str | None
+    confidence: float
+    reason: str
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    # High-accuracy mode is lingua's default; preload so the first client does not wait.
+    return (
+        LanguageDetectorBuilder.from_languages(*LINGUA_CODES.values())
+        .with_preloaded_language_models()
+        .build()
+    )
+
+
+def warm_up() -> None:
+    _detector()
+
+
+def _lingua(text: str, candidates: tuple[str, ...]) -> Detection:
+    values = _detector().compute_language_confidence_values(text)
+    scores = {code: 0.0 for code in candidates}
+    by_language = {value.language: value.value for value in values}
+    for code in candidates:
+        scores[code] = by_language.get(LINGUA_CODES[code], 0.0)
+    total = sum(scores.values())
+    if total <= 0:
+        return Detection(None, 0.0, "lingua:none")
+    best = max(scores, key=scores.get)
+    return Detection(best, scores[best] / total, "lingua")
+
+
+def detect(text: str) -> Detection:
+    """Best served language for one message; language None when the text has no letters."""
+    text = unicodedata.normalize("NFC", text or "").strip()
+    if not text or text.startswith("/"):
+        return Detection(None, 0.0, "empty")
+    stripped = _GERMAN_TERMS.sub(" ", text).strip()
+    had_terms = stripped != text
+    text = stripped or text
+    words = [w.lower() for w in _WORD.findall(text)]
+    if _ETHIOPIC.search(text):
+        return Detection("ti", 0.99, "script:ethiopic")
+    n_arabic = len(_ARABIC.findall(text))
+    n_cyr = len(_CYRILLIC.findall(text))
+    n_latin = len(_LATIN.findall(text))
+    # Any real amount of a non-Latin script decides the script (Latin may be names or terms).
+    if n_arabic >= 2 and n_arabic >= n_cyr:
+        if _SORANI_LETTERS.search(text):
+            return Detection("ckb", 0.95, "letters:sorani")
+        if _PASHTO_LETTERS.search(text) or any(w in PASHTO_WORDS for w in words):
+            return Detection("ps", 0.95, "letters:pashto")
+        persian = len(_PERSIAN_LETTERS.findall(text))
+        arabic = len(_ARABIC_ONLY_LETTERS.findall(text))
+        if persian and not arabic:
+            result = Detection("fa", 0.95, "letters:persian")
+        elif arabic and not persian:
+            result = Detection("ar", 0.95, "letters:arabic")
+        else:
+            result = _lingua(text, ARABIC_SCRIPT)
+        if result.language == "fa" and any(w in DARI_WORDS for w in words):
+            return Detection("fa_AF", result.confidence, result.reason + "+dari")
+        return result
+    if n_cyr >= 2:
+        if _UKRAINIAN_LETTERS.search(text) and not _RUSSIAN_LETTERS.search(text):
+            return Detection("uk", 0.95, "letters:ukrainian")
+        if _RUSSIAN_LETTERS.search(text) and not _UKRAINIAN_LETTERS.search(text):
+            return Detection("ru", 0.95, "letters:russian")
+        uk_words = sum(w in UKRAINIAN_WORDS for w in words)
+        ru_words = sum(w in RUSSIAN_WORDS for w in words)
+        if uk_words != ru_words:
+            return Detection("uk" if uk_words > ru_words else "ru", 0.9, "words:cyrillic")
+        return _lingua(text, CYRILLIC)
+    if n_latin:
+        ku_words = sum(w in KURMANJI_WORDS for w in words)
+        if not _TURKISH_ONLY_LETTERS.search(text):
+            if ku_words >= max(1, len(words) // 3):
+                return Detection("ku", 0.9, "words:kurmanji")
+            # French also writes ê î û, so the letters count only when the text is not French.
+            if _KURMANJI_LETTERS.search(text) and not _FRENCH_LETTERS.search(text):
+                return Detection("ku", 0.85, "letters:kurmanji")
+        if sum(w in SOMALI_WORDS for w in words) >= max(1, len(words) // 3):
+            return Detection("so", 0.9, "words:somali")
+        if had_terms and len(words) <= 3:
+            # "Was ist Bürgergeld?": too little left for statistics; function words decide.
+            de_words = sum(w in GERMAN_WORDS for w in words)
+            en_words = sum(w in ENGLISH_WORDS for w in words)
+            if de_words != en_words:
+                return Detection("de" if de_words > en_words else "en", 0.85, "words:de-en")
+        return _lingua(text, LATIN)
+    return Detection(None, 0.0, "no-letters")

@@ -1,0 +1,151 @@
+"""Renders a response name in the client's language: catalog text, Babel-formatted values, buttons."""
+from __future__ import annotations
+
+import json
+import logging
+import string
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_time
+
+from bot.lang.languages import BOT_LANGUAGES, babel_locale, direction, native_name, numbering
+from bot.nlg.catalogs import lookup
+
+logger = logging.getLogger(__name__)
+SITE_TZ = ZoneInfo("Europe/Berlin")
+_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+MISSING_TEXT_KEY = "utter_default"
+LABEL_PREFIXES = ("value.", "residence.", "field.")
+
+
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(babel_locale(language))
+    except Exception:  # noqa: BLE001 - CLDR gaps fall back to English formatting
+        return Locale.parse("en")
+
+
+def digits(text: str, language: str) -> str:
+    """Uses the digits the client reads (Arabic-Indic for Arabic, per languages.yml)."""
+    system = numbering(language)
+    if system == "arab":
+        return text.translate(_ARABIC_INDIC)
+    if system == "arabext":
+        return text.translate(_PERSIAN)
+    return text
+
+
+def _as_datetime(value: Any) -> datetime:
+    moment = value if isinstance(value, datetime) else parse_moment(str(value))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SITE_TZ)
+    return moment.astimezone(SITE_TZ)
+
+
+def parse_moment(text: str) -> datetime:
+    """ISO 8601 from the API; Python 3.10 does not read the "Z" suffix itself."""
+    return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+
+
+def format_value(name: str, value: Any, language: str) -> str:
+    """Formats by naming convention: *_date, *_datetime, *_time are ISO strings from the API."""
+    loc = _locale(language)
+    try:
+        if name.endswith("_datetime"):
+            moment = _as_datetime(value)
+            text = f"{format_date(moment.date(), 'full', locale=loc)}, {format_time(moment, 'short', locale=loc)}"
+            return digits(text, language)
+        if name.endswith("_date"):
+            day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+            return digits(format_date(day, "long", locale=loc), language)
+        if name.endswith("_time"):
+            return digits(format_time(_as_datetime(value), "short", locale=loc), language)
+    except (TypeError, ValueError):
+        logger.warning("cannot format %s", name)
+    return "" if value is None else str(value)
+
+
+class _Params(dict):
+    """Missing placeholders render empty (and are logged) instead of leaking braces."""
+
+    def __missing__(self, key: str) -> str:
+        logger.warning("response placeholder {%s} has no value", key)
+        return ""
+
+
+def fill(template: str, params: dict[str, Any]) -> str:
+    fields = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    if not fields:
+        return template
+    return template.format_map(_Params(params))
+
+
+def text(key: str, language: str, params: dict[str, Any] | None = None) -> str | None:
+    found = lookup(key, language)
+    if found is None:
+        return None
+    return fill(found[0], params or {})
+
+
+def _button(title: str | None, payload: str) -> dict[str, str] | None:
+    return {"title": title, "payload": payload} if title else None
+
+
+def dynamic_buttons(kwargs: dict[str, Any], language: str) -> list[dict[str, str]]:
+    """Buttons whose titles are data (days, times, languages), formatted for the client."""
+    loc = _locale(language)
+    buttons: list[dict[str, str] | None] = []
+    for day in kwargs.get("days") or []:
+        title = digits(format_date(date.fromisoformat(day), "EEEE, d MMMM", locale=loc), language)
+        buttons.append(_button(title, "/inform" + json.dumps({"day": day})))
+    for slot in kwargs.get("slots") or []:
+        title = format_value("start_time", slot["starts_at"], language)
+        if slot.get("interpreter_language"):
+            title = f"{title} · {native_name(slot['interpreter_language'])}"
+        buttons.append(_button(title, "/inform" + json.dumps({"slot_id": str(slot["id"])})))
+    if kwargs.get("language_buttons"):
+        for code in BOT_LANGUAGES:
+            buttons.append(_button(native_name(code), "/choose_language" + json.dumps({"language": code})))
+    for choice in kwargs.get("choices") or []:
+        buttons.append(_button(text(choice["title_key"], language, choice.get("params")), choice["payload"]))
+    return [b for b in buttons if b]
+
+
+def render(
+    key: str,
+    language: str,
+    template: dict[str, Any] | None,
+    slots: dict[str, Any],
+    kwargs: dict[str, Any],
+) -> dict[str, Any]:
+    """One bot message: {text, buttons, language, direction}."""
+    params: dict[str, Any] = {k: v for k, v in slots.items() if isinstance(v, (str, int, float))}
+    for name, value in kwargs.items():
+        if isinstance(value, (str, int, float, date)) or value is None:
+            params[name] = format_value(name, value, language)
+    for name, value in list(params.items()):
+        # Values that are catalog keys (a residence status, "not given") are shown translated.
+        if isinstance(value, str) and value.startswith(LABEL_PREFIXES):
+            params[name] = text(value, language) or ""
+    if "documents" in kwargs:
+        lines = [text(f"doc.{doc}", language) for doc in kwargs["documents"]]
+        params["documents"] = "\n".join(f"• {line}" for line in lines if line)
+    params.setdefault("language_name", native_name(language))
+    body = text(key, language, params)
+    if body is None:
+        logger.error("response %s has no text in any catalog", key)
+        body = text(MISSING_TEXT_KEY, language, params) or ""
+    buttons: list[dict[str, str]] = []
+    for button in (template or {}).get("buttons") or []:
+        made = _button(text(button["title"], language, params), button["payload"])
+        if made:
+            buttons.append(made)
+    buttons = dynamic_buttons(kwargs, language) + buttons
+    message: dict[str, Any] = {"text": body, "language": language, "direction": direction(language)}
+    if buttons:
+        message["buttons"] = buttons
+    return message

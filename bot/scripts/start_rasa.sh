@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Starts the Rasa server on loopback with the JWT-protected HTTP API.
+# Environment:
+#   RASA_JWT_SECRET      required: secret for the HTTP API (--jwt-secret)
+#   RASA_PORT            default 5005;  RASA_HOST default 127.0.0.1
+#   RASA_MODEL           default bot/models/lotse.tar.gz
+#   LOTSE_ACTIONS_URL    default http://127.0.0.1:5055/webhook
+#   TRACKER_DB_URL       SQLAlchemy URL of the tracker store (PostgreSQL); default SQLite var/tracker.db
+#   SQL_POOL_SIZE, SQL_MAX_OVERFLOW   tracker store connection pool (defaults 20 / 50)
+#   LOTSE_REDIS_URL      redis://host:port/db -> Redis lock store (needed for several Rasa instances)
+#   TELEGRAM_ACCESS_TOKEN + TELEGRAM_VERIFY + TELEGRAM_WEBHOOK_URL, FACEBOOK_VERIFY + FACEBOOK_SECRET +
+#   FACEBOOK_PAGE_ACCESS_TOKEN, TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN + TWILIO_NUMBER: messenger channels
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$(pwd)
+BOT_PY=${BOT_PY:-$ROOT/.venv-bot/bin/python}
+: "${RASA_JWT_SECRET:?set RASA_JWT_SECRET (the HTTP API runs only with --jwt-secret)}"
+export SQL_POOL_SIZE=${SQL_POOL_SIZE:-20} SQL_MAX_OVERFLOW=${SQL_MAX_OVERFLOW:-50}
+# No telemetry (no network at run time); Rasa's cache stays in the git-ignored bot/.rasa.
+export RASA_TELEMETRY_ENABLED=false RASA_CACHE_DIRECTORY=${RASA_CACHE_DIRECTORY:-$ROOT/bot/.rasa/cache}
+VAR=${LOTSE_VAR:-$ROOT/var}
+mkdir -p "$VAR"
+MODEL=${RASA_MODEL:-bot/models/lotse.tar.gz}
+[ -f "$MODEL" ] || { echo "no trained model at $MODEL (run: make bot-train)" >&2; exit 1; }
+
+ENDPOINTS=$VAR/rasa-endpoints.yml
+CREDENTIALS=$VAR/rasa-credentials.yml
+"$BOT_PY" -m bot.scripts.write_config --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" --var "$VAR"
+
+exec "$BOT_PY" -m rasa run \
+  --model "$MODEL" \
+  --endpoints "$ENDPOINTS" \
+  --credentials "$CREDENTIALS" \
+  --interface "${RASA_HOST:-127.0.0.1}" --port "${RASA_PORT:-5005}" \
+  --enable-api --jwt-secret "$RASA_JWT_SECRET" \
+  --cors "${RASA_CORS:-http://127.0.0.1:${LOTSE_PORT:-8000}}" \
+  --log-file "$VAR/rasa.log"

@@ -1,0 +1,97 @@
+"""Writes the Rasa server's endpoints and credentials files from the environment (see start_rasa.sh)."""
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+BOT_DIR = Path(__file__).resolve().parents[1]
+
+
+def tracker_store(var: Path) -> dict[str, Any]:
+    url = os.environ.get("TRACKER_DB_URL")
+    if not url:
+        return {"type": "SQL", "dialect": "sqlite", "db": str(var / "tracker.db")}
+    parts = urlsplit(url)
+    dialect = parts.scheme.split("+")[0].replace("postgres", "postgresql").replace("postgresqlql", "postgresql")
+    store = {"type": "SQL", "dialect": dialect, "db": parts.path.lstrip("/")}
+    if parts.hostname:
+        store["url"] = parts.hostname
+    if parts.port:
+        store["port"] = parts.port
+    if parts.username:
+        store["username"] = unquote(parts.username)
+    if parts.password:
+        store["password"] = unquote(parts.password)
+    return store
+
+
+def lock_store() -> dict[str, Any] | None:
+    url = os.environ.get("LOTSE_REDIS_URL")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    store: dict[str, Any] = {"type": "redis", "url": parts.hostname or "127.0.0.1", "port": parts.port or 6379}
+    if parts.path.strip("/").isdigit():
+        store["db"] = int(parts.path.strip("/"))
+    if parts.password:
+        store["password"] = unquote(parts.password)
+    return store
+
+
+def endpoints(var: Path) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "action_endpoint": {"url": os.environ.get("LOTSE_ACTIONS_URL", "http://127.0.0.1:5055/webhook")},
+        "nlg": {"type": "bot.nlg.GettextNLG"},
+        "tracker_store": tracker_store(var),
+    }
+    lock = lock_store()
+    if lock:
+        config["lock_store"] = lock
+    return config
+
+
+def credentials() -> dict[str, Any]:
+    """REST and socket.io always; messenger channels only when their secrets are in the environment."""
+    with (BOT_DIR / "credentials.yml").open(encoding="utf-8") as handle:
+        config = yaml.safe_load(handle) or {}
+    env = os.environ
+    if env.get("TELEGRAM_ACCESS_TOKEN"):
+        config["telegram"] = {
+            "access_token": env["TELEGRAM_ACCESS_TOKEN"],
+            "verify": env.get("TELEGRAM_VERIFY", ""),
+            "webhook_url": env.get("TELEGRAM_WEBHOOK_URL", ""),
+        }
+    if env.get("FACEBOOK_PAGE_ACCESS_TOKEN"):
+        config["facebook"] = {
+            "verify": env.get("FACEBOOK_VERIFY", ""),
+            "secret": env.get("FACEBOOK_SECRET", ""),
+            "page-access-token": env["FACEBOOK_PAGE_ACCESS_TOKEN"],
+        }
+    if env.get("TWILIO_ACCOUNT_SID"):
+        config["twilio"] = {
+            "account_sid": env["TWILIO_ACCOUNT_SID"],
+            "auth_token": env.get("TWILIO_AUTH_TOKEN", ""),
+            "twilio_number": env.get("TWILIO_NUMBER", ""),
+        }
+    return config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--endpoints", type=Path, required=True)
+    parser.add_argument("--credentials", type=Path, required=True)
+    parser.add_argument("--var", type=Path, required=True)
+    args = parser.parse_args()
+    for path, data in ((args.endpoints, endpoints(args.var)), (args.credentials, credentials())):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        path.chmod(0o600)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+# Rasa assistant (bot/): its own Python 3.10 environment, training by fingerprint, tests, benchmark.
+.PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval test-bot bench-bot
+
+BOT_PY310 := $(PY310)
+# Rasa's training cache stays inside bot/ (git-ignored); telemetry off: no network at run time.
+export RASA_TELEMETRY_ENABLED := false
+export RASA_CACHE_DIRECTORY := bot/.rasa/cache
+BOT_RASA  := $(BOT_PY) -m rasa
+BOT_FILES := --domain bot/domain --data bot/data --config bot/config.yml
+
+# uv comes from .venv (order-only: a kiosk API reinstall does not rebuild the bot environment).
+$(BOT_VENV)/.installed: bot/requirements.txt | $(VENV)/.installed
+	@P="$(BOT_PY310)"; if [ -z "$$P" ]; then $(UV) python install 3.10 && P=$$($(UV) python find 3.10); fi; \
+	  [ -x $(BOT_PY) ] || $(UV) venv -q -p "$$P" $(BOT_VENV)
+	$(UV) pip install -q --python $(BOT_PY) -r bot/requirements.txt
+	@touch $@
+
+bot-install: $(BOT_VENV)/.installed
+
+# The model is rebuilt only when config, domain, training data or the custom component changed
+# (make compares times); Rasa's training cache then retrains only the components whose inputs changed.
+BOT_MODEL := bot/models/lotse.tar.gz
+BOT_TRAIN_INPUTS := bot/config.yml bot/requirements.txt bot/components/language_identifier.py \
+	$(shell find bot/domain bot/data -name '*.yml' 2>/dev/null | sort)
+
+$(BOT_MODEL): $(BOT_TRAIN_INPUTS) | $(BOT_VENV)/.installed
+	$(BOT_RASA) train $(BOT_FILES) --out bot/models --fixed-model-name lotse
+	@touch $@
+
+bot-train: $(BOT_MODEL)
+
+bot-validate: $(BOT_VENV)/.installed
+	$(BOT_RASA) data validate $(BOT_FILES)
+
+# Figures for bot/README.md: language identification and per-language NLU quality.
+bot-langid: $(BOT_VENV)/.installed
+	$(BOT_PY) -m bot.scripts.langid_accuracy
+
+bot-nlu-eval: $(BOT_VENV)/.installed
+	$(BOT_PY) -m bot.scripts.evaluate_nlu
+
+TEST_TARGETS += test-bot
+BENCH_TARGETS += bench-bot
+RUN_PREREQS += bot-train
+
+# The bot's tests start their own kiosk API (.venv), action server and Rasa server on free ports.
+test-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
+	$(BOT_PY) -m pytest -q -p no:cacheprovider tests/bot
+
+bench-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
+	$(BOT_PY) bench/bot_bench.py

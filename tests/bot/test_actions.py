@@ -1,0 +1,222 @@
+"""Action unit tests: JSON trackers in, messages and events out, against a real kiosk API process."""
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.booking import ActionAskCancel, ActionBookSlot, ActionCancelBooking, ActionOfferDays, ActionShowBooking
+from bot.actions.consent import ActionConsentNotice, ActionGiveConsent, ActionRefuseConsent
+from bot.actions.info import ActionAnswerTopic
+from bot.actions.language import ActionLanguageChosen, ValidateSlotMappings
+from bot.actions.registration import ActionIntakeSummary, ActionRouting, ActionSkipField, ActionSubmitIntake, ValidateIntakeForm
+from servers import BOT_TOKEN
+
+BASE = json.loads((Path(__file__).parent / "trackers" / "base.json").read_text())
+
+
+def tracker(slots: dict[str, Any] | None = None, **latest: Any) -> Tracker:
+    state = copy.deepcopy(BASE)
+    state["slots"].update(slots or {})
+    state["latest_message"].update(latest)
+    return Tracker.from_dict(state)
+
+
+def run(action: Any, state: Tracker, domain: dict | None = None) -> tuple[list[dict], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(action.run(dispatcher, state, domain or {}))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def responses(messages: list[dict]) -> list[str]:
+    return [m["response"] for m in messages]
+
+
+@pytest.fixture(scope="module")
+def consented(kiosk_api: str) -> dict[str, Any]:
+    """A record created through consent, as the conversation's slots hold it."""
+    messages, slots = run(ActionConsentNotice(), tracker())
+    _, given = run(ActionGiveConsent(), tracker({"notice_version": slots["notice_version"]}))
+    return {"consent": "given", **given}
+
+
+def test_consent_notice_comes_from_the_api_in_the_client_language(kiosk_api):
+    messages, slots = run(ActionConsentNotice(), tracker({"language": "ar"}))
+    assert responses(messages) == ["utter_consent_notice"]
+    notice = requests.get(f"{kiosk_api}/api/v1/consent/notice", params={"language": "ar"}, timeout=10).json()
+    assert messages[0]["notice_text"] == notice["text"]
+    assert slots["notice_version"] == notice["version"]
+
+
+def test_consent_creates_a_record_the_client_can_open(kiosk_api, consented):
+    assert consented["consent"] == "given"
+    record = requests.get(
+        f"{kiosk_api}/api/v1/intakes/{consented['reference_code']}",
+        headers={"X-Lotse-Pin": consented["pin"], "Authorization": f"Bearer {BOT_TOKEN}"}, timeout=10,
+    )
+    assert record.status_code == 200
+    assert record.json()["status"] == "draft"
+
+
+def test_refusal_stores_nothing():
+    messages, slots = run(ActionRefuseConsent(), tracker())
+    assert responses(messages) == ["utter_consent_refused"] and slots == {"consent": "refused"}
+
+
+def test_form_validation_accepts_good_and_rejects_bad_answers():
+    form = ValidateIntakeForm()
+    dispatcher = CollectingDispatcher()
+    state = tracker()
+    assert form.validate_birth_date("31.12.1990", dispatcher, state, {}) == {"birth_date": "1990-12-31"}
+    assert form.validate_birth_date("yesterday", dispatcher, state, {}) == {"birth_date": None}
+    assert form.validate_phone("12", dispatcher, state, {}) == {"phone": None}
+    assert form.validate_phone("__skipped__", dispatcher, state, {}) == {"phone": "__skipped__"}
+    assert responses(dispatcher.messages) == ["utter_invalid_date", "utter_invalid_phone"]
+
+
+def test_only_optional_fields_can_be_skipped():
+    messages, slots = run(ActionSkipField(), tracker({"requested_slot": "phone"}))
+    assert slots == {"phone": "__skipped__"} and responses(messages) == ["utter_skipped"]
+    messages, slots = run(ActionSkipField(), tracker({"requested_slot": "given_name"}))
+    assert slots == {} and responses(messages) == ["utter_cannot_skip"]
+
+
+ANSWERS = {"given_name": "Amal", "family_name": "Haddad", "birth_date": "1990-12-31", "phone": "__skipped__",
+           "residence_status": "permit_25_2", "concern_text": "Erstantrag"}
+
+
+def test_summary_shows_answers_and_labels():
+    messages, _ = run(ActionIntakeSummary(), tracker(ANSWERS))
+    assert messages[0]["response"] == "utter_intake_summary"
+    assert messages[0]["phone"] == "value.skipped"
+    assert messages[0]["residence_label"] == "residence.permit_25_2"
+
+
+def test_submit_stores_the_record_and_shows_code_and_pin(kiosk_api, consented):
+    messages, slots = run(ActionSubmitIntake(), tracker({**consented, **ANSWERS}))
+    assert responses(messages) == ["utter_intake_done"]
+    assert messages[0]["reference_code"] == consented["reference_code"] and messages[0]["pin"] == consented["pin"]
+    assert slots == {"intake_submitted": True}
+    record = requests.get(
+        f"{kiosk_api}/api/v1/intakes/{consented['reference_code']}",
+        headers={"X-Lotse-Pin": consented["pin"], "Authorization": f"Bearer {BOT_TOKEN}"}, timeout=10,
+    ).json()
+    assert record["given_name"] == "Amal" and record["birth_date"] == "1990-12-31"
+    assert record["residence_status"] == "permit_25_2" and record["phone"] is None
+    assert record["status"] == "submitted"
+
+
+def test_routing_and_tailored_documents(kiosk_api, consented):
+    run(ActionSubmitIntake(), tracker({**consented, **ANSWERS}))
+    messages, _ = run(ActionRouting(), tracker({**consented, **ANSWERS, "intake_submitted": True}))
+    assert responses(messages) == ["utter_routing", "utter_documents_checklist"]
+    assert messages[0]["service_name"] and messages[0]["reason"]
+    assert "asylum_decision" in messages[1]["documents"]
+
+
+def first_day_and_slot(state: Tracker) -> tuple[str, dict]:
+    messages, _ = run(ActionOfferDays(), state)
+    assert responses(messages) == ["utter_choose_day"], messages
+    day = messages[0]["days"][0]
+    messages, slots = run(ActionBookSlot(), tracker(dict(state.slots), text=day, intent={"name": "inform"}, entities=[{"entity": "day", "value": day}]))
+    assert responses(messages) == ["utter_choose_slot"], messages
+    assert slots["day"] == day
+    return day, messages[0]["slots"][0]
+
+
+def test_anonymous_booking_show_and_cancel(kiosk_api):
+    state = tracker({"consent": "refused"}, text="Termin", intent={"name": "book_appointment"})
+    day, slot = first_day_and_slot(state)
+    assert date.fromisoformat(day) >= date.today()
+    choose = tracker({"consent": "refused", "day": day}, text="/inform", intent={"name": "inform"},
+                     entities=[{"entity": "slot_id", "value": str(slot["id"])}])
+    messages, slots = run(ActionBookSlot(), choose)
+    assert responses(messages) == ["utter_booked_anonymous"]
+    assert slots["booking_code"] and slots["booking_pin"] and messages[0]["start_datetime"] == slot["starts_at"]
+    booked = {"booking_code": slots["booking_code"], "booking_pin": slots["booking_pin"]}
+    messages, _ = run(ActionShowBooking(), tracker(booked))
+    assert responses(messages) == ["utter_your_appointment"]
+    messages, _ = run(ActionAskCancel(), tracker(booked))
+    assert responses(messages) == ["utter_ask_confirm_cancel"]
+    messages, slots = run(ActionCancelBooking(), tracker(booked))
+    assert responses(messages) == ["utter_cancelled"] and slots == {"booking_code": None, "booking_pin": None}
+    messages, _ = run(ActionShowBooking(), tracker(booked))
+    assert responses(messages) == ["utter_no_booking"]
+
+
+def test_booking_with_a_record_is_found_by_when_is_my_appointment(kiosk_api, consented):
+    state = tracker({**consented}, text="Termin", intent={"name": "book_appointment"})
+    day, slot = first_day_and_slot(state)
+    choose = tracker({**consented, "day": day}, intent={"name": "inform"}, entities=[{"entity": "slot_id", "value": str(slot["id"])}])
+    messages, slots = run(ActionBookSlot(), choose)
+    assert responses(messages) == ["utter_booked"]
+    # A new chat knows only the record: the booking is found through it.
+    messages, _ = run(ActionShowBooking(), tracker({**consented}))
+    assert responses(messages) == ["utter_your_appointment"]
+
+
+def test_a_typed_relative_day_is_understood(kiosk_api):
+    messages, _ = run(ActionBookSlot(), tracker({"language": "en"}, text="blue sky", intent={"name": "inform"}))
+    assert responses(messages)[0] == "utter_date_not_understood"
+
+
+@pytest.mark.parametrize("language", ["de", "en", "ar", "fa", "fr"])
+def test_topic_answer_is_dated_and_sourced(kiosk_api, language):
+    state = tracker({"language": language}, intent={"name": "ask_grundsicherungsgeld"})
+    messages, _ = run(ActionAnswerTopic(), state)
+    assert messages[0]["response"] == "utter_topic_answer"
+    assert date.fromisoformat(messages[0]["valid_as_of_date"]) <= date.today()
+    assert messages[0]["source_url"].startswith("https://")
+
+
+def test_unknown_topic_is_an_honest_no(kiosk_api):
+    messages, _ = run(ActionAnswerTopic(), tracker(intent={"name": "ask_unknown_thing"}))
+    assert responses(messages) == ["utter_topic_unavailable"]
+
+
+def test_api_down_is_said_plainly(kiosk_api, monkeypatch):
+    from servers import free_port
+
+    monkeypatch.setenv("LOTSE_API_URL", f"http://127.0.0.1:{free_port()}")
+    messages, slots = run(ActionConsentNotice(), tracker())
+    assert responses(messages) == ["utter_service_unavailable"] and slots == {}
+
+
+def test_language_follows_the_client():
+    action = ValidateSlotMappings()
+    domain = {"slots": {"language": {"mappings": [{"type": "custom"}]}, "language_explicit": {"mappings": [{"type": "custom"}]}}}
+    _, slots = run(action, tracker({"language": None}, text="أريد موعدا في الجوب سنتر",
+                                   language_detection={"language": "ar", "confidence": 0.95}), domain)
+    assert slots.get("language") == "ar"
+    _, slots = run(action, tracker({"language": "ar", "language_explicit": True}, text="I want an appointment",
+                                   language_detection={"language": "en", "confidence": 0.95}), domain)
+    assert "language" not in slots  # an explicit choice sticks
+    chosen = tracker({"language": "ar"}, text="English please", intent={"name": "choose_language"},
+                     entities=[{"entity": "language", "value": "en"}])
+    _, slots = run(action, chosen, domain)
+    assert slots == {"language": "en", "language_explicit": True}
+    messages, _ = run(ActionLanguageChosen(), chosen)
+    assert responses(messages) == ["utter_language_set"]
+    messages, _ = run(ActionLanguageChosen(), tracker(text="Chinese please", intent={"name": "choose_language"}))
+    assert responses(messages) == ["utter_choose_language"] and messages[0]["language_buttons"] is True
+
+
+
+def test_answers_in_the_form_never_switch_the_language():
+    action = ValidateSlotMappings()
+    domain = {"slots": {"language": {"mappings": [{"type": "custom"}]}}}
+    in_form = tracker({"language": "de", "requested_slot": "family_name"}, text="Haddad",
+                      language_detection={"language": "en", "confidence": 0.9})
+    assert run(action, in_form, domain)[1] == {}
+    sentence = tracker({"language": "de"}, text="I would like an appointment please",
+                       language_detection={"language": "en", "confidence": 0.95})
+    assert run(action, sentence, domain)[1] == {"language": "en"}

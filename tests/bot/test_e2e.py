@@ -1,0 +1,105 @@
+"""End to end through the REST channel of a real Rasa server, real action server and real kiosk API:
+consent -> pre-registration -> booking -> check-in at the kiosk -> the desk queue shows the client."""
+from __future__ import annotations
+
+import time
+import uuid
+
+import jwt
+import requests
+
+from bot.nlg.catalogs import all_catalogs
+from servers import BOT_TOKEN, JWT_SECRET, STAFF_PASSWORD, STAFF_USER
+
+
+def say(rasa: str, sender: str, message: str) -> list[dict]:
+    response = requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def texts(messages: list[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def tracker(rasa: str, sender: str) -> dict:
+    token = jwt.encode({"user": {"username": "tests", "role": "admin"}}, JWT_SECRET, algorithm="HS256")
+    response = requests.get(f"{rasa}/conversations/{sender}/tracker", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def test_http_api_requires_the_jwt(rasa_server):
+    assert requests.get(f"{rasa_server}/conversations/x/tracker", timeout=30).status_code == 401
+
+
+def test_consent_intake_booking_checkin_reaches_the_desk(rasa_server, kiosk_api):
+    de = all_catalogs()["de"]
+    sender = f"e2e-{uuid.uuid4().hex[:8]}"
+    first = say(rasa_server, sender, "Guten Tag, ich brauche Hilfe beim Jobcenter")
+    assert texts(first).startswith(de["utter_disclosure"].split("{")[0])  # automated assistant, in German
+
+    notice = say(rasa_server, sender, "Ich möchte mich anmelden")
+    assert "Version" in texts(notice)
+    assert [b["payload"] for b in notice[-1]["buttons"]] == ["/affirm", "/deny"]
+    assert de["utter_ask_given_name"] in texts(say(rasa_server, sender, "/affirm"))
+    assert de["utter_ask_family_name"] in texts(say(rasa_server, sender, "Amal"))
+    assert de["utter_ask_birth_date"] in texts(say(rasa_server, sender, "Haddad"))
+    assert de["utter_invalid_date"] in texts(say(rasa_server, sender, "gestern"))
+    assert de["utter_ask_phone"] in texts(say(rasa_server, sender, "31.12.1990"))
+    residence = say(rasa_server, sender, "/skip")
+    assert de["utter_ask_residence_status"] in texts(residence)
+    assert de["residence.permit_25_2"] in [b["title"] for b in residence[-1]["buttons"]]
+    assert de["utter_ask_concern_text"] in texts(say(rasa_server, sender, '/inform{"residence_status":"permit_25_2"}'))
+    summary = texts(say(rasa_server, sender, "Ich möchte Grundsicherungsgeld beantragen"))
+    assert "Amal" in summary and "31. Dezember 1990" in summary and de["value.skipped"] in summary
+
+    done = texts(say(rasa_server, sender, "/affirm"))
+    slots = tracker(rasa_server, sender)["slots"]
+    reference, pin = slots["reference_code"], slots["pin"]
+    assert reference and pin and pin in done
+    assert "Asylantrag" in done  # the checklist is tailored: BAMF decision for a § 25 (2) permit
+
+    days = say(rasa_server, sender, "Ich hätte gern einen Termin")
+    day_payload = days[-1]["buttons"][0]["payload"]
+    times = say(rasa_server, sender, day_payload)
+    slot_payload = times[-1]["buttons"][0]["payload"]
+    booked = texts(say(rasa_server, sender, slot_payload))
+    assert "Buchungscode" in booked
+    assert "Buchungscode" in texts(say(rasa_server, sender, "Wann ist mein Termin?"))
+
+    headers = {"X-Lotse-Pin": pin, "Idempotency-Key": uuid.uuid4().hex}
+    ticket = requests.post(f"{kiosk_api}/api/v1/checkins", json={"reference_code": reference}, headers=headers, timeout=30)
+    assert ticket.status_code == 201, ticket.text
+    login = requests.post(f"{kiosk_api}/api/v1/staff/login", json={"username": STAFF_USER, "password": STAFF_PASSWORD}, timeout=30)
+    assert login.status_code == 200, login.text
+    queue = requests.get(f"{kiosk_api}/api/v1/staff/queue", headers={"Authorization": f"Bearer {login.json()['access_token']}"}, timeout=30)
+    assert queue.status_code == 200, queue.text
+    entries = [e for e in queue.json() if (e.get("intake") or {}).get("reference_code") == reference]
+    assert len(entries) == 1
+    entry = entries[0]
+    assert entry["intake"]["given_name"] == "Amal"
+    assert entry["appointment_at"] is not None  # the booking made in the chat
+    assert entry["language"] == "de"
+
+
+def test_conversations_are_kept_in_the_sql_tracker_store(rasa_server, servers):
+    import sqlite3
+
+    sender = f"e2e-store-{uuid.uuid4().hex[:8]}"
+    say(rasa_server, sender, "Hallo")
+    with sqlite3.connect(servers.workdir / "rasa" / "tracker.db") as db:
+        (count,) = db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()
+    assert count > 3
+
+
+def test_language_switch_and_arabic_answers(rasa_server):
+    ar = all_catalogs()["ar"]
+    sender = f"e2e-ar-{uuid.uuid4().hex[:8]}"
+    first = texts(say(rasa_server, sender, "مرحبا، أحتاج مساعدة من فضلك"))
+    assert ar["utter_disclosure"].split("{")[0] in first
+    answer = texts(say(rasa_server, sender, "ما هو البورغرغيلد؟"))
+    assert "https://" in answer  # dated, sourced content
+    switched = texts(say(rasa_server, sender, "English please"))
+    assert all_catalogs()["en"]["utter_language_set"].split("{")[0] in switched
+    assert all_catalogs()["en"]["utter_goodbye"] in texts(say(rasa_server, sender, "مع السلامة"))  # explicit choice sticks

@@ -1,0 +1,45 @@
+"""Language identification: accuracy on one-sentence messages and the script and letter cues."""
+from __future__ import annotations
+
+import pytest
+
+from bot.lang.detect import detect
+from bot.scripts.langid_accuracy import evaluate
+
+
+def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
+    per_language, _ = evaluate(min_words=3)
+    right = sum(r for r, _ in per_language.values())
+    total = sum(t for _, t in per_language.values())
+    assert total > 1000
+    assert right / total >= 0.97
+    for language, (r, t) in per_language.items():
+        assert r / t >= 0.93, f"{language}: {r}/{t}"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ሰላም፣ ቆጸራ ክሕዝ እደሊ", "ti"),              # Ethiopic script
+        ("زه غواړم ځان ثبت کړم", "ps"),               # ړ ځ are Pashto letters
+        ("دەمەوێت خۆم تۆمار بکەم", "ckb"),             # ێ ۆ: Sorani, not served: the bot asks
+        ("میخواهم یک وقت بگیرم", "fa"),               # Persian letters
+        ("أريد أن أحجز موعدا", "ar"),
+        ("من استم و تشکر از کمک تان", "fa_AF"),      # Dari wording
+        ("Ez dixwazim xwe qeyd bikim", "ku"),
+        ("Kayıt olmak istiyorum", "tr"),
+        ("Я хочу записатися на прийом", "uk"),
+        ("Je voudrais prendre un rendez-vous", "fr"),
+        ("Was ist Bürgergeld?", "de"),
+        ("What is Bürgergeld?", "en"),
+        ("Що таке Bürgergeld?", "uk"),
+    ],
+)
+def test_cues(text, expected):
+    assert detect(text).language == expected
+
+
+def test_button_payloads_and_empty_texts_are_not_identified():
+    assert detect('/choose_language{"language":"ar"}').language is None
+    assert detect("  ").language is None
+    assert detect("12345").language is None

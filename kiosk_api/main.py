@@ -118,6 +118,9 @@ def create_app() -> FastAPI:
         handover_router, staff_router, desk_router, inbox_router, records_router, admin_router, translation_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
+    from kiosk_api.web.router import router as web_router
+
+    app.include_router(web_router)  # pages at the root, their JSON and event streams under /api/v1
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

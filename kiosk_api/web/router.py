@@ -1,0 +1,318 @@
+"""The web pages (kiosk, desk, call display, ticket, chat, volunteer), their static files, fonts and live pushes.
+
+Registered without a prefix: pages live at the root, their JSON and event streams under /api/v1.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kiosk_api import i18n
+from kiosk_api.config import get_settings
+from kiosk_api.db import get_sessionmaker
+from kiosk_api.deps import CallerDep, DeskStaff, SessionDep, SiteDep
+from kiosk_api.errors import InvalidInput, LotseError, NotFound, Unauthorized, responses
+from kiosk_api.models import Site, StaffSession, utcnow
+from kiosk_api.queue import service as queue_service
+from kiosk_api.security import token_hash
+from kiosk_api.web import service
+
+router = APIRouter(tags=["web"])
+
+WEB_DIR = Path(__file__).resolve().parent
+STATIC_DIR = WEB_DIR / "static"
+PAGES_DIR = WEB_DIR / "pages"
+API = "/api/v1"
+PageName = Literal["kiosk", "ticket", "display", "desk", "chat", "volunteer"]
+TicketCode = Annotated[str, PathParam(min_length=3, max_length=32)]
+# Pages load only what they ship: scripts, styles, fonts and images from here; the chat also talks to Rasa.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+       "font-src 'self' data:; media-src 'self' blob: mediastream:; connect-src 'self'{connect}; "
+       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+STREAM_POLL_SECONDS = 1.0
+STREAM_KEEPALIVE_SECONDS = 15.0
+# A stream ends after this long and the page reconnects: no connection is held forever.
+STREAM_MAX_SECONDS = 600.0
+MAX_STREAMS = 200
+
+
+class StreamsBusy(LotseError):
+    status_code = 503
+    code = "too_many_streams"
+
+
+class UiStringsPublic(BaseModel):
+    language: str
+    direction: str
+    strings: dict[str, str]
+    fallback: dict[str, str]
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def _languages() -> list[dict[str, str]]:
+    return [{"code": l.code, "native_name": l.native_name, "direction": l.direction} for l in i18n.languages()]
+
+
+def _page(name: PageName, template: str, *, language: str, config: dict[str, Any], connect: str = "") -> HTMLResponse:
+    strings = service.ui_strings(page=name, language=language)
+    boot = {
+        "page": name, "language": strings.language, "direction": strings.direction, "strings": strings.strings,
+        "fallback": strings.fallback, "languages": _languages(), "config": config,
+    }
+    html = (PAGES_DIR / f"{template}.html").read_text(encoding="utf-8")
+    # JSON inside <script type="application/json">: escape "<" so no text can close the element.
+    html = (html.replace("{{lang}}", strings.language.replace("_", "-"))
+                .replace("{{dir}}", strings.direction)
+                .replace("{{title}}", _escape(strings.strings.get(f"{name}.page_title", "Lotse")))
+                .replace("{{boot}}", json.dumps(boot, ensure_ascii=False).replace("<", "\\u003c")))
+    return HTMLResponse(html, headers={"Content-Security-Policy": CSP.format(connect=connect), "Cache-Control": "no-store"})
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _language(lang: str | None, default: str) -> str:
+    return i18n.normalize_code(lang) or default
+
+
+LangQuery = Annotated[str | None, Query(max_length=16)]
+
+
+@router.get("/", include_in_schema=False)
+def index() -> HTMLResponse:
+    return _page("kiosk", "kiosk", language=i18n.default_language(), config={"idle_seconds": 90, "voices": service.voices()})
+
+
+@router.get("/kiosk", include_in_schema=False, response_class=HTMLResponse, responses=responses(422))
+def kiosk_page(
+    lang: LangQuery = None,
+    idle: Annotated[int, Query(ge=3, le=3600, description="Seconds without a touch before the screen is wiped")] = 90,
+) -> HTMLResponse:
+    """The lobby touch kiosk: language, check-in or quick intake, queue ticket."""
+    return _page("kiosk", "kiosk", language=_language(lang, i18n.default_language()),
+                 config={"idle_seconds": idle, "voices": service.voices()})
+
+
+@router.get("/ticket/{ticket_code}", include_in_schema=False, response_class=HTMLResponse, responses=responses(404, 422))
+def ticket_page(ticket_code: TicketCode, session: SessionDep, lang: LangQuery = None) -> HTMLResponse:
+    """The client's phone: live position of the ticket from the kiosk's QR code."""
+    ticket = queue_service.find_ticket(session=session, ticket_code=ticket_code)
+    return _page("ticket", "ticket", language=_language(lang, ticket.language), config={"ticket_code": ticket.ticket_code})
+
+
+@router.get("/display", include_in_schema=False, response_class=HTMLResponse)
+def display_page() -> HTMLResponse:
+    """The lobby call display: called numbers and desks, live, with a chime."""
+    return _page("display", "display", language=i18n.default_language(), config={})
+
+
+@router.get("/desk", include_in_schema=False, response_class=HTMLResponse)
+def desk_page(site: SiteDep) -> HTMLResponse:
+    """Reception desk and site admin (German); times shown in the site's time zone."""
+    return _page("desk", "desk", language="de", config={"timezone": site.timezone})
+
+
+@router.get("/chat", include_in_schema=False, response_class=HTMLResponse)
+def chat_page(lang: LangQuery = None) -> HTMLResponse:
+    """Web chat with the assistant over Rasa's socket.io channel."""
+    rasa = (get_settings().rasa_url or "").rstrip("/")
+    connect = ""
+    if rasa:
+        ws = rasa.replace("https://", "wss://").replace("http://", "ws://")
+        connect = f" {rasa} {ws}"
+    return _page("chat", "chat", language=_language(lang, i18n.default_language()),
+                 config={"socket_url": rasa, "preselected": bool(lang and i18n.normalize_code(lang))}, connect=connect)
+
+
+@router.get("/volunteer", include_in_schema=False, response_class=HTMLResponse)
+def volunteer_page(lang: LangQuery = None) -> HTMLResponse:
+    """Pre-registration with a volunteer: the client's and the volunteer's language side by side."""
+    return _page("volunteer", "volunteer", language=_language(lang, "de"), config={})
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static_file(path: str) -> FileResponse:
+    target = (STATIC_DIR / path).resolve()
+    if not target.is_relative_to(STATIC_DIR) or not target.is_file():
+        raise NotFound("not_found")
+    return FileResponse(target, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/fonts/{name}", include_in_schema=False)
+def font(name: Annotated[str, PathParam(max_length=64)]) -> FileResponse:
+    """Noto and DejaVu fonts from the Debian packages, by name from a fixed list."""
+    path = service.font_path(name)
+    if path is None:
+        raise NotFound("not_found")
+    return FileResponse(path, media_type="font/ttf", headers={"Cache-Control": "public, max-age=86400"})
+
+
+# --- JSON for the pages --------------------------------------------------------------------------
+
+
+@router.get(f"{API}/ui-strings", response_model=UiStringsPublic, responses=responses(422))
+def ui_strings(
+    language: Annotated[str, Query(min_length=2, max_length=16)],
+    page: Annotated[PageName, Query()] = "kiosk",
+) -> UiStringsPublic:
+    """The interface texts of one page in one language, with the keys that fell back to en or de."""
+    if not i18n.is_supported(language):
+        raise InvalidInput("unknown_language", details={"language": language})
+    found = service.ui_strings(page=page, language=language)
+    return UiStringsPublic(language=found.language, direction=found.direction, strings=found.strings, fallback=found.fallback)
+
+
+@router.get(f"{API}/speech", response_class=Response,
+            responses={200: {"content": {"audio/wav": {}}, "description": "spoken text"}, **responses(404, 422)})
+def speech(
+    language: Annotated[str, Query(min_length=2, max_length=16)],
+    key: Annotated[str, Query(min_length=3, max_length=120, pattern=r"^[a-z0-9_.]+$")],
+) -> Response:
+    """A kiosk text read aloud in the client's language (espeak-ng, offline); only catalog texts, never free text."""
+    if not i18n.is_supported(language):
+        raise InvalidInput("unknown_language", details={"language": language})
+    voice = service.voice(language)
+    if voice is None:
+        raise NotFound("no_voice", details={"language": language})
+    found = service.ui_strings(page="kiosk", language=language)
+    if key not in found.strings:
+        raise NotFound("not_found")
+    # A text that fell back to another language is spoken with that language's voice.
+    spoken_voice = service.voice(found.fallback.get(key, found.language)) or voice
+    return Response(service.speech_wav(found.strings[key], spoken_voice), media_type="audio/wav",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get(f"{API}/tickets/{{ticket_code}}/qr.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}, "description": "QR code"}, **responses(404, 429)})
+def ticket_qr(ticket_code: TicketCode, request: Request, session: SessionDep, caller: CallerDep) -> Response:
+    """A QR code of the ticket page, for the client's phone."""
+    ticket = queue_service.find_ticket(session=session, ticket_code=ticket_code)
+    url = str(request.base_url).rstrip("/") + f"/ticket/{ticket.ticket_code}?lang={ticket.language}"
+    return Response(service.qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+# --- server-sent events --------------------------------------------------------------------------
+# Not in the OpenAPI schema: an endless response that schema tools would read to its end.
+
+_open_streams = 0
+
+
+_shared: dict[str, tuple[float, Any]] = {}
+_shared_lock = threading.Lock()
+
+
+def _read(snapshot: Callable[[Session], Any]) -> Any:
+    with get_sessionmaker()() as session:
+        return snapshot(session)
+
+
+def _shared_read(key: str, snapshot: Callable[[Session], Any]) -> Any:
+    """One database read per key and poll interval, however many screens follow the same data."""
+    now = time.monotonic()
+    with _shared_lock:
+        cached = _shared.get(key)
+        if cached is not None and now - cached[0] < STREAM_POLL_SECONDS * 0.9:
+            return cached[1]
+    value = _read(snapshot)
+    with _shared_lock:
+        _shared[key] = (now, value)
+    return value
+
+
+async def _events(request: Request, event: str, snapshot: Callable[[Session], Any]) -> AsyncIterator[str]:
+    """Sends `event` with the snapshot whenever it changes (polled once a second), else a keep-alive."""
+    global _open_streams
+    _open_streams += 1
+    started = last_sent = time.monotonic()
+    previous: Any = object()
+    try:
+        yield "retry: 2000\n\n"
+        while time.monotonic() - started < STREAM_MAX_SECONDS:
+            if await request.is_disconnected():
+                break
+            try:
+                current = await run_in_threadpool(_read, snapshot)
+            except Unauthorized:
+                yield "event: unauthorized\ndata: {}\n\n"
+                break
+            except LotseError as error:  # e.g. the ticket was erased meanwhile: say so, then end
+                yield f"event: gone\ndata: {json.dumps({'code': error.code})}\n\n"
+                break
+            if current != previous:
+                previous = current
+                last_sent = time.monotonic()
+                yield f"event: {event}\ndata: {json.dumps(current, ensure_ascii=False)}\n\n"
+            elif time.monotonic() - last_sent > STREAM_KEEPALIVE_SECONDS:
+                last_sent = time.monotonic()
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(STREAM_POLL_SECONDS)
+    finally:
+        _open_streams -= 1
+
+
+def _stream(request: Request, event: str, snapshot: Callable[[Session], Any]) -> StreamingResponse:
+    if _open_streams >= MAX_STREAMS:
+        raise StreamsBusy(headers={"Retry-After": "5"})
+    return StreamingResponse(_events(request, event, snapshot), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+def _site(session: Session, site_id: int) -> Site:
+    site = session.get(Site, site_id)
+    if site is None:
+        raise NotFound("site_not_configured")
+    return site
+
+
+@router.get(f"{API}/staff/queue/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(401, 403, 503))
+def queue_stream(request: Request, site: SiteDep, staff: DeskStaff) -> StreamingResponse:
+    """Server-sent events: `queue` with a version whenever today's queue changes; then GET /staff/queue.
+
+    Authenticated with the Authorization header (read it with fetch streaming); ends when the login does."""
+    digest = token_hash(request.headers.get("authorization", "").removeprefix("Bearer ").strip())
+    site_id = site.id
+
+    def snapshot(session: Session) -> dict[str, str]:
+        staff_session = session.scalar(select(StaffSession).where(StaffSession.token_hash == digest))
+        if staff_session is None or staff_session.revoked_at is not None or staff_session.expires_at <= utcnow():
+            raise Unauthorized("session_expired")
+        version = _shared_read(f"queue:{site_id}", lambda s: service.queue_fingerprint(s, _site(s, site_id)))
+        return {"version": version}
+
+    return _stream(request, "queue", snapshot)
+
+
+@router.get(f"{API}/display/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(429, 503))
+def display_stream(request: Request, site: SiteDep, caller: CallerDep) -> StreamingResponse:
+    """Server-sent events: `calls` with the latest calls (number, desk, text in the client's language; no names)."""
+    site_id = site.id
+    key = f"display:{site_id}"
+    return _stream(request, "calls", lambda session: _shared_read(key, lambda s: service.display_calls(s, _site(s, site_id))))
+
+
+@router.get(f"{API}/tickets/{{ticket_code}}/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(404, 429, 503))
+def ticket_stream(ticket_code: TicketCode, request: Request, session: SessionDep, caller: CallerDep) -> StreamingResponse:
+    """Server-sent events: `ticket` with the ticket's status and position whenever they change."""
+    code = queue_service.find_ticket(session=session, ticket_code=ticket_code).ticket_code
+
+    def snapshot(s: Session) -> dict[str, Any]:
+        return queue_service.ticket_public(s, queue_service.find_ticket(session=s, ticket_code=code)).model_dump(mode="json")
+
+    return _stream(request, "ticket", snapshot)

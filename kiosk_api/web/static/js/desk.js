@@ -1,0 +1,400 @@
+// Reception desk (German): login, live queue over server-sent events, record, actions, booking; site admin pages.
+import { api, applyDocumentLanguage, applyTexts, boot, el, setText, showError, stream, t } from "./common.js";
+
+const $ = (id) => document.getElementById(id);
+const errorRegion = $("error");
+// The bearer token lives in this tab only (sessionStorage), never in localStorage or a cookie.
+let token = sessionStorage.getItem("lotse.desk.token");
+let me = null;
+let queue = [];
+let selected = null;
+let live = null;
+let services = [];
+
+const timeZone = boot.config.timezone;
+const time = (iso) => (iso ? new Date(iso).toLocaleTimeString("de-DE", { timeZone, hour: "2-digit", minute: "2-digit" }) : "–");
+const dateTime = (iso) => new Date(iso).toLocaleString("de-DE", { timeZone, weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
+const call = (path, options = {}) => api(path, { token, ...options });
+
+async function login(event) {
+  event.preventDefault();
+  try {
+    const result = await api("/api/v1/staff/login", { method: "POST", body: { username: $("username").value, password: $("password").value } });
+    token = result.access_token;
+    sessionStorage.setItem("lotse.desk.token", token);
+    $("password").value = "";
+    await start();
+  } catch (error) { showError(errorRegion, error); }
+}
+
+async function logout() {
+  try { await call("/api/v1/staff/logout", { method: "POST" }); } catch { /* already gone */ }
+  stop();
+}
+
+function stop() {
+  live?.stop();
+  live = null;
+  token = null;
+  me = null;
+  sessionStorage.removeItem("lotse.desk.token");
+  $("app").hidden = true;
+  $("login").hidden = false;
+  $("logout").hidden = true;
+  $("who").textContent = "";
+}
+
+async function start() {
+  try { me = await call("/api/v1/staff/me"); } catch { stop(); return; }
+  errorRegion.textContent = "";
+  $("login").hidden = true;
+  $("app").hidden = false;
+  $("logout").hidden = false;
+  $("who").textContent = me.display_name || me.username;
+  for (const node of document.querySelectorAll(".admin-only")) node.hidden = me.role !== "admin";
+  $("desk-name").value = sessionStorage.getItem("lotse.desk.name") || "1";
+  try { services = await api("/api/v1/services"); } catch { services = []; }
+  const options = () => services.map((s) => el("option", { value: s.code }, s.name));
+  $("handover-service").replaceChildren(...options());
+  $("booking-service").replaceChildren(...options());
+  await refreshQueue();
+  live = stream("/api/v1/staff/queue/stream", {
+    token: () => token,
+    onEvent: (event) => { if (event === "queue") refreshQueue(); },
+    onState: (state) => {
+      if (state === "unauthorized") stop();
+      else setText($("live-state"), state === "open" ? "desk.queue.live" : "desk.queue.reconnecting");
+    },
+  });
+}
+
+async function refreshQueue() {
+  try { queue = await call("/api/v1/staff/queue"); } catch (error) { if (error.status === 401) stop(); else showError(errorRegion, error); return; }
+  const body = $("queue").querySelector("tbody");
+  body.replaceChildren(...queue.map((entry) => {
+    const row = el("tr", { tabindex: "0", "data-id": entry.id, "data-number": entry.display_number, "aria-selected": String(entry.id === selected?.id) },
+      el("th", { scope: "row" }, entry.display_number),
+      el("td", {}, time(entry.arrived_at)),
+      el("td", {}, entry.language_name, entry.interpreter_needed ? el("span", { class: "mt" }, t("desk.queue.interpreter")) : null),
+      el("td", {}, entry.concern_label),
+      el("td", {}, entry.service_name, entry.routing_reason ? el("div", { class: "hint" }, entry.routing_reason) : null),
+      el("td", {}, t("desk.queue.minutes", { minutes: entry.waiting_minutes })),
+      el("td", {}, entry.status_label, entry.desk ? ` · ${entry.desk}` : ""));
+    row.addEventListener("click", () => select(entry.id));
+    row.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); select(entry.id); } });
+    return row;
+  }));
+  $("queue-empty").hidden = queue.length > 0;
+  if (selected) {
+    const again = queue.find((entry) => entry.id === selected.id);
+    if (again) renderDetail(again); else { selected = null; $("detail").hidden = true; }
+  }
+}
+
+function select(id) {
+  const entry = queue.find((item) => item.id === id);
+  if (!entry) return;
+  $("record").hidden = true;
+  $("booking-result").textContent = "";
+  renderDetail(entry);
+  for (const row of $("queue").querySelectorAll("tbody tr")) row.setAttribute("aria-selected", String(Number(row.dataset.id) === id));
+  loadSlots();
+}
+
+function translated(value) {
+  if (!value) return "–";
+  if (!value.machine_translated && value.source_language !== value.target_language) {
+    // No translation to German here (yet): the client's own words, in their script and direction, with the reason.
+    return el("span", {}, el("span", { lang: value.source_language.replace("_", "-"), dir: "auto" }, value.original),
+      value.notice ? el("div", { class: "hint" }, value.notice) : null);
+  }
+  if (!value.machine_translated) return value.text;
+  return el("span", {}, value.text, el("span", { class: "mt" }, t("desk.machine_translation")),
+    el("div", { class: "original", lang: value.source_language.replace("_", "-") }, `${t("desk.original")}: ${value.original}`));
+}
+
+function renderDetail(entry) {
+  selected = entry;
+  $("detail").hidden = false;
+  $("h-detail").textContent = t("desk.detail.title", { number: entry.display_number });
+  const facts = [
+    ["desk.col.language", `${entry.language_name}${entry.interpreter_needed ? ` · ${t("desk.queue.interpreter")}` : ""}`],
+    ["desk.col.concern", entry.concern_label],
+    ["desk.detail.concern_text", translated(entry.concern_text)],
+    ["desk.col.team", entry.service_name],
+    entry.handed_to_service_code ? ["desk.detail.handed_to", services.find((s) => s.code === entry.handed_to_service_code)?.name || entry.handed_to_service_code] : null,
+    ["desk.detail.reason", entry.routing_reason || "–"],
+    ["desk.col.status", `${entry.status_label}${entry.desk ? ` · ${entry.desk}` : ""}`],
+    ["desk.detail.name", entry.intake ? [entry.intake.given_name, entry.intake.family_name].filter(Boolean).join(" ") || "–" : t("desk.detail.no_record")],
+  ];
+  $("detail-body").replaceChildren(el("dl", { class: "record" }, facts.filter(Boolean).map(([key, value]) => [el("dt", {}, t(key)), el("dd", {}, value)])));
+  const hasRecord = Boolean(entry.intake);
+  $("act-record").disabled = !hasRecord;
+  $("act-pdf").disabled = !hasRecord;
+}
+
+async function act(action, body) {
+  if (!selected) return;
+  try {
+    const entry = await call(`/api/v1/staff/tickets/${selected.id}/${action}`, { method: "POST", body });
+    selected = entry;
+    await refreshQueue();
+    if (!queue.find((item) => item.id === entry.id)) renderDetail(entry);
+  } catch (error) { showError(errorRegion, error); }
+}
+
+function deskName() {
+  const name = $("desk-name").value.trim() || "1";
+  sessionStorage.setItem("lotse.desk.name", name);
+  return name;
+}
+
+async function callNext() {
+  try {
+    const entry = await call("/api/v1/staff/queue/call-next", { method: "POST", body: { desk: deskName() } });
+    await refreshQueue();
+    select(entry.id);
+  } catch (error) { showError(errorRegion, error); }
+}
+
+async function openRecord() {
+  if (!selected?.intake) return;
+  try {
+    const view = await call(`/api/v1/staff/intakes/${selected.intake.id}`);
+    $("record-fields").replaceChildren(...view.fields.flatMap((field) => [
+      el("dt", {}, field.label),
+      el("dd", {}, field.translation ? translated(field.translation) : field.value ?? "–"),
+    ]));
+    $("record").hidden = false;
+  } catch (error) { showError(errorRegion, error); }
+}
+
+async function downloadSheet() {
+  if (!selected?.intake) return;
+  try {
+    const response = await call(`/api/v1/staff/intakes/${selected.intake.id}/sheet.pdf`, { raw: true });
+    const url = URL.createObjectURL(await response.blob());
+    const link = el("a", { href: url, download: `anmeldebogen-${selected.intake.reference_code}.pdf` });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+  } catch (error) { showError(errorRegion, error); }
+}
+
+async function loadSlots() {
+  const service = $("booking-service").value;
+  if (!service) return;
+  try {
+    const slots = await api(`/api/v1/slots?service=${encodeURIComponent(service)}`);
+    $("booking-slot").replaceChildren(...slots.slice(0, 60).map((slot) => el("option", { value: slot.id ?? slot.slot_id }, dateTime(slot.starts_at))));
+  } catch (error) { showError(errorRegion, error); }
+}
+
+async function book() {
+  const slotId = Number($("booking-slot").value);
+  if (!slotId) return;
+  try {
+    const body = { slot_id: slotId, language: selected?.language || "de" };
+    if (selected?.intake) body.intake_id = selected.intake.id;
+    const booking = await call("/api/v1/staff/bookings", { method: "POST", body });
+    $("booking-result").textContent = t("desk.booking.done", { code: booking.booking_code, time: dateTime(booking.slot?.starts_at || booking.starts_at) });
+    loadSlots();
+  } catch (error) { showError(errorRegion, error); }
+}
+
+// --- inbox: chats handed over by the assistant ------------------------------------------------
+
+let inboxTimer = null;
+let openConversation = null;
+
+async function loadInbox() {
+  if (!token) return;
+  try {
+    const conversations = await call("/api/v1/staff/inbox");
+    $("inbox").querySelector("tbody").replaceChildren(...conversations.map((item) => {
+      const row = el("tr", { tabindex: "0", "data-id": item.id, "aria-selected": String(item.id === openConversation) },
+        el("th", { scope: "row" }, item.language_name), el("td", {}, time(item.created_at)),
+        el("td", {}, String(item.unanswered)), el("td", {}, t(`desk.inbox.status.${item.status}`)));
+      row.addEventListener("click", () => showConversation(item.id));
+      row.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); showConversation(item.id); } });
+      return row;
+    }));
+    $("inbox-empty").hidden = conversations.length > 0;
+    if (openConversation) await showConversation(openConversation, false);
+  } catch (error) { if (error.status === 401) stop(); else showError(errorRegion, error); }
+}
+
+function renderConversation(item) {
+  $("conversation").hidden = false;
+  $("h-conversation").textContent = t("desk.inbox.conversation", { language: item.language_name });
+  $("messages").replaceChildren(...(item.messages || []).map((message) => el("li", { class: `message from-${message.sender}` },
+    el("div", { class: "hint" }, `${t(`desk.inbox.sender.${message.sender}`)} · ${time(message.created_at)}`),
+    el("div", {}, translated(message.german)),
+    message.sender !== "client" && message.client_language ? el("div", { class: "original", lang: message.client_language.target_language.replace("_", "-"), dir: "auto" },
+      `${t("desk.inbox.sent_as")}: ${message.client_language.text}`) : null)));
+  $("close-conversation").disabled = item.status === "closed";
+}
+
+async function showConversation(id, focus = true) {
+  try {
+    openConversation = id;
+    renderConversation(await call(`/api/v1/staff/inbox/${id}`));
+    for (const row of $("inbox").querySelectorAll("tbody tr")) row.setAttribute("aria-selected", String(Number(row.dataset.id) === id));
+    if (focus) $("reply").focus();
+  } catch (error) { showError(errorRegion, error); }
+}
+
+async function sendReply(event) {
+  event.preventDefault();
+  const text = $("reply").value.trim();
+  if (!text || !openConversation) return;
+  try {
+    renderConversation(await call(`/api/v1/staff/inbox/${openConversation}/reply`, { method: "POST", body: { text } }));
+    $("reply").value = "";
+    loadInbox();
+  } catch (error) { showError(errorRegion, error); }
+}
+
+async function closeConversation() {
+  if (!openConversation) return;
+  try {
+    renderConversation(await call(`/api/v1/staff/inbox/${openConversation}/close`, { method: "POST" }));
+    loadInbox();
+  } catch (error) { showError(errorRegion, error); }
+}
+
+// --- admin ---------------------------------------------------------------------------------------
+
+const COLORS = ["#0b4f8a", "#c8553d", "#2a9d8f", "#8a5a00", "#6a4c93", "#1d6b2f", "#a4161a", "#3d5a80", "#5f0f40", "#386641"];
+
+function chart(stats, by) {
+  const weeks = stats.weeks;
+  const keys = [...new Set(weeks.flatMap((week) => Object.keys(week[by])))].sort();
+  const width = 720, height = 320, left = 48, bottom = 40, top = 16;
+  const max = Math.max(1, ...weeks.map((week) => Object.values(week[by]).reduce((a, b) => a + b, 0)));
+  const step = (width - left - 8) / Math.max(weeks.length, 1);
+  const scale = (value) => ((height - bottom - top) * value) / max;
+  const ns = "http://www.w3.org/2000/svg";
+  const svg = document.createElementNS(ns, "svg");
+  const add = (parent, tag, attrs, text) => { const node = document.createElementNS(ns, tag); for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v); if (text !== undefined) node.textContent = text; parent.append(node); return node; };
+  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
+  svg.setAttribute("class", "chart");
+  svg.setAttribute("role", "img");
+  svg.setAttribute("direction", "ltr");
+  add(svg, "title", {}, t("desk.admin.chart_title", { by: t(`desk.admin.${by}`) }));
+  for (let i = 0; i <= 4; i += 1) {
+    const value = Math.round((max * i) / 4);
+    const y = height - bottom - scale(value);
+    add(svg, "line", { x1: left, x2: width, y1: y, y2: y, stroke: "#ccc" });
+    add(svg, "text", { x: left - 6, y: y + 4, "text-anchor": "end", "font-size": 12 }, String(value));
+  }
+  weeks.forEach((week, index) => {
+    let y = height - bottom;
+    const x = left + index * step + step * 0.15;
+    keys.forEach((key, k) => {
+      const value = week[by][key] || 0;
+      if (!value) return;
+      const h = scale(value);
+      y -= h;
+      add(add(svg, "rect", { x, y, width: step * 0.7, height: h, fill: COLORS[k % COLORS.length] }), "title", {}, `${week.week} ${key}: ${value}`);
+    });
+    add(svg, "text", { x: x + step * 0.35, y: height - bottom + 16, "text-anchor": "middle", "font-size": 11 }, week.week.replace(/^\d{4}-/, ""));
+  });
+  const legend = el("ul", { class: "legend" }, keys.map((key, k) => el("li", {}, el("span", { class: "swatch", style: `background:${COLORS[k % COLORS.length]}` }), labelFor(by, key))));
+  const table = el("table", { class: "skip" }, el("caption", {}, t("desk.admin.stats")),
+    el("tr", {}, el("th", { scope: "col" }, t("desk.admin.week")), keys.map((key) => el("th", { scope: "col" }, labelFor(by, key)))),
+    weeks.map((week) => el("tr", {}, el("th", { scope: "row" }, week.week), keys.map((key) => el("td", {}, String(week[by][key] || 0))))));
+  return [svg, legend, table];
+}
+
+function labelFor(by, key) {
+  if (by === "by_concern") return t(`concern.${key}`);
+  try { return new Intl.DisplayNames(["de"], { type: "language" }).of(key.replace("_", "-")) || key; } catch { return key; }
+}
+
+let stats = null;
+function slotDay() {
+  if (!$("slots-day").value) $("slots-day").value = new Date().toLocaleDateString("sv-SE", { timeZone });
+  return $("slots-day").value;
+}
+
+async function loadAdmin() {
+  try {
+    const [site, serviceList, hours, slots, staff] = await Promise.all([
+      call("/api/v1/admin/site"), call("/api/v1/admin/services"), call("/api/v1/admin/opening-hours"),
+      call(`/api/v1/admin/slots?day=${slotDay()}`), call("/api/v1/admin/staff")]);
+    stats = await call("/api/v1/admin/stats/weekly");
+    $("chart").replaceChildren(...chart(stats, $("stats-by").value));
+    $("retention").value = site.retention_days;
+    $("desks").value = site.desks;
+    $("services").querySelector("tbody").replaceChildren(...serviceList.map((service) => el("tr", {},
+      el("td", {}, service.code), el("td", {}, service.name), el("td", {}, String(service.minutes_per_client)),
+      el("td", {}, el("input", { type: "checkbox", checked: service.active, "aria-label": `${service.name}: ${t("desk.admin.active")}`,
+        onchange: (event) => saveService(service.code, { active: event.target.checked }) })))));
+    $("hours").value = hours.map((w) => `${w.weekday} ${w.opens.slice(0, 5)}-${w.closes.slice(0, 5)}`).join("\n");
+    $("slots").querySelector("tbody").replaceChildren(...slots.slice(0, 50).map((slot) => el("tr", {},
+      el("td", {}, dateTime(slot.starts_at)), el("td", {}, slot.service_code), el("td", {}, String(slot.booked)),
+      el("td", {}, el("input", { type: "number", min: 0, max: 500, value: slot.capacity, style: "max-width: 6rem", "aria-label": `${dateTime(slot.starts_at)}: ${t("desk.admin.capacity")}`,
+        onchange: (event) => saveSlot(slot.id, { capacity: Number(event.target.value) }) })),
+      el("td", {}, el("select", { "aria-label": `${dateTime(slot.starts_at)}: ${t("desk.admin.interpreter")}`,
+        onchange: (event) => saveSlot(slot.id, { interpreter_language: event.target.value || null }) },
+        el("option", { value: "" }, "–"),
+        boot.languages.map((lang) => el("option", { value: lang.code, selected: lang.code === slot.interpreter_language }, labelFor("by_language", lang.code))))))));
+    $("staff").querySelector("tbody").replaceChildren(...staff.map((person) => el("tr", {},
+      el("td", {}, person.username), el("td", {}, person.display_name), el("td", {}, t(`desk.role.${person.role}`)),
+      el("td", {}, person.active ? t("common.yes") : t("common.no")))));
+  } catch (error) { showError(errorRegion, error); }
+}
+
+async function saved(promise) {
+  try { await promise; setText($("admin-status"), "desk.admin.saved"); } catch (error) { showError(errorRegion, error); }
+}
+const saveService = (code, body) => saved(call(`/api/v1/admin/services/${encodeURIComponent(code)}`, { method: "PATCH", body }));
+const saveSlot = (id, body) => saved(call(`/api/v1/admin/slots/${id}`, { method: "PATCH", body }));
+
+function showTab(name) {
+  for (const button of document.querySelectorAll("[data-tab]")) { if (button.dataset.tab === name) button.setAttribute("aria-current", "page"); else button.removeAttribute("aria-current"); }
+  $("tab-queue").hidden = name !== "queue";
+  $("tab-inbox").hidden = name !== "inbox";
+  $("tab-admin").hidden = name !== "admin";
+  clearInterval(inboxTimer);
+  if (name === "admin") loadAdmin();
+  if (name === "inbox") { loadInbox(); inboxTimer = setInterval(loadInbox, 5000); }
+}
+
+applyDocumentLanguage();
+applyTexts();
+$("login-form").addEventListener("submit", login);
+$("logout").addEventListener("click", logout);
+$("call-next").addEventListener("click", callNext);
+$("act-call").addEventListener("click", () => act("call", { desk: deskName() }));
+$("act-noshow").addEventListener("click", () => act("no-show"));
+$("act-done").addEventListener("click", () => act("done"));
+$("act-handover").addEventListener("click", () => act("handover", { service_code: $("handover-service").value }));
+$("act-record").addEventListener("click", openRecord);
+$("act-pdf").addEventListener("click", downloadSheet);
+$("booking-service").addEventListener("change", loadSlots);
+$("reply-form").addEventListener("submit", sendReply);
+$("close-conversation").addEventListener("click", closeConversation);
+$("act-book").addEventListener("click", book);
+$("slots-day").addEventListener("change", loadAdmin);
+$("stats-by").addEventListener("change", () => { if (stats) $("chart").replaceChildren(...chart(stats, $("stats-by").value)); });
+$("site-form").addEventListener("submit", (event) => { event.preventDefault(); saved(call("/api/v1/admin/site", { method: "PATCH", body: { retention_days: Number($("retention").value), desks: Number($("desks").value) } })); });
+$("hours-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const windows = $("hours").value.split("\n").map((line) => line.trim()).filter(Boolean).map((line) => {
+    const match = line.match(/^(\d)\s+(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})$/);
+    return match ? { weekday: Number(match[1]), opens: match[2].padStart(5, "0"), closes: match[3].padStart(5, "0") } : null;
+  });
+  if (windows.includes(null)) { setText(errorRegion, "desk.admin.opening_hours_hint"); return; }
+  saved(call("/api/v1/admin/opening-hours", { method: "PUT", body: { windows } }));
+});
+$("staff-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  await saved(call("/api/v1/admin/staff", { method: "POST", body: { username: $("new-username").value, display_name: $("new-name").value, role: $("new-role").value, password: $("new-password").value } }));
+  event.target.reset();
+  loadAdmin();
+});
+for (const button of document.querySelectorAll("[data-tab]")) button.addEventListener("click", () => showTab(button.dataset.tab));
+if (token) start(); else stop();

@@ -1,0 +1,77 @@
+"""A real Lotse server on its own temporary SQLite database, and the system Chromium driven by Playwright."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.api.live_server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("LOTSE_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ADMIN_PASSWORD = "admin-password-for-web-tests"
+BOT_TOKEN = "web-tests-bot-token-0123456789abcdef"
+AXE = ROOT / "kiosk_api" / "web" / "static" / "vendor" / "axe.min.js"
+
+
+@contextmanager
+def web_server(*, port: int | None = None, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`lotse init` on a fresh database, then uvicorn on a free port; stopped (streams cut) at the end."""
+    with tempfile.TemporaryDirectory(prefix="lotse-web-") as folder:
+        port = port or free_port()
+        env = {
+            **os.environ,
+            "LOTSE_DATABASE_URL": f"sqlite:///{folder}/web.db",
+            "LOTSE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+            "LOTSE_ENVIRONMENT": "test",
+            "LOTSE_PORT": str(port),
+            "LOTSE_NOTIFICATION_DISPATCHER": "false",
+            "LOTSE_BOT_TOKEN": BOT_TOKEN,
+            # Every page of every test comes from 127.0.0.1: one client for the per-address limit.
+            "LOTSE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
+            "LOTSE_RATE_LIMIT_LOGIN_PER_MINUTE": "1000",
+        }
+        env.pop("LOTSE_RASA_URL", None)
+        env.update(extra_env or {})
+        subprocess.run([sys.executable, "-m", "kiosk_api.cli", "init", "--days", "3"], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "kiosk_api.main:app", "--host", "127.0.0.1", "--port", str(port),
+             "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "1"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 90
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
+                try:
+                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server did not start within 90 s")
+                time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            try:
+                process.communicate(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+
+
+def launch(playwright):  # type: ignore[no-untyped-def]
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -1,0 +1,131 @@
+"""The web chat page against the real assistant: kiosk API, action server and Rasa on socket.io."""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.api.live_server import free_port
+from tests.web.conftest import assert_accessible
+from tests.web.harness import ROOT, web_server
+
+BOT_PY = ROOT / ".venv-bot" / "bin" / "python"
+MODEL = ROOT / "bot" / "models" / "lotse.tar.gz"
+BOT_TOKEN = "web-test-bot-token-0123456789abcdef"
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+ETHIOPIC = re.compile(r"[\u1200-\u137F]")
+
+pytestmark = pytest.mark.slow
+
+
+def _wait(url: str, process: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url}: exited\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up in {timeout} s\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="module")
+def chat_base() -> Iterator[str]:
+    if not BOT_PY.exists() or not MODEL.exists():
+        pytest.skip("the bot is not built here (make bot-train); `make test-web` builds it first")
+    web_port, rasa_port = free_port(), free_port()
+    web = f"http://127.0.0.1:{web_port}"
+    processes: list[subprocess.Popen] = []
+    with tempfile.TemporaryDirectory(prefix="lotse-chat-") as folder:
+        var = Path(folder)
+        try:
+            actions_port = free_port()
+            env = dict(os.environ, LOTSE_API_URL=web, LOTSE_BOT_TOKEN=BOT_TOKEN, SANIC_HOST="127.0.0.1", RASA_TELEMETRY_ENABLED="false")
+            log = var / "actions.log"
+            processes.append(subprocess.Popen([str(BOT_PY), "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(actions_port)],
+                                              cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT))
+            rasa_env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", LOTSE_ACTIONS_URL=f"http://127.0.0.1:{actions_port}/webhook",
+                            LOTSE_VAR=str(var), RASA_JWT_SECRET="web-test-jwt-secret-0123456789abcdef", RASA_PORT=str(rasa_port),
+                            RASA_MODEL=str(MODEL), BOT_PY=str(BOT_PY), RASA_CORS=web)
+            rasa_env.pop("TRACKER_DB_URL", None)
+            rasa_env.pop("LOTSE_REDIS_URL", None)
+            rasa_log = var / "rasa.out"
+            processes.append(subprocess.Popen(["bash", str(ROOT / "bot" / "scripts" / "start_rasa.sh")], cwd=ROOT, env=rasa_env,
+                                              stdout=rasa_log.open("w"), stderr=subprocess.STDOUT))
+            with web_server(port=web_port, extra_env={"LOTSE_RASA_URL": f"http://127.0.0.1:{rasa_port}", "LOTSE_BOT_TOKEN": BOT_TOKEN}):
+                _wait(f"http://127.0.0.1:{actions_port}/health", processes[0], log, 180)
+                _wait(f"http://127.0.0.1:{rasa_port}/", processes[1], rasa_log, 300)
+                # The root answers before the model is loaded; the REST channel answers once it is.
+                deadline = time.monotonic() + 300
+                while True:
+                    try:
+                        if httpx.post(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook", json={"sender": "warmup", "message": "/greet"}, timeout=30).is_success:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"Rasa's REST channel did not answer\n{rasa_log.read_text()[-3000:]}")
+                    time.sleep(1)
+                yield web
+        finally:
+            for process in reversed(processes):
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+def bot_texts(page: Any) -> list[str]:
+    return page.locator("#chat-root .rw-response").all_inner_texts()
+
+
+# Rasa 3.6.21 calls AsyncServer.enter_room() without await (RasaHQ/rasa#13027); python-socketio >= 5.10 made it a
+# coroutine, so with session_persistence the client never joins its room and no bot_uttered reaches the widget.
+# (session_persistence: false was tried on 2026-11-24 and did not bring the replies either: cause still open.)
+# Strict: once the chat works this fails until the mark is removed.
+@pytest.mark.xfail(strict=True, raises=PlaywrightTimeout, reason="Rasa 3.6 socket.io channel never awaits enter_room (RasaHQ/rasa#13027)")
+def test_web_chat_talks_to_rasa_over_socketio_and_switches_language(browser: Any, chat_base: str) -> None:
+    context = browser.new_context(base_url=chat_base, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    external: list[str] = []
+    page.on("request", lambda request: external.append(request.url) if not request.url.startswith(("http://127.0.0.1", "ws://127.0.0.1", "data:")) else None)
+    console: list[str] = []
+    page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: console.append(f"error: {error}"))
+    page.on("websocket", lambda ws: console.append(f"websocket: {ws.url}"))
+    page.on("requestfailed", lambda request: console.append(f"failed: {request.url} {request.failure}"))
+    try:
+        chat_in_two_languages(page)
+    except Exception:
+        print("\n".join(console), page.locator("#chat-root").inner_html()[:3000], page.locator("#error").inner_text())
+        raise
+    assert external == []
+    assert_accessible(page)
+    context.close()
+
+
+def chat_in_two_languages(page: Any) -> None:
+    page.goto("/chat?lang=ar")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    # The widget opens the socket.io session and sends the language choice; the assistant answers in Arabic.
+    page.wait_for_function("() => [...document.querySelectorAll('#chat-root .rw-response')].some(n => /[\\u0600-\\u06FF]/.test(n.innerText))")
+    assert any(ARABIC.search(text) for text in bot_texts(page))
+    before = len(bot_texts(page))
+    page.locator('#languages button[data-lang="ti"]').click()
+    page.wait_for_function("() => document.documentElement.dir === 'ltr'")
+    page.wait_for_function(f"() => [...document.querySelectorAll('#chat-root .rw-response')].slice({before}).some(n => /[\\u1200-\\u137F]/.test(n.innerText))")
+    assert any(ETHIOPIC.search(text) for text in bot_texts(page)[before:])

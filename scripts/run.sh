@@ -27,6 +27,7 @@ if [[ -x bot/scripts/start_actions.sh && -x bot/scripts/start_rasa.sh ]] && ls b
   BOT=yes
   # The kiosk API pushes staff replies and turn reminders into chats through Rasa's JWT-protected API.
   export LOTSE_RASA_URL=${LOTSE_RASA_URL:-http://127.0.0.1:${RASA_PORT:-5005}} LOTSE_RASA_JWT_SECRET=$RASA_JWT_SECRET
+  export LOTSE_ACTIONS_URL=${LOTSE_ACTIONS_URL:-http://127.0.0.1:${ACTIONS_PORT:-5055}/webhook}
 fi
 .venv/bin/lotse serve & pids+=($!)
 if [[ $BOT == yes ]]; then

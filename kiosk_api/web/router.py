@@ -1,4 +1,4 @@
-"""The web pages (kiosk, desk, call display, ticket, chat, volunteer), their static files, fonts and live pushes.
+"""The web pages (kiosk, desk, call display, ticket, chat, volunteer, checklist), their static files, fonts and live pushes.
 
 Registered without a prefix: pages live at the root, their JSON and event streams under /api/v1.
 """
@@ -36,8 +36,10 @@ WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 PAGES_DIR = WEB_DIR / "pages"
 API = "/api/v1"
-PageName = Literal["kiosk", "ticket", "display", "desk", "chat", "volunteer"]
+PageName = Literal["kiosk", "ticket", "display", "desk", "chat", "volunteer", "checklist"]
 TicketCode = Annotated[str, PathParam(min_length=3, max_length=32)]
+# Only a reference code can become a QR code here: the route must not draw arbitrary text or links.
+QrData = Annotated[str, Query(pattern=r"^LT[0-9A-Z]{8}$")]
 # Pages load only what they ship: scripts, styles, fonts and images from here; the chat also talks to Rasa.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "font-src 'self' data:; media-src 'self' blob: mediastream:; connect-src 'self'{connect}; "
@@ -146,6 +148,12 @@ def volunteer_page(lang: LangQuery = None) -> HTMLResponse:
     return _page("volunteer", "volunteer", language=_language(lang, "de"), config={})
 
 
+@router.get("/checklist", include_in_schema=False, response_class=HTMLResponse, responses=responses(422))
+def checklist_page(lang: LangQuery = None) -> HTMLResponse:
+    """The client's own checklist: documents and next steps with the German term beside, printable, as PDF."""
+    return _page("checklist", "checklist", language=_language(lang, i18n.default_language()), config={})
+
+
 @router.get("/static/{path:path}", include_in_schema=False)
 def static_file(path: str) -> FileResponse:
     target = (STATIC_DIR / path).resolve()
@@ -206,6 +214,13 @@ def ticket_qr(ticket_code: TicketCode, request: Request, session: SessionDep, ca
     ticket = queue_service.find_ticket(session=session, ticket_code=ticket_code)
     url = str(request.base_url).rstrip("/") + f"/ticket/{ticket.ticket_code}?lang={ticket.language}"
     return Response(service.qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@router.get(f"{API}/qr.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}, "description": "QR code"}, **responses(422, 429)})
+def reference_qr(data: QrData, caller: CallerDep) -> Response:
+    """A QR code of a reference code (LT and 8 letters or digits, no dashes), for the printed checklist."""
+    return Response(service.qr_svg(data), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 # --- server-sent events --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ PAGE_PREFIXES: dict[str, tuple[str, ...]] = {
     "desk": ("desk.", "web.", "concern.", "ticket_status.", "field.", "residence_status.", "common."),
     "chat": ("chat.", "web."),
     "volunteer": ("volunteer.", "kiosk.ticket.", "web.", "field.", "concern.", "common."),
+    "checklist": ("checklist.", "kiosk.checkin.", "web.", "common."),
 }
 
 # Fonts from Debian's fonts-noto-core / fonts-dejavu-core, served by name from this list only.

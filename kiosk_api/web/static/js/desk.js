@@ -347,6 +347,24 @@ async function loadAdmin() {
   } catch (error) { showError(errorRegion, error); }
 }
 
+// Content items awaiting review or machine-translated, and the installed offline translation pairs.
+async function loadContentReview() {
+  const yesNo = (value) => t(value ? "common.yes" : "common.no");
+  const dateOnly = (iso) => new Date(`${iso}T12:00:00Z`).toLocaleDateString("de-DE", { timeZone: "UTC" });
+  const nothing = (columns) => el("tr", {}, el("td", { colspan: columns }, t("desk.admin.nothing")));
+  try {
+    const [review, translation] = await Promise.all([call("/api/v1/admin/content/unreviewed"), call("/api/v1/admin/translation/pairs")]);
+    const rows = review.items.map((item) => el("tr", { "data-topic": item.topic, "data-language": item.language },
+      el("td", {}, item.topic), el("td", {}, labelFor("by_language", item.language)), el("td", {}, String(item.version)),
+      el("td", {}, dateOnly(item.valid_as_of)), el("td", {}, dateOnly(item.review_by)), el("td", {}, yesNo(item.machine_translated)),
+      el("td", {}, yesNo(item.reviewed)), el("td", {}, yesNo(item.expired))));
+    $("content-review").querySelector("tbody").replaceChildren(...(rows.length ? rows : [nothing(8)]));
+    const pairs = translation.pairs.map((pair) => el("tr", {},
+      el("td", {}, labelFor("by_language", pair.source_language)), el("td", {}, labelFor("by_language", pair.target_language)), el("td", {}, pair.package_version)));
+    $("translation-pairs").querySelector("tbody").replaceChildren(...(pairs.length ? pairs : [nothing(3)]));
+  } catch (error) { showError(errorRegion, error); }
+}
+
 async function saved(promise) {
   try { await promise; setText($("admin-status"), "desk.admin.saved"); } catch (error) { showError(errorRegion, error); }
 }
@@ -359,7 +377,7 @@ function showTab(name) {
   $("tab-inbox").hidden = name !== "inbox";
   $("tab-admin").hidden = name !== "admin";
   clearInterval(inboxTimer);
-  if (name === "admin") loadAdmin();
+  if (name === "admin") { loadAdmin(); loadContentReview(); }
   if (name === "inbox") { loadInbox(); inboxTimer = setInterval(loadInbox, 5000); }
 }
 

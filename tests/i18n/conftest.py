@@ -1,6 +1,7 @@
 """Temporary locales directories built with Babel, next to the real languages.yml."""
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,10 +18,16 @@ REAL_LOCALES = i18n.DEFAULT_LOCALES_DIR
 
 @pytest.fixture
 def locales_dir(tmp_path: Path) -> Iterator[Path]:
-    """An empty locales directory with the project's languages.yml."""
+    """An empty locales directory with the project's languages.yml, every language but de and en a draft."""
     root = tmp_path / "locales"
     root.mkdir()
-    shutil.copy(REAL_LOCALES / "languages.yml", root / "languages.yml")
+    text = (REAL_LOCALES / "languages.yml").read_text(encoding="utf-8")
+    drafts = re.sub(r"complete: \[[a-z, ]*\]", "complete: []", text)
+    drafts = drafts.replace("  de:\n    babel: de\n    plural_forms: \"nplurals=2; plural=(n != 1);\"\n    complete: []",
+                            "  de:\n    babel: de\n    plural_forms: \"nplurals=2; plural=(n != 1);\"\n    complete: [kiosk, bot]")
+    drafts = drafts.replace("  en:\n    babel: en\n    plural_forms: \"nplurals=2; plural=(n != 1);\"\n    complete: []",
+                            "  en:\n    babel: en\n    plural_forms: \"nplurals=2; plural=(n != 1);\"\n    complete: [kiosk, bot]")
+    (root / "languages.yml").write_text(drafts, encoding="utf-8")
     i18n.reload_catalogs()
     yield root
     i18n.reload_catalogs()

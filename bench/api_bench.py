@@ -25,6 +25,9 @@ import httpx
 from sqlalchemy import create_engine, make_url, text
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.api.live_server import uvicorn_process  # noqa: E402  (one uvicorn starter for tests and bench)
 LOTSE = [sys.executable, "-m", "kiosk_api.cli"]
 ADMIN_PASSWORD = "bench-admin-password-0123456789"
 BENCH_DATABASE = "lotse_bench"
@@ -82,34 +85,10 @@ def server_env(database_url: str, scratch: Path, port: int) -> dict[str, str]:
 
 @contextmanager
 def serve(env: dict[str, str], workers: int) -> Iterator[str]:
-    port = int(env["LOTSE_PORT"])
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", str(ROOT / "bench"), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env={**env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {process.stderr.read() if process.stderr else ''}")
-            try:
-                if httpx.get(f"{base}/bench/bare", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 60 s")
-            time.sleep(0.2)
+    """The real app plus the bare comparison endpoint (bench/bare_app.py), in one uvicorn."""
+    with uvicorn_process("bare_app:app", env={**env, "PYTHONPATH": str(ROOT)}, port=int(env["LOTSE_PORT"]), workers=workers,
+                         extra_args=("--app-dir", str(ROOT / "bench")), health_path="/bench/bare") as base:
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.communicate()
 
 
 @dataclass

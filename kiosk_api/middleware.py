@@ -36,7 +36,7 @@ class BodySizeLimit:
         headers = dict(scope.get("headers") or [])
         declared = headers.get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await _send_json(send, 413, error_body("payload_too_large", "Request body too large", {"max_bytes": self.max_bytes}))
+            await _send_json(send, 413, _too_large(scope, self.max_bytes))
             return
         received = 0
         response_started = False
@@ -60,7 +60,7 @@ class BodySizeLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not response_started:
-                await _send_json(send, 413, error_body("payload_too_large", "Request body too large", {"max_bytes": self.max_bytes}))
+                await _send_json(send, 413, _too_large(scope, self.max_bytes))
 
 
 class AccessLog:
@@ -117,6 +117,13 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def _too_large(scope: Scope, max_bytes: int) -> dict[str, Any]:
+    from kiosk_api.i18n import negotiate, translate
+
+    accept = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
+    return error_body("payload_too_large", translate("error.payload_too_large", negotiate(accept or None)), {"max_bytes": max_bytes})
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:

@@ -57,9 +57,3 @@ class BookingPublic(BaseModel):
     slot: SlotPublic
     pin: str | None = Field(default=None, description="Only in the answer that created an anonymous booking")
 
-
-class SlotQuery(BaseModel):
-    service: str | None = None
-    language: str | None = None
-    date_from: date | None = None
-    date_to: date | None = None

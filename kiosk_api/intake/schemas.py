@@ -147,6 +147,3 @@ class IntakeExport(BaseModel):
     tickets: list[ExportTicket]
     chat_with_desk: list[ExportMessage]
 
-
-def today() -> date:
-    return date.today()

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from kiosk_api.audit.service import record_event
 from kiosk_api.errors import NotFound
 from kiosk_api.i18n import format_date, language_name, translate
-from kiosk_api.intake.service import to_public
+from kiosk_api.intake.service import FREE_TEXT_FIELDS, to_public
 from kiosk_api.models import IntakeRecord, Site, StaffUser, utcnow
 from kiosk_api.models.enums import ActorType
 from kiosk_api.queue.desk_view import DESK_LOCALE, to_german
@@ -26,7 +26,6 @@ SHEET_FIELDS = (
     "sgb2_elsewhere_office", "integration_course_status", "integration_course_level", "schooling", "vocational_training",
     "profession", "work_experience", "foreign_qualifications", "recognition_started", "concern", "concern_text",
 )
-FREE_TEXT_FIELDS = frozenset({"schooling", "vocational_training", "profession", "work_experience", "foreign_qualifications", "concern_text"})
 ENUM_FIELDS = {
     "residence_status": "residence_status",
     "integration_course_status": "course_status",

@@ -23,34 +23,51 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(workers: int = 2, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "LOTSE_PORT": str(port), **(extra_env or {})}
+def uvicorn_process(
+    app: str,
+    *,
+    env: dict[str, str],
+    port: int,
+    workers: int = 1,
+    extra_args: tuple[str, ...] = (),
+    health_path: str = "/health",
+    startup_seconds: float = 60,
+) -> Iterator[str]:
+    """Runs `uvicorn app` until the block ends; yields its base URL once `health_path` answers 200."""
+    global LAST_OUTPUT
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "kiosk_api.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--workers", str(workers), "--no-access-log", "--log-level", env.get("LOTSE_LOG_LEVEL", "warning")],
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+         "--no-access-log", "--log-level", env.get("LOTSE_LOG_LEVEL", "warning"), *extra_args],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + startup_seconds
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
             try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                if httpx.get(f"{base}{health_path}", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 60 s")
+                raise RuntimeError(f"server did not start within {startup_seconds:.0f} s")
             time.sleep(0.2)
         yield base
     finally:
-        global LAST_OUTPUT
         process.terminate()
         try:
             LAST_OUTPUT = process.communicate(timeout=15)[0] or ""
         except subprocess.TimeoutExpired:
             process.kill()
             LAST_OUTPUT = process.communicate()[0] or ""
+
+
+@contextmanager
+def live_server(workers: int = 2, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """The kiosk API on the test database, in a process of its own."""
+    port = free_port()
+    env = {**os.environ, "LOTSE_PORT": str(port), **(extra_env or {})}
+    with uvicorn_process("kiosk_api.main:app", env=env, port=port, workers=workers) as base:
+        yield base

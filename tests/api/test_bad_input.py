@@ -200,3 +200,10 @@ def test_a_crash_between_two_writes_leaves_nothing_half_written(client) -> None:
     assert retried.status_code == 201, retried.text
     with session_scope() as session:
         assert session.get(Slot, slot_id).booked == 1
+
+
+def test_an_oversize_body_is_refused_in_the_clients_language(client) -> None:
+    response = client.post("/api/v1/consents", content=b"x" * (70 * 1024),
+                           headers={"Content-Type": "application/json", "Accept-Language": "de"})
+    assert response.status_code == 413
+    assert response.json()["error"]["message"] == "Die Anfrage ist zu groß."

@@ -5,7 +5,7 @@ import logging
 
 import httpx
 
-from tests.api.conftest import consent, make_slot, pin_headers
+from tests.api.conftest import make_slot, pin_headers
 from tests.api.live_server import live_server
 
 PERSONAL = {"given_name": "Zainab", "family_name": "Qureshi-Lotsetest", "phone": "+49 170 9876543", "birth_date": "1979-06-15", "concern_text": "Ich brauche Hilfe mit dem Mietvertrag"}

@@ -5,14 +5,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
-from tests.api.live_server import free_port
+from tests.api.live_server import free_port, uvicorn_process
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LOTSE_TEST_CHROMIUM", "/usr/bin/chromium")
@@ -44,33 +41,8 @@ def web_server(*, port: int | None = None, extra_env: dict[str, str] | None = No
         env.update(extra_env or {})
         subprocess.run([sys.executable, "-m", "kiosk_api.cli", "init", "--days", "3"], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "kiosk_api.main:app", "--host", "127.0.0.1", "--port", str(port),
-             "--no-access-log", "--log-level", "warning", "--timeout-graceful-shutdown", "1"],
-            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 90
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"server exited: {process.stdout.read() if process.stdout else ''}")
-                try:
-                    if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start within 90 s")
-                time.sleep(0.2)
+        with uvicorn_process("kiosk_api.main:app", env=env, port=port, extra_args=("--timeout-graceful-shutdown", "1"), startup_seconds=90) as base:
             yield base
-        finally:
-            process.terminate()
-            try:
-                process.communicate(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.communicate()
 
 
 def launch(playwright):  # type: ignore[no-untyped-def]

@@ -44,7 +44,7 @@ def _wait(url: str, process: subprocess.Popen, log: Path, timeout: float) -> Non
 @pytest.fixture(scope="module")
 def chat_base() -> Iterator[str]:
     if not BOT_PY.exists() or not MODEL.exists():
-        pytest.skip("the bot is not built here (make bot-train); `make test-web` builds it first")
+        pytest.fail("the bot is not built here: run `make test-web`, which trains it first (make bot-train)")
     web_port, rasa_port = free_port(), free_port()
     web = f"http://127.0.0.1:{web_port}"
     processes: list[subprocess.Popen] = []

@@ -178,8 +178,13 @@ def test_admin_edits_opening_hours_slot_capacity_interpreter_language_and_staff(
     assert [(w["weekday"], w["opens"][:5], w["closes"][:5]) for w in hours] == [(0, "08:00", "12:00"), (2, "13:00", "17:30")]
 
     day = api.get("/api/v1/slots").json()[0]["starts_at"][:10]
+    shown = desk.locator("#slots tbody tr input[type=number]").first
+    shown.wait_for()
+    before = shown.element_handle()
     desk.locator("#slots-day").fill(day)
     desk.locator("#slots-day").dispatch_event("change")
+    # edit the rows of the chosen day, not those of the table being replaced
+    desk.wait_for_function("row => !row.isConnected", arg=before)
     capacity = desk.locator("#slots tbody tr input[type=number]").first
     capacity.wait_for()
     capacity.fill("5")

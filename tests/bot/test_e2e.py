@@ -79,7 +79,13 @@ def test_consent_intake_booking_checkin_reaches_the_desk(rasa_server, kiosk_api)
     assert len(entries) == 1
     entry = entries[0]
     assert entry["intake"]["given_name"] == "Amal"
-    assert entry["appointment_at"] is not None  # the booking made in the chat
+    # The chat booked the first free slot; the desk links it to the arrival only when it is today's.
+    bookings = requests.get(f"{kiosk_api}/api/v1/intakes/{reference}/bookings", headers={"X-Lotse-Pin": pin}, timeout=30).json()
+    assert len(bookings) == 1
+    if bookings[0]["slot"]["starts_at"][:10] == entry["arrived_at"][:10]:
+        assert entry["appointment_at"] == bookings[0]["slot"]["starts_at"]
+    else:
+        assert entry["appointment_at"] is None
     assert entry["language"] == "de"
 
 

@@ -96,7 +96,6 @@ def bot_texts(page: Any) -> list[str]:
 # coroutine, so with session_persistence the client never joins its room and no bot_uttered reaches the widget.
 # (session_persistence: false was tried on 2026-11-24 and did not bring the replies either: cause still open.)
 # Strict: once the chat works this fails until the mark is removed.
-@pytest.mark.xfail(strict=True, raises=PlaywrightTimeout, reason="Rasa 3.6 socket.io channel never awaits enter_room (RasaHQ/rasa#13027)")
 def test_web_chat_talks_to_rasa_over_socketio_and_switches_language(browser: Any, chat_base: str) -> None:
     context = browser.new_context(base_url=chat_base, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()

@@ -19,8 +19,8 @@ from kiosk_api.queue import service as queue_service
 
 # Catalog key prefixes each page needs; the browser gets exactly these, never the whole catalog.
 PAGE_PREFIXES: dict[str, tuple[str, ...]] = {
-    "kiosk": ("kiosk.", "web.", "concern.", "ticket_status.", "common."),
-    "ticket": ("ticket.", "web.", "ticket_status.", "common."),
+    "kiosk": ("kiosk.", "web.", "concern.", "ticket_status.", "service.", "common."),
+    "ticket": ("ticket.", "kiosk.ticket.service", "web.", "ticket_status.", "service.", "common."),
     "display": ("display.", "web."),
     "desk": ("desk.", "web.", "concern.", "ticket_status.", "field.", "residence_status.", "common."),
     "chat": ("chat.", "web."),

@@ -57,6 +57,10 @@ def test_desk_sees_the_ticket_live_calls_it_and_the_display_and_phone_show_it(ne
     alert = phone.locator("#alert")
     alert.wait_for(state="visible")
     assert "7" in alert.inner_text()
+    # From the phone, the chat and the documents checklist open in the client's language.
+    assert phone.locator("#chat-link").get_attribute("href") == "/chat?lang=ar"
+    assert phone.locator("#checklist-link").get_attribute("href") == "/checklist?lang=ar"
+    assert phone.locator("#service span[lang='de']").count() == 1
     assert_accessible(phone)
 
 

@@ -1,6 +1,7 @@
 """The lobby kiosk in Chromium: languages, walk-in in Arabic and Tigrinya, check-in by keyboard, idle wipe."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -68,6 +69,11 @@ def test_walk_in_in_arabic_is_right_to_left_and_mirrored(new_page: Any, base_url
     page.wait_for_function("() => document.getElementById('ticket-qr').complete && document.getElementById('ticket-qr').naturalWidth > 0")
     # The number block and the QR code swap sides in RTL.
     assert box(page, "#ticket-number")["x"] > box(page, "#ticket-qr")["x"]
+    # The team in Arabic, with the German name from the door signs beside it.
+    service = page.locator("#ticket-service")
+    german = service.locator('span[lang="de"]')
+    assert re.search(r"[\u0600-\u06FF]", service.inner_text())
+    assert re.fullmatch(r"\([A-Za-zÄÖÜäöüß0-9 -]+\)", german.inner_text())
     assert_accessible(page)
     assert all(url.startswith(base_url) for url in requests), [u for u in requests if not u.startswith(base_url)]
 

@@ -146,6 +146,18 @@ export function chime() {
   } catch { /* no audio device: the screen still shows the call */ }
 }
 
+// A team's name in the client's language, with the German name from the door signs beside it.
+export function showService(element, code, germanName) {
+  const own = texts.strings[`service.${code}`];
+  if (!own || own === germanName || texts.language === "de") {
+    element.replaceChildren(germanName);
+    element.lang = "de";
+    return;
+  }
+  element.removeAttribute("lang");
+  element.replaceChildren(own, " ", el("span", { lang: "de", dir: "ltr" }, `(${germanName})`));
+}
+
 export function el(tag, attrs = {}, ...children) {
   const element = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {

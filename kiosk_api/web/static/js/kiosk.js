@@ -1,5 +1,5 @@
 // The lobby kiosk: language, check-in (code + PIN or birth date, or QR), quick intake after consent, walk-in, ticket.
-import { api, applyDocumentLanguage, applyTexts, boot, bcp47, el, formatNumber, language, loadTexts, resetTexts, setText, showError, t } from "./common.js";
+import { api, applyDocumentLanguage, applyTexts, boot, bcp47, el, formatNumber, language, loadTexts, resetTexts, setText, showError, showService, t } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const screens = ["language", "menu", "checkin", "consent", "concern", "ticket"];
@@ -146,8 +146,7 @@ function showTicket(ticket) {
   $("ticket-number").textContent = ticket.display_number;
   $("ticket-position").textContent = ticket.position === null ? "–" : formatNumber(ticket.position);
   $("ticket-wait").textContent = ticket.estimated_wait_minutes === null ? "–" : t("kiosk.ticket.minutes", { minutes: formatNumber(ticket.estimated_wait_minutes) });
-  $("ticket-service").textContent = ticket.service_name;
-  $("ticket-service").lang = "de";
+  showService($("ticket-service"), ticket.service_code, ticket.service_name);
   if (ticket.desk) $("ticket-desk").textContent = ticket.desk; else setText($("ticket-desk"), "kiosk.ticket.desk_pending");
   $("ticket-qr").src = `/api/v1/tickets/${encodeURIComponent(ticket.ticket_code)}/qr.svg`;
   $("ticket-qr").alt = t("kiosk.ticket.qr_alt");

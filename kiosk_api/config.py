@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -34,6 +35,9 @@ class Settings(BaseSettings):
     # Rasa's HTTP API, for staff replies and turn reminders pushed into the client's chat.
     rasa_url: str | None = None
     rasa_jwt_secret: str | None = None
+    # The origin of Rasa's socket.io channel as the phone's browser reaches it (e.g. https://chat.example.org behind
+    # a reverse proxy forwarding /socket.io/ to Rasa); unset: rasa_url.
+    chat_socket_url: str | None = None
     notification_dispatcher: bool = True
     max_body_bytes: int = 64 * 1024
     staff_token_ttl_minutes: int = 8 * 60
@@ -55,6 +59,15 @@ class Settings(BaseSettings):
                 value = getattr(self, name)
                 if value == PLACEHOLDER_SECRET or len(value) < 32:
                     raise ValueError(f"LOTSE_{name.upper()} must be set to a random value of 32+ characters in production")
+        return self
+
+    @model_validator(mode="after")
+    def _chat_socket_url_is_an_origin(self) -> "Settings":
+        # socket.io-client reads a path in the URL as a namespace, so only scheme://host[:port] can work.
+        if self.chat_socket_url is not None:
+            parts = urlsplit(self.chat_socket_url)
+            if parts.scheme not in ("http", "https") or not parts.hostname or parts.path.strip("/") or parts.query or parts.fragment:
+                raise ValueError("LOTSE_CHAT_SOCKET_URL must be an origin like https://chat.example.org (no path)")
         return self
 
     @property

@@ -133,13 +133,15 @@ def desk_page(site: SiteDep) -> HTMLResponse:
 @router.get("/chat", include_in_schema=False, response_class=HTMLResponse)
 def chat_page(lang: LangQuery = None) -> HTMLResponse:
     """Web chat with the assistant over Rasa's socket.io channel."""
-    rasa = (get_settings().rasa_url or "").rstrip("/")
+    settings = get_settings()
+    # The phone's browser may reach Rasa under another address than this server does (reverse proxy).
+    socket_url = (settings.chat_socket_url or settings.rasa_url or "").rstrip("/")
     connect = ""
-    if rasa:
-        ws = rasa.replace("https://", "wss://").replace("http://", "ws://")
-        connect = f" {rasa} {ws}"
+    if socket_url:
+        ws = socket_url.replace("https://", "wss://").replace("http://", "ws://")
+        connect = f" {socket_url} {ws}"
     return _page("chat", "chat", language=_language(lang, i18n.default_language()),
-                 config={"socket_url": rasa, "preselected": bool(lang and i18n.normalize_code(lang))}, connect=connect)
+                 config={"socket_url": socket_url, "preselected": bool(lang and i18n.normalize_code(lang))}, connect=connect)
 
 
 @router.get("/volunteer", include_in_schema=False, response_class=HTMLResponse)

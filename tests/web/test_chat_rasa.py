@@ -92,10 +92,8 @@ def bot_texts(page: Any) -> list[str]:
     return page.locator("#chat-root .rw-response").all_inner_texts()
 
 
-# Rasa 3.6.21 calls AsyncServer.enter_room() without await (RasaHQ/rasa#13027); python-socketio >= 5.10 made it a
-# coroutine, so with session_persistence the client never joins its room and no bot_uttered reaches the widget.
-# (session_persistence: false was tried on 2026-11-24 and did not bring the replies either: cause still open.)
-# Strict: once the chat works this fails until the mark is removed.
+# Two causes kept the replies away: Rasa 3.6.21 does not await enter_room() (python-socketio pinned to 5.9,
+# RasaHQ/rasa#13027), and WebChat.default(props, null) mounted the widget outside #chat-root (the element goes second).
 def test_web_chat_talks_to_rasa_over_socketio_and_switches_language(browser: Any, chat_base: str) -> None:
     context = browser.new_context(base_url=chat_base, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     page = context.new_page()
@@ -128,3 +126,7 @@ def chat_in_two_languages(page: Any) -> None:
     page.wait_for_function("() => document.documentElement.dir === 'ltr'")
     page.wait_for_function(f"() => [...document.querySelectorAll('#chat-root .rw-response')].slice({before}).some(n => /[\\u1200-\\u137F]/.test(n.innerText))")
     assert any(ETHIOPIC.search(text) for text in bot_texts(page)[before:])
+    # The widget's icon-only send button is named from the page's catalog, in the language now chosen.
+    send_label = page.request.get("/api/v1/ui-strings?language=ti&page=chat").json()["strings"]["chat.send"]
+    assert ETHIOPIC.search(send_label)
+    assert page.locator("#chat-root button.rw-send").get_attribute("aria-label") == send_label

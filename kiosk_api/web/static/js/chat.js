@@ -10,25 +10,39 @@ function renderLanguages() {
       "aria-pressed": String(lang.code === language()), onclick: () => choose(lang.code) }, lang.native_name))));
 }
 
+// The widget's send button holds only an icon: it gets its name from our catalog, also after re-renders.
+function labelSendButton() {
+  for (const button of $("chat-root").querySelectorAll("button.rw-send")) {
+    if (button.getAttribute("aria-label") !== t("chat.send")) button.setAttribute("aria-label", t("chat.send"));
+  }
+}
+
 async function choose(code) {
   await loadTexts(code);
   renderLanguages();
+  labelSendButton();
   const url = new URL(window.location.href);
   url.searchParams.set("lang", code);
   history.replaceState(null, "", url);
-  if (window.WebChat?.send) window.WebChat.send(chooseIntent(code));
+  if (widget) widget.sendMessage(chooseIntent(code));
   else startWidget();
 }
 
 let started = false;
+// The widget's handle (sendMessage), handed over through innerRef once it has mounted.
+let widget = null;
 function startWidget() {
   if (started) return;
   if (!boot.config.socket_url) { setText($("error"), "chat.unavailable"); return; }
   if (!window.WebChat) { setText($("error"), "chat.widget_missing"); return; }
   started = true;
+  new MutationObserver(labelSendButton).observe($("chat-root"), { childList: true, subtree: true });
+  // The UMD build's default export is selfMount(props, element): without the element it mounts into a new
+  // div at the end of <body>, outside #chat-root and our styles. Rules (page-visit tracking in localStorage) stay off.
   window.WebChat.default({
-    selector: "#chat-root",
     embedded: true,
+    withRules: false,
+    innerRef: (handle) => { widget = handle; },
     showFullScreenButton: false,
     socketUrl: boot.config.socket_url,
     socketPath: "/socket.io/",
@@ -38,7 +52,7 @@ function startWidget() {
     subtitle: t("chat.assistant_notice"),
     inputTextFieldHint: t("chat.input_hint"),
     params: { storage: "session" },
-  }, null);
+  }, $("chat-root"));
 }
 
 applyDocumentLanguage();

@@ -20,7 +20,7 @@ bot-install: $(BOT_VENV)/.installed
 # The model is rebuilt only when config, domain, training data or the custom component changed
 # (make compares times); Rasa's training cache then retrains only the components whose inputs changed.
 BOT_MODEL := bot/models/lotse.tar.gz
-BOT_TRAIN_INPUTS := bot/config.yml bot/requirements.txt bot/components/language_identifier.py \
+BOT_TRAIN_INPUTS := bot/config.yml bot/requirements.txt $(wildcard bot/components/*.py) \
 	$(shell find bot/domain bot/data -name '*.yml' 2>/dev/null | sort)
 
 $(BOT_MODEL): $(BOT_TRAIN_INPUTS) | $(BOT_VENV)/.installed
@@ -43,9 +43,10 @@ TEST_TARGETS += test-bot
 BENCH_TARGETS += bench-bot
 RUN_PREREQS += bot-train
 
-# The bot's tests start their own kiosk API (.venv), action server and Rasa server on free ports.
+# The bot's tests start their own kiosk API (.venv), action server and Rasa servers on free ports;
+# a throwaway PostgreSQL (tracker store) and Redis (lock store) for the several-instances test.
 test-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
-	$(BOT_PY) -m pytest -q -p no:cacheprovider tests/bot
+	./scripts/with_postgres.sh ./scripts/with_redis.sh $(BOT_PY) -m pytest -q -p no:cacheprovider tests/bot
 
 bench-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 	$(BOT_PY) bench/bot_bench.py

@@ -24,6 +24,7 @@ LINGUA_CODES: dict[str, Language] = {
     "so": Language.SOMALI,
 }
 LATIN = ("de", "en", "fr", "tr", "so")
+LATIN_WITHOUT_SOMALI = ("de", "en", "fr", "tr")
 CYRILLIC = ("uk", "ru")
 ARABIC_SCRIPT = ("ar", "fa")
 
@@ -41,6 +42,7 @@ _TURKISH_ONLY_LETTERS = re.compile(r"[ıİğĞöÖüÜ]")
 _KURMANJI_LETTERS = re.compile(r"[êÊîÎûÛ]")
 _FRENCH_LETTERS = re.compile(r"[éèàùâôœëïÉÈÀ]|\b(le|la|les|du|des|une|est|pour|mon|ma|mes|je|vous)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+", re.UNICODE)
+_SOMALI_VOWELS = re.compile(r"aa|ii|uu")
 
 # Frequent function words that tell closely related languages apart where letters do not.
 KURMANJI_WORDS = frozenset(
@@ -56,12 +58,23 @@ ENGLISH_WORDS = frozenset("what is how who where when i the my can do does".spli
 # German administrative words clients keep in German whatever language they write in; they say
 # nothing about that language, so they are left out before identification.
 _GERMAN_TERMS = re.compile(
-    r"\S*(bürgergeld|grundsicherung|jobcenter|sozialamt|familienkasse|asylblg|sgb|bamf|duldung|"
+    r"\S*(bürgergeld|grundsicherung|jobcenter|sozialamt|familienkasse|asylblg|sgb(?:\s+ii\b)?|bamf|duldung|"
     r"aufenthalts|fiktionsbescheinigung|meldebescheinigung|ausländerbehörde|integrationskurs)\S*",
     re.IGNORECASE,
 )
 DARI_WORDS = frozenset("استم استی استید تشکر میخایم نمیفامم میفامم کجاستید".split())
-SOMALI_WORDS = frozenset("waxaan waa maxaa sidee ma haa mahadsanid iska aan doonayaa ballan".split())
+# Frequent Somali words that are not words of the other Latin-script languages (not "ma", "ii", "bay", "ama",
+# "sax": French, "SGB II", Turkish, Kurmanji); Somali also writes "ku", so it is checked before Kurmanji.
+SOMALI_WORDS = frozenset(
+    "waxaan waxaad waxay wuxuu waxa waa waan waad maxaa maxay maxaan maxaad sidee sideed goorma xaggee halkee "
+    "yaa kuma haa maya mahadsanid fadlan walaal sxb iyo laakiin haddii hadda ayaan ayaa ayay ayuu baan baad buu "
+    "inaan inaad karaa kartaa karo rabaa rabo doonayaa doonaa baahanahay ballan ballanta ballantayda ballantaydu "
+    "lacag lacagta lacagtayda xogtayda xogta iska salaan nabad nabadgelyo hagaag dabcan igu iga kuu kaa loo laga "
+    "lagu tahay yahay yihiin ahay jiraa jirtaa jira qof shaqo maalin berri maanta toddobaadka xafiiska "
+    "dukumentiyada carruurta guriga kirada luqadda magaca magacayga taariikhda aad anigoo sidaas kadib waxba "
+    "walba dhan oo ahayn aqaan garanayo fahmin mise tan tani taas kan kee kuwee noocee maxuu ilaa una ugu sii "
+    "wad qor sheeg ka dib mar dambe kale bilaash keenaa bixiyaa heli hel qabo tus xog haddaba".split()
+)
 
 
 @dataclass(frozen=True)
@@ -140,20 +153,25 @@ def detect(text: str) -> Detection:
             return Detection("uk" if uk_words > ru_words else "ru", 0.9, "words:cyrillic")
         return _lingua(text, CYRILLIC)
     if n_latin:
-        ku_words = sum(w in KURMANJI_WORDS for w in words)
+        so_words = sum(w in SOMALI_WORDS for w in words)
+        # Somali writes long vowels double (aa ii uu), the other Latin-script languages hardly ever.
+        somali_spelling = bool(so_words) or any(_SOMALI_VOWELS.search(w) for w in words)
+        # Both write "ku": in a Somali-looking text it is not a Kurmanji cue.
+        ku_words = sum(w in KURMANJI_WORDS for w in words) - (words.count("ku") if somali_spelling else 0)
+        if so_words >= max(1, len(words) // 3) and so_words > ku_words:
+            return Detection("so", 0.9, "words:somali")
         if not _TURKISH_ONLY_LETTERS.search(text):
             if ku_words >= max(1, len(words) // 3):
                 return Detection("ku", 0.9, "words:kurmanji")
             # French also writes ê î û, so the letters count only when the text is not French.
             if _KURMANJI_LETTERS.search(text) and not _FRENCH_LETTERS.search(text):
                 return Detection("ku", 0.85, "letters:kurmanji")
-        if sum(w in SOMALI_WORDS for w in words) >= max(1, len(words) // 3):
-            return Detection("so", 0.9, "words:somali")
         if had_terms and len(words) <= 3:
             # "Was ist Bürgergeld?": too little left for statistics; function words decide.
             de_words = sum(w in GERMAN_WORDS for w in words)
             en_words = sum(w in ENGLISH_WORDS for w in words)
             if de_words != en_words:
                 return Detection("de" if de_words > en_words else "en", 0.85, "words:de-en")
-        return _lingua(text, LATIN)
+        # Without any Somali look, lingua takes short English or French for Somali ("I say no").
+        return _lingua(text, LATIN if somali_spelling or "ma" in words else LATIN_WITHOUT_SOMALI)
     return Detection(None, 0.0, "no-letters")

@@ -10,8 +10,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES_FILE = ROOT / "locales" / "languages.yml"
 # Languages with hand-written NLU data and a full bot catalog (fa_AF shares fa's NLU data).
-# Somali has a catalog template but no data yet.
-BOT_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "fa", "fa_AF", "fr", "tr", "ku", "ti", "ps", "uk", "ru")
+BOT_LANGUAGES: tuple[str, ...] = ("de", "en", "ar", "fa", "fa_AF", "fr", "tr", "ku", "ti", "ps", "uk", "ru", "so")
 RTL_LANGUAGES = frozenset({"ar", "fa", "fa_AF", "ps", "ckb"})
 DEFAULT_LANGUAGE = "de"
 

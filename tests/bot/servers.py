@@ -49,6 +49,9 @@ class Servers:
         self.api_url = ""
         self.actions_url = ""
         self.rasa_url = ""
+        # Chosen before the kiosk API starts: its notification dispatcher pushes into this Rasa server.
+        self.rasa_port = free_port()
+        self.argos_dir = workdir / "argos-packages"
 
     def _start(self, name: str, args: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[subprocess.Popen, Path]:
         log = self.workdir / f"{name}.log"
@@ -64,7 +67,10 @@ class Servers:
             LOTSE_BOT_TOKEN=BOT_TOKEN,
             LOTSE_SECRET_KEY="test-secret-key-0123456789abcdef",
             LOTSE_ENVIRONMENT="test",
-            LOTSE_NOTIFICATION_DISPATCHER="false",
+            LOTSE_RASA_URL=f"http://127.0.0.1:{self.rasa_port}",
+            LOTSE_RASA_JWT_SECRET=JWT_SECRET,
+            LOTSE_NOTIFICATION_DISPATCHER="true",
+            LOTSE_ARGOS_PACKAGES_DIR=str(self.argos_dir),
         )
         return env
 
@@ -95,9 +101,10 @@ class Servers:
         wait_for(self.actions_url + "/health", process, 180, log)
         return self.actions_url
 
-    def start_rasa(self, model: Path) -> str:
-        port = free_port()
-        var = self.workdir / "rasa"
+    def start_rasa(self, model: Path, name: str = "rasa", stores: dict[str, str] | None = None) -> str:
+        """A Rasa server via start_rasa.sh; `stores` sets TRACKER_DB_URL / LOTSE_REDIS_URL (default: SQLite, no Redis)."""
+        port = self.rasa_port if name == "rasa" else free_port()
+        var = self.workdir / name
         var.mkdir(exist_ok=True)
         env = dict(
             os.environ,
@@ -111,15 +118,18 @@ class Servers:
         )
         env.pop("TRACKER_DB_URL", None)
         env.pop("LOTSE_REDIS_URL", None)
-        process, log = self._start("rasa", ["bash", str(ROOT / "bot" / "scripts" / "start_rasa.sh")], env)
-        self.rasa_url = f"http://127.0.0.1:{port}"
-        wait_for(self.rasa_url + "/status?token=invalid", process, 300, log)
+        env.update(stores or {})
+        process, log = self._start(name, ["bash", str(ROOT / "bot" / "scripts" / "start_rasa.sh")], env)
+        url = f"http://127.0.0.1:{port}"
+        if name == "rasa":
+            self.rasa_url = url
+        wait_for(url + "/status?token=invalid", process, 300, log)
         # /status answers before the model is loaded; the REST webhook is ready once / says hello.
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             try:
-                if requests.post(self.rasa_url + "/webhooks/rest/webhook", json={"sender": "warmup", "message": "/greet"}, timeout=30).ok:
-                    return self.rasa_url
+                if requests.post(url + "/webhooks/rest/webhook", json={"sender": "warmup", "message": "/greet"}, timeout=30).ok:
+                    return url
             except requests.RequestException:
                 pass
             time.sleep(1)

@@ -1,8 +1,7 @@
-"""Intent macro-F1 per language on a held-out split (bot/scripts/evaluate_nlu.py).
+"""Intent macro-F1 per language on a held-out split (bot/scripts/evaluate_nlu.py): the issue's 0.90 target.
 
-Measured on 24 Nov 2026: 0.39-0.63 per language (see bot/README.md); the data has 6-9 hand-written
-examples per intent, too few to generalise to unseen paraphrases. The floor below catches
-regressions; the 0.90 target is an expected failure until native speakers add examples.
+About one example in five of every intent is held out per language; one multilingual model is trained on
+the rest. Figures per language are printed and written to bot/models/holdout/report.json.
 """
 from __future__ import annotations
 
@@ -15,8 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LANGUAGES = {"de", "en", "ar", "fa", "fr", "tr", "ku", "ti", "ps", "uk", "ru"}
-FLOOR = 0.35
+LANGUAGES = {"de", "en", "ar", "fa", "fr", "tr", "ku", "ti", "ps", "uk", "ru", "so"}
 TARGET = 0.90
 
 
@@ -31,12 +29,7 @@ def figures() -> dict[str, dict]:
     return report["multilingual"]["languages"]
 
 
-def test_every_language_is_evaluated_above_the_floor(figures):
+def test_every_served_language_reaches_the_target_macro_f1(figures):
     assert LANGUAGES <= set(figures)
-    low = {lang: f["macro_f1"] for lang, f in figures.items() if f["macro_f1"] < FLOOR}
-    assert low == {}
-
-
-@pytest.mark.xfail(strict=True, reason="6-9 examples per intent are too few; needs more hand-written data")
-def test_target_macro_f1_per_language(figures):
-    assert all(f["macro_f1"] >= TARGET for f in figures.values())
+    below = {language: f["macro_f1"] for language, f in figures.items() if f["macro_f1"] < TARGET}
+    assert below == {}

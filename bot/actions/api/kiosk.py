@@ -131,3 +131,19 @@ async def cancel_booking(booking_code: str, proof: Proof, *, language: str) -> d
 
 async def content(topic: str, *, language: str) -> dict[str, Any]:
     return await _request("GET", f"/content/{topic}", params={"language": language}, language=language)
+
+
+async def open_handover(*, conversation_id: str, language: str, output_channel: str, reference_code: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"conversation_id": conversation_id, "language": language, "output_channel": output_channel}
+    if reference_code:
+        body["reference_code"] = reference_code
+    return await _request("POST", "/handovers", body=body, language=language)
+
+
+async def forward_to_desk(conversation_id: str, text: str) -> None:
+    await _request("POST", f"/handovers/{conversation_id}/messages", body={"text": text})
+
+
+async def check_in(*, reference_code: str, proof: Proof, conversation_id: str, output_channel: str, language: str, idempotency_key: str) -> dict[str, Any]:
+    body = {"reference_code": reference_code, "conversation_id": conversation_id, "output_channel": output_channel}
+    return await _request("POST", "/checkins", body=body, proof=proof, language=language, idempotency_key=idempotency_key)

@@ -1,4 +1,4 @@
-"""`rasa` command line (start_rasa.sh: `python -m bot.scripts.rasa_server run …`) with two per-message costs removed.
+"""`rasa` command line (start_rasa.sh: `python -m bot.scripts.rasa_server run …`) with three per-message costs removed.
 
 Measured at 10 concurrent conversations (bot/README.md, "Latency"); Rasa answers every message on one
 event loop, so CPU spent there delays every other conversation.
@@ -9,11 +9,12 @@ import os
 import sqlite3
 from typing import Any, Dict, Text, Union
 
-from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 from jsonschema.validators import validator_for
 from rasa.core import tracker_store
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import QueuePool
@@ -61,7 +62,20 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+_ORIGINAL_RESOLVE = Event.resolve_by_type
+_EVENT_CLASSES: Dict[str, Any] = {}
+
+
+def _resolve_by_type(type_name: Text, default: Any = None) -> Any:
+    """Event class by name from a table: Rasa walks all Event subclasses for each stored event it loads."""
+    found = _EVENT_CLASSES.get(type_name)
+    return found if found is not None else _ORIGINAL_RESOLVE(type_name, default)
+
+
 def install() -> None:
+    for cls in all_subclasses(Event):
+        _EVENT_CLASSES.setdefault(cls.type_name, cls)  # the first match, as Rasa's own lookup
+    Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     tracker_store.create_engine_kwargs = _engine_kwargs
     event.listen(Engine, "connect", _sqlite_pragmas)

@@ -107,6 +107,12 @@ def load(url: str, messages: list[str], by_message: dict[str, list[float]] | Non
     return latencies
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (Linux); it depends far less on other load than latency does."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def describe(name: str, latencies: list[float]) -> str:
     ordered = sorted(latencies)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
@@ -125,10 +131,16 @@ def main() -> int:
             servers.start_actions()
             lotse_url = servers.start_rasa(model_path())
             plain_url = start_plain(servers, plain_model)
-            print(f"{CONVERSATIONS} concurrent conversations, {ROUNDS} measured messages each (after {WARMUP} warm-up)")
+            print(f"{CONVERSATIONS} concurrent conversations, {ROUNDS} measured messages each (after {WARMUP} warm-up); "
+                  f"load average {Path('/proc/loadavg').read_text().split()[0]}")
             print(describe("plain Rasa, one-intent model", load(plain_url, PLAIN_MESSAGES)))
             by_message: dict[str, list[float]] = {}
+            lotse = dict(zip(("kiosk API", "action server", "Rasa"), servers.processes[:3]))
+            before = {name: cpu_seconds(process.pid) for name, process in lotse.items()}
             print(describe("Lotse (NLU, actions, kiosk API)", load(lotse_url, LOTSE_MESSAGES, by_message)))
+            messages = CONVERSATIONS * (WARMUP + ROUNDS)
+            print("    CPU per message: " + ", ".join(
+                f"{name} {(cpu_seconds(process.pid) - before[name]) / messages * 1000:.1f} ms" for name, process in lotse.items()))
             for text, values in by_message.items():
                 print(f"    {text[:30]:30} median {statistics.median(values):7.1f} ms")
         finally:

@@ -27,7 +27,8 @@ ENDPOINTS=$VAR/rasa-endpoints.yml
 CREDENTIALS=$VAR/rasa-credentials.yml
 "$BOT_PY" -m bot.scripts.write_config --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" --var "$VAR"
 
-exec "$BOT_PY" -m rasa run \
+# bot.scripts.rasa_server is the rasa command line with two per-message costs removed (see there).
+exec "$BOT_PY" -m bot.scripts.rasa_server run \
   --model "$MODEL" \
   --endpoints "$ENDPOINTS" \
   --credentials "$CREDENTIALS" \

@@ -14,6 +14,7 @@ import requests
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.api import kiosk
 from bot.actions.booking import ActionAskCancel, ActionBookSlot, ActionCancelBooking, ActionOfferDays, ActionShowBooking
 from bot.actions.consent import ActionConsentNotice, ActionGiveConsent, ActionRefuseConsent
 from bot.actions.info import ActionAnswerTopic
@@ -181,6 +182,22 @@ def test_topic_answer_is_dated_and_sourced(kiosk_api, language):
 def test_unknown_topic_is_an_honest_no(kiosk_api):
     messages, _ = run(ActionAnswerTopic(), tracker(intent={"name": "ask_unknown_thing"}))
     assert responses(messages) == ["utter_topic_unavailable"]
+
+
+def test_topic_answers_are_kept_for_a_short_time(kiosk_api, monkeypatch):
+    from servers import free_port
+
+    state = tracker({"language": "de"}, intent={"name": "ask_duties"})
+    first, _ = run(ActionAnswerTopic(), state)
+    assert responses(first) == ["utter_topic_answer"]
+    monkeypatch.setenv("LOTSE_API_URL", f"http://127.0.0.1:{free_port()}")  # the API is gone
+    again, _ = run(ActionAnswerTopic(), state)
+    assert again == first
+    other, _ = run(ActionAnswerTopic(), tracker({"language": "de"}, intent={"name": "ask_objection"}))
+    assert responses(other) == ["utter_topic_unavailable"]
+    monkeypatch.setattr(kiosk, "CONTENT_TTL", 0.0)
+    expired, _ = run(ActionAnswerTopic(), state)
+    assert responses(expired) == ["utter_topic_unavailable"]
 
 
 def test_api_down_is_said_plainly(kiosk_api, monkeypatch):

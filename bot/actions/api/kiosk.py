@@ -4,7 +4,9 @@ Base URL from LOTSE_API_URL, service token from LOTSE_BOT_TOKEN (sent as a Beare
 """
 from __future__ import annotations
 
+import copy
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +14,9 @@ import aiohttp
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 TIMEOUT = aiohttp.ClientTimeout(total=float(os.environ.get("LOTSE_API_TIMEOUT", "10")))
+# Content changes only with a deploy; a short TTL spares the API one request per SGB II question.
+CONTENT_TTL = float(os.environ.get("LOTSE_CONTENT_TTL", "60"))
+_content_cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
 
 
 class KioskError(Exception):
@@ -130,7 +135,14 @@ async def cancel_booking(booking_code: str, proof: Proof, *, language: str) -> d
 
 
 async def content(topic: str, *, language: str) -> dict[str, Any]:
-    return await _request("GET", f"/content/{topic}", params={"language": language}, language=language)
+    """A topic in one language; answers are kept CONTENT_TTL seconds, errors are not kept."""
+    key = (topic, language)
+    cached = _content_cache.get(key)
+    if cached is not None and time.monotonic() - cached[0] < CONTENT_TTL:
+        return copy.deepcopy(cached[1])
+    item = await _request("GET", f"/content/{topic}", params={"language": language}, language=language)
+    _content_cache[key] = (time.monotonic(), item)
+    return copy.deepcopy(item)
 
 
 async def open_handover(*, conversation_id: str, language: str, output_channel: str, reference_code: str | None) -> dict[str, Any]:

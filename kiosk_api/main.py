@@ -70,8 +70,12 @@ def configure_logging(level: str) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Runs the chat notification dispatcher beside the API when Rasa is configured."""
+    """Loads the SGB II content once, then runs the chat notification dispatcher when Rasa is configured."""
     settings = get_settings()
+    # Loaded before the first request: concurrent first requests would each build the store (~0.5 s of CPU each).
+    from kiosk_api.content.service import get_store
+
+    await asyncio.to_thread(get_store)
     task = None
     if settings.rasa_url and settings.rasa_jwt_secret and settings.notification_dispatcher:
         from kiosk_api.notifications.dispatcher import run_forever

@@ -127,6 +127,10 @@ def chat_in_two_languages(page: Any) -> None:
     page.wait_for_function(f"() => [...document.querySelectorAll('#chat-root .rw-response')].slice({before}).some(n => /[\\u1200-\\u137F]/.test(n.innerText))")
     assert any(ETHIOPIC.search(text) for text in bot_texts(page)[before:])
     # The widget's icon-only send button is named from the page's catalog, in the language now chosen.
-    send_label = page.request.get("/api/v1/ui-strings?language=ti&page=chat").json()["strings"]["chat.send"]
-    assert ETHIOPIC.search(send_label)
-    assert page.locator("#chat-root button.rw-send").get_attribute("aria-label") == send_label
+    tigrinya = page.request.get("/api/v1/ui-strings?language=ti&page=chat").json()["strings"]
+    assert ETHIOPIC.search(tigrinya["chat.send"])
+    assert page.locator("#chat-root button.rw-send").get_attribute("aria-label") == tigrinya["chat.send"]
+    # The widget's own texts follow the switch too; the conversation stays on screen.
+    assert page.locator("#chat-root .rw-title").inner_text() == tigrinya["chat.title"]
+    assert page.locator("#chat-root .rw-new-message").get_attribute("placeholder") == tigrinya["chat.input_hint"]
+    assert any(ARABIC.search(text) for text in bot_texts(page)[:before])

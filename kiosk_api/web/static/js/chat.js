@@ -24,8 +24,10 @@ async function choose(code) {
   const url = new URL(window.location.href);
   url.searchParams.set("lang", code);
   history.replaceState(null, "", url);
-  if (widget) widget.sendMessage(chooseIntent(code));
-  else startWidget();
+  if (widget) {
+    mountWidget();  // the same widget re-rendered: its texts in the new language, the conversation kept
+    widget.sendMessage(chooseIntent(code));
+  } else startWidget();
 }
 
 let started = false;
@@ -37,12 +39,17 @@ function startWidget() {
   if (!window.WebChat) { setText($("error"), "chat.widget_missing"); return; }
   started = true;
   new MutationObserver(labelSendButton).observe($("chat-root"), { childList: true, subtree: true });
-  // The UMD build's default export is selfMount(props, element): without the element it mounts into a new
-  // div at the end of <body>, outside #chat-root and our styles. Rules (page-visit tracking in localStorage) stay off.
+  mountWidget();
+}
+
+// The UMD build's default export is selfMount(props, element): without the element it mounts into a new
+// div at the end of <body>, outside #chat-root and our styles. Rules (page-visit tracking in localStorage) stay off.
+// Called again, React updates the mounted widget's props.
+function mountWidget() {
   window.WebChat.default({
     embedded: true,
     withRules: false,
-    innerRef: (handle) => { widget = handle; },
+    innerRef: (handle) => { if (handle) widget = handle; },
     showFullScreenButton: false,
     socketUrl: boot.config.socket_url,
     socketPath: "/socket.io/",
@@ -51,6 +58,7 @@ function startWidget() {
     title: t("chat.title"),
     subtitle: t("chat.assistant_notice"),
     inputTextFieldHint: t("chat.input_hint"),
+    connectingText: t("chat.connecting"),
     params: { storage: "session" },
   }, $("chat-root"));
 }

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
@@ -69,6 +69,30 @@ class ActionHandover(Action):
         else:
             dispatcher.utter_message(response="utter_handover_no_hours")
         return [SlotSet("handover_active", True)]
+
+
+class ActionSessionStart(Action):
+    """A new session (after 120 idle minutes) keeps the slots, and the desk's quiet form while the desk holds the chat."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+        events: list[Any] = [SessionStarted()]
+        # As Rasa's own session start with carry_over_slots_to_new_session: every slot that has a value.
+        events += [SlotSet(name, value) for name, value in tracker.slots.items() if value is not None]
+        if tracker.get_slot("handover_active"):
+            try:
+                still_open = await kiosk.handover_is_open(tracker.sender_id)
+            except kiosk.KioskError as error:
+                logger.warning("hand-over state unknown at session start: %s %s", error.status, error.code)
+                still_open = True  # keep forwarding; a closed hand-over is noticed with the next message
+            if still_open:
+                events += [ActiveLoop("handover_form"), SlotSet("requested_slot", "handover_message")]
+            else:
+                events.append(SlotSet("handover_active", False))
+        events.append(ActionExecuted("action_listen"))
+        return events
 
 
 class ValidateHandoverForm(FormValidationAction):

@@ -23,7 +23,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import handover
-from bot.actions.handover import ActionCheckIn, ActionHandover, ActionStaffReply, ActionTurnReminder, ValidateCheckinForm
+from bot.actions.handover import ActionCheckIn, ActionHandover, ActionSessionStart, ActionStaffReply, ActionTurnReminder, ValidateCheckinForm
 from bot.nlg.catalogs import all_catalogs
 from servers import API_PY, BOT_TOKEN, JWT_SECRET, ROOT, STAFF_PASSWORD, STAFF_USER, Servers
 
@@ -195,6 +195,36 @@ def test_a_person_is_asked_for_in_the_middle_of_the_pre_registration(rasa_server
         time.sleep(0.3)
     assert state["slots"]["handover_active"] is False and state["slots"]["given_name"] is None
     assert de["utter_ask_given_name"] in say(rasa_server, sender, "/start_registration")  # the pre-registration resumes
+
+
+def test_a_new_session_keeps_the_desk_conversation(rasa_server, kiosk_api, desk):
+    """After 120 idle minutes Rasa starts a new session: while the desk holds the chat, the bot stays quiet."""
+    token = jwt.encode({"user": {"username": "tests", "role": "admin"}}, JWT_SECRET, algorithm="HS256")
+    admin = {"Authorization": f"Bearer {token}"}
+    sender = f"rest-{uuid.uuid4().hex[:10]}"
+    say(rasa_server, sender, "/greet")
+    say(rasa_server, sender, "/human_handover")
+    # Rasa's HTTP API runs the session start as an expired session would.
+    call("POST", f"{rasa_server}/conversations/{sender}/execute", headers=admin, json={"name": "action_session_start"})
+    state = call("GET", f"{rasa_server}/conversations/{sender}/tracker", headers=admin)
+    kinds = [e["event"] for e in state["events"]]
+    session = state["events"][len(kinds) - 1 - kinds[::-1].index("session_started"):]
+    assert {"event": "active_loop", "name": "handover_form"}.items() <= next(e for e in session if e["event"] == "active_loop").items()
+    assert session[-1]["event"] == "action" and session[-1]["name"] == "action_listen"
+    assert state["active_loop"]["name"] == "handover_form" and state["slots"]["handover_active"] is True
+    assert say(rasa_server, sender, "Ist noch jemand da?") == ""
+    conversation = inbox_conversation(kiosk_api, desk, sender)
+    assert conversation is not None and [m["german"]["original"] for m in conversation["messages"]] == ["Ist noch jemand da?"]
+    call("POST", f"{kiosk_api}/api/v1/staff/inbox/{conversation['id']}/close", headers=desk)
+
+
+def test_a_new_session_after_the_desk_closed_the_chat_ends_the_quiet(kiosk_api):
+    state = tracker({"handover_active": True, "language": "fr"})  # no hand-over open for this conversation
+    events = asyncio.run(ActionSessionStart().run(CollectingDispatcher(), state, {}))
+    assert events[0]["event"] == "session_started" and (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
+    assert not any(e["event"] == "active_loop" for e in events)
+    assert [e["value"] for e in events if e["event"] == "slot" and e["name"] == "handover_active"][-1] is False
+    assert {"event": "slot", "name": "language", "value": "fr"}.items() <= next(e for e in events if e.get("name") == "language").items()
 
 
 def clear_queue(api: str, desk: dict[str, str]) -> None:

@@ -152,6 +152,17 @@ async def open_handover(*, conversation_id: str, language: str, output_channel: 
     return await _request("POST", "/handovers", body=body, language=language)
 
 
+async def handover_is_open(conversation_id: str) -> bool:
+    """Whether the desk still holds the conversation (404 once staff handed it back)."""
+    try:
+        await _request("GET", f"/handovers/{conversation_id}")
+    except KioskError as error:
+        if error.status == 404:
+            return False
+        raise
+    return True
+
+
 async def forward_to_desk(conversation_id: str, text: str) -> None:
     await _request("POST", f"/handovers/{conversation_id}/messages", body={"text": text})
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from abc import ABC, abstractmethod
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -195,11 +196,8 @@ class ActionBookSlot(Action):
         return await handle_choice(dispatcher, tracker)
 
 
-class ActionShowBooking(Action):
-    """Answers "when is my appointment?"."""
-
-    def name(self) -> str:
-        return "action_show_booking"
+class BookingAnswer(Action, ABC):
+    """Finds the client's upcoming booking and answers about it; says so when there is none."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
         try:
@@ -209,26 +207,31 @@ class ActionShowBooking(Action):
         if not found:
             dispatcher.utter_message(response="utter_no_booking")
             return []
-        booking, _ = found
+        return self.answer(dispatcher, *found)
+
+    @abstractmethod
+    def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof) -> list[Any]:
+        """What to say and set about the booking."""
+
+
+class ActionShowBooking(BookingAnswer):
+    """Answers "when is my appointment?"."""
+
+    def name(self) -> str:
+        return "action_show_booking"
+
+    def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof) -> list[Any]:
         dispatcher.utter_message(
             response="utter_your_appointment", start_datetime=booking["slot"]["starts_at"], booking_code=booking["booking_code_display"]
         )
         return []
 
 
-class ActionAskCancel(Action):
+class ActionAskCancel(BookingAnswer):
     def name(self) -> str:
         return "action_ask_cancel"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        try:
-            found = await current_booking(tracker)
-        except kiosk.KioskError as error:
-            return api_failed(dispatcher, error)
-        if not found:
-            dispatcher.utter_message(response="utter_no_booking")
-            return []
-        booking, proof = found
+    def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof) -> list[Any]:
         dispatcher.utter_message(response="utter_ask_confirm_cancel", start_datetime=booking["slot"]["starts_at"])
         return [SlotSet("booking_code", booking["booking_code"]), SlotSet("booking_pin", proof.pin)]
 

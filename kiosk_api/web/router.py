@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -76,13 +77,20 @@ def _page(name: PageName, template: str, *, language: str, config: dict[str, Any
         "page": name, "language": strings.language, "direction": strings.direction, "strings": strings.strings,
         "fallback": strings.fallback, "languages": _languages(), "config": config,
     }
-    html = (PAGES_DIR / f"{template}.html").read_text(encoding="utf-8")
+    html = _template(template)
     # JSON inside <script type="application/json">: escape "<" so no text can close the element.
     html = (html.replace("{{lang}}", strings.language.replace("_", "-"))
                 .replace("{{dir}}", strings.direction)
                 .replace("{{title}}", _escape(strings.strings.get(f"{name}.page_title", "Lotse")))
                 .replace("{{boot}}", json.dumps(boot, ensure_ascii=False).replace("<", "\\u003c")))
     return HTMLResponse(html, headers={"Content-Security-Policy": CSP.format(connect=connect), "Cache-Control": "no-store"})
+
+
+@lru_cache(maxsize=None)
+def _template(name: str) -> str:
+    """A page with the head all pages share (pages/_head.html); read once, pages change only with a deploy."""
+    head = (PAGES_DIR / "_head.html").read_text(encoding="utf-8")
+    return (PAGES_DIR / f"{name}.html").read_text(encoding="utf-8").replace("{{head}}\n", head, 1)
 
 
 def _escape(text: str) -> str:

@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # a reverse proxy forwarding /socket.io/ to Rasa); unset: rasa_url.
     chat_socket_url: str | None = None
     notification_dispatcher: bool = True
+    notification_poll_seconds: float = 1.0
+    # The retention purge runs by itself in the service, one instance at a time; 0 turns it off (then run `lotse purge`).
+    purge_interval_minutes: float = 60
     max_body_bytes: int = 64 * 1024
     staff_token_ttl_minutes: int = 8 * 60
     proof_max_failures: int = 5

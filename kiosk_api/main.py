@@ -4,7 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -70,22 +70,20 @@ def configure_logging(level: str) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Loads the SGB II content once, then runs the chat notification dispatcher when Rasa is configured."""
+    """Loads the SGB II content once, then starts the background jobs (chat pushes, retention purge) in their threads."""
     settings = get_settings()
     # Loaded before the first request: concurrent first requests would each build the store (~0.5 s of CPU each).
     from kiosk_api.content.service import get_store
 
     await asyncio.to_thread(get_store)
-    task = None
-    if settings.rasa_url and settings.rasa_jwt_secret and settings.notification_dispatcher:
-        from kiosk_api.notifications.dispatcher import run_forever
+    from kiosk_api.jobs.schedule import service_jobs
 
-        task = asyncio.create_task(run_forever(settings))
-    yield
-    if task is not None:
-        task.cancel()
-        with suppress(asyncio.CancelledError):
-            await task
+    jobs = service_jobs(settings)
+    jobs.start()
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(jobs.stop)
 
 
 def create_app() -> FastAPI:

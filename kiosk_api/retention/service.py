@@ -76,3 +76,14 @@ def purge(*, session: Session, now: datetime, dry_run: bool = False) -> PurgeRep
         report.translations_deleted = purge_cache(session=session, older_than=now - timedelta(days=shortest))
     session.flush()
     return report
+
+
+def purge_now() -> PurgeReport:
+    """One purge in its own transaction (the service's timer and `lotse purge`)."""
+    from kiosk_api.db import session_scope
+    from kiosk_api.models import utcnow
+
+    with session_scope(write=True) as session:
+        report = purge(session=session, now=utcnow())
+    log.info("purge: %s records erased, %s failed", report.records_erased, report.erasures_failed)
+    return report

@@ -191,3 +191,16 @@ def test_purge_deletes_the_conversation_in_the_tracker_store(client, tracker_sto
     record_aged(client, 3, headers=bot, conversation_id="chat-kept")
     assert run_purge().records_erased == 1
     assert senders(tracker_store) == {"chat-kept": 1, "chat-anonymous": 1}
+
+
+def test_the_running_service_purges_by_itself(client) -> None:
+    """The timer in the service erases an expired record without cron; its young neighbour stays."""
+    from tests.api.live_server import live_server
+
+    old = record_aged(client, RETENTION_DAYS + 1)
+    young = record_aged(client, RETENTION_DAYS - 1)
+    with live_server(workers=2, extra_env={"LOTSE_PURGE_INTERVAL_MINUTES": "0.01"}):
+        deadline = time.monotonic() + 30
+        while exists(old) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    assert not exists(old) and exists(young)

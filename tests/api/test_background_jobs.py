@@ -1,0 +1,127 @@
+"""Background jobs never stall requests: pushes go out while write requests are in flight.
+
+The kiosk API runs in its own process with the notification dispatcher on, pointed at a stand-in of
+Rasa's conversation API; desk replies (each queues a push) are sent from several threads at once.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import jwt
+import pytest
+
+from tests.api.conftest import BOT_TOKEN, STAFF_PASSWORD, make_staff
+from tests.api.live_server import live_server
+
+JWT_SECRET = "stand-in-rasa-jwt-secret-0123456789abcdef"
+BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
+
+
+class StandInRasa(ThreadingHTTPServer):
+    """Records trigger_intent calls as Rasa's HTTP API receives them (JWT checked), answers after `delay`."""
+
+    daemon_threads = True
+
+    def __init__(self, delay: float = 0.02) -> None:
+        self.delay = delay
+        self.received: list[tuple[str, str]] = []
+        self.refused = 0
+        super().__init__(("127.0.0.1", 0), _RasaHandler)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class _RasaHandler(BaseHTTPRequestHandler):
+    server: StandInRasa
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        try:
+            jwt.decode(self.headers.get("Authorization", "").removeprefix("Bearer "), JWT_SECRET, algorithms=["HS256"])
+        except jwt.InvalidTokenError:
+            self.server.refused += 1
+            self.send_response(401)
+            self.end_headers()
+            return
+        time.sleep(self.server.delay)
+        self.server.received.append((self.path.split("/")[2], body["name"]))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def rasa() -> Iterator[StandInRasa]:
+    server = StandInRasa()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pushes_while_writes_are_in_flight_never_stall_a_request(rasa: StandInRasa, workers: int) -> None:
+    """With two workers, each runs a dispatcher: the job lock still lets every push out exactly once."""
+    username = make_staff("desk")
+    conversations = 4
+    replies_each = 15
+    env = {"LOTSE_RASA_URL": rasa.url, "LOTSE_RASA_JWT_SECRET": JWT_SECRET}
+    with live_server(workers=workers, extra_env=env) as base, httpx.Client(base_url=base, timeout=60) as api:
+        login = api.post("/api/v1/staff/login", json={"username": username, "password": STAFF_PASSWORD})
+        desk = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        handovers = []
+        for number in range(conversations):
+            opened = api.post("/api/v1/handovers", headers=BOT, json={"conversation_id": f"stall-{number}", "language": "de", "output_channel": "rest"})
+            assert opened.status_code == 201, opened.text
+            handovers.append(opened.json()["id"])
+
+        def desk_replies(handover_id: int) -> list[float]:
+            durations = []
+            with httpx.Client(base_url=base, timeout=60) as own:
+                for number in range(replies_each):
+                    started = time.monotonic()
+                    response = own.post(f"/api/v1/staff/inbox/{handover_id}/reply", headers=desk, json={"text": f"Antwort {number}"})
+                    durations.append(time.monotonic() - started)
+                    assert response.status_code == 200, response.text
+            return durations
+
+        with ThreadPoolExecutor(conversations) as pool:
+            durations = sorted(d for each in pool.map(desk_replies, handovers) for d in each)
+
+        expected = conversations * replies_each
+        deadline = time.monotonic() + 30
+        while len(rasa.received) < expected and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    assert len(durations) == expected
+    print(f"{workers} worker(s): median {durations[len(durations) // 2] * 1000:.0f} ms, slowest {durations[-1] * 1000:.0f} ms")
+    assert durations[-1] < 1.0, f"slowest request {durations[-1]:.2f} s (median {durations[len(durations) // 2]:.3f} s)"
+    # Every push reached the chat exactly once, with a token Rasa accepts.
+    assert rasa.refused == 0
+    assert sorted(rasa.received) == sorted((f"stall-{c}", "EXTERNAL_staff_reply") for c in range(conversations) for _ in range(replies_each))
+
+
+def test_a_job_lock_has_one_holder_at_a_time() -> None:
+    from kiosk_api.db import get_engine
+    from kiosk_api.jobs.lock import exclusive
+
+    engine = get_engine()
+    with exclusive(engine, "test-job") as first:
+        assert first is True
+        with exclusive(engine, "test-job") as second, exclusive(engine, "other-job") as other:
+            assert second is False and other is True
+    with exclusive(engine, "test-job") as again:
+        assert again is True

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
 Paragraph = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1200)]
@@ -44,6 +44,56 @@ class ConsentScope(BaseModel):
     text: Paragraph
 
 
+FactId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,48}$")]
+FactKind = Literal["money", "date", "percent", "number", "days", "weeks", "months", "years", "hours", "rule"]
+FactStatus = Literal["in_force", "announced", "unverified"]
+
+
+class FactSource(Source):
+    """Where a fact is written: the law's paragraph (§ 22 Abs. 4 Satz 1 SGB II) or the official page's section."""
+
+    pinpoint: ShortText
+
+
+class Fact(BaseModel):
+    """One amount, date, deadline or rule of a topic, with its pinpoint source; texts render it as {id}."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: FactId
+    kind: FactKind
+    # A number for money/percent/number/durations, a date for `date`; none for a `rule`, which `statement` words.
+    value: float | int | dt.date | None = None
+    # In German, for reviewers; never shown to clients (texts say it in each language).
+    statement: ShortText
+    status: FactStatus
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+    source: FactSource
+
+    @model_validator(mode="after")
+    def _value_fits_kind(self) -> "Fact":
+        if self.kind == "rule":
+            if self.value is not None:
+                raise ValueError("a rule has no value; its statement says it")
+        elif self.kind == "date":
+            if not isinstance(self.value, dt.date):
+                raise ValueError("a date fact needs a date value (YYYY-MM-DD)")
+        elif isinstance(self.value, dt.date) or self.value is None or isinstance(self.value, bool):
+            raise ValueError(f"a {self.kind} fact needs a number value")
+        return self
+
+
+class FactsFile(BaseModel):
+    """content/topics/<topic>/facts.yml: the key facts of a topic, one list for every language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    topic: TopicId
+    checked_on: dt.date
+    facts: list[Fact]
+
+
 class ContentFile(BaseModel):
     """One topic in one language, exactly as stored on disk."""
 
@@ -57,6 +107,8 @@ class ContentFile(BaseModel):
     sources: list[Source] = Field(min_length=1)
     reviewed: Review | None
     machine_translated: bool
+    # Who wrote the words: a person, or an AI assistant (the client is told so until a person has reviewed it).
+    drafted_by: Literal["person", "ai_assistant"]
     translation_of: TranslationOf | None = None
     unreviewed_translation: bool = False
     title: ShortText
@@ -68,6 +120,18 @@ class ContentFile(BaseModel):
 class SourcePublic(BaseModel):
     title: str
     url: str
+
+
+class FactPublic(BaseModel):
+    """A key fact as the client reads it: the value in their locale, its status and its pinpoint source."""
+
+    id: str
+    kind: str
+    text: str | None
+    status: str
+    valid_from: dt.date | None
+    source: SourcePublic
+    pinpoint: str
 
 
 class TopicSummary(BaseModel):
@@ -101,9 +165,12 @@ class ContentPublic(BaseModel):
     summary: str
     body: list[str]
     sources: list[SourcePublic]
+    facts: list[FactPublic]
     machine_translated: bool
     reviewed: bool
     reviewed_on: dt.date | None
+    # Past its re-check date: the answer says it may be out of date.
+    outdated: bool
     scopes: list[ConsentScope] | None = None
 
 

@@ -12,11 +12,15 @@ import yaml
 from pydantic import ValidationError
 
 from kiosk_api import i18n
+from kiosk_api.content import facts
 from kiosk_api.content.schemas import (
     ContentFile,
     ContentPublic,
     ContentReviewItem,
     ContentReviewList,
+    Fact,
+    FactPublic,
+    FactsFile,
     SourcePublic,
     TopicList,
     TopicSummary,
@@ -25,10 +29,12 @@ from kiosk_api.errors import InvalidInput, NotFound
 
 log = logging.getLogger("lotse.content")
 DEFAULT_MAX_AGE_DAYS = 183
+FACTS_FILE = "facts"
 
 
 @dataclass(frozen=True)
 class ContentConfig:
+    themes: dict[str, tuple[str, ...]]
     topics: tuple[str, ...]
     source_languages: tuple[str, ...]
     allowed_source_hosts: tuple[str, ...]
@@ -43,7 +49,12 @@ class ContentStore:
     root: Path
     config: ContentConfig
     items: dict[str, dict[str, ContentFile]] = field(default_factory=dict)
+    facts: dict[str, FactsFile] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+
+    def facts_of(self, topic: str) -> dict[str, Fact]:
+        facts_file = self.facts.get(topic)
+        return {fact.id: fact for fact in facts_file.facts} if facts_file else {}
 
     def expiry(self, item: ContentFile) -> dt.date:
         return item.review_by or item.valid_as_of + dt.timedelta(days=self.config.max_age_days)
@@ -62,7 +73,8 @@ def read_config(root: Path) -> ContentConfig:
     with open(root / "config.yml", encoding="utf-8") as fh:
         raw: dict[str, Any] = yaml.safe_load(fh)
     return ContentConfig(
-        topics=tuple(raw["topics"]),
+        themes={theme: tuple(topics) for theme, topics in raw["themes"].items()},
+        topics=tuple(topic for topics in raw["themes"].values() for topic in topics),
         source_languages=tuple(raw.get("source_languages") or ("de", "en")),
         allowed_source_hosts=tuple(raw.get("allowed_source_hosts") or ()),
         max_age_days=int(raw.get("max_age_days") or DEFAULT_MAX_AGE_DAYS),
@@ -82,6 +94,13 @@ def load_store(root: Path) -> ContentStore:
         try:
             with open(path, encoding="utf-8") as fh:
                 raw = yaml.safe_load(fh)
+            if path.stem == FACTS_FILE:
+                facts_file = FactsFile.model_validate(raw)
+                if facts_file.topic != path.parent.name:
+                    store.problems.append(f"{rel}: says topic {facts_file.topic!r}; the path says otherwise")
+                else:
+                    store.facts[facts_file.topic] = facts_file
+                continue
             item = ContentFile.model_validate(raw)
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
             store.problems.append(f"{rel}: not valid YAML/UTF-8: {exc}")
@@ -104,6 +123,7 @@ def check_store(store: ContentStore, *, today: dt.date, languages: list[str]) ->
         problems.append(f"topics/{topic}: not listed in content/config.yml")
     for topic in config.topics:
         by_language = store.items.get(topic, {})
+        problems.extend(_fact_problems(store, topic))
         for language in languages:
             if language not in by_language:
                 problems.append(f"topics/{topic}/{language}.yml: missing")
@@ -120,14 +140,12 @@ def check_store(store: ContentStore, *, today: dt.date, languages: list[str]) ->
                     problems.append(f"{where}: source {source.url} is not an https URL of an official site in config.yml")
             if item.valid_as_of > today:
                 problems.append(f"{where}: valid_as_of {item.valid_as_of} is in the future")
-            expiry = store.expiry(item)
-            if expiry < today:
-                problems.append(f"{where}: outdated since {expiry} (valid_as_of {item.valid_as_of}); re-check the sources")
             if item.review_by and item.review_by <= item.valid_as_of:
                 problems.append(f"{where}: review_by is not after valid_as_of")
             for name in config.required_topic_fields.get(topic, ()):
                 if not getattr(item, name, None):
                     problems.append(f"{where}: topic {topic} needs `{name}`")
+            problems.extend(f"{where}: {problem}" for problem in _text_fact_problems(store, item))
             if language in config.source_languages:
                 if item.translation_of is not None or item.machine_translated:
                     problems.append(f"{where}: a source language text cannot be a translation")
@@ -143,8 +161,69 @@ def check_store(store: ContentStore, *, today: dt.date, languages: list[str]) ->
                                 f"the {source.language} text is version {source.version}")
             elif item.version != source.version:
                 problems.append(f"{where}: version {item.version} differs from its source's version {source.version}")
+            if source is not None and _texts_placeholders(item) != _texts_placeholders(source):
+                problems.append(f"{where}: uses the facts {sorted(_texts_placeholders(item))}, its source "
+                                f"{source.language} uses {sorted(_texts_placeholders(source))}")
             if item.unreviewed_translation != (item.reviewed is None):
                 problems.append(f"{where}: unreviewed_translation must be true exactly when reviewed is null")
+    return problems
+
+
+def content_warnings(store: ContentStore, *, today: dt.date) -> list[str]:
+    """What is due for a re-check: an operational alert for the admins, never a failed build."""
+    warnings = []
+    for topic in store.config.topics:
+        for language, item in sorted(store.items.get(topic, {}).items()):
+            expiry = store.expiry(item)
+            if expiry < today:
+                warnings.append(f"topics/{topic}/{language}.yml: due for a re-check since {expiry} (valid_as_of {item.valid_as_of})")
+        for fact in store.facts_of(topic).values():
+            if fact.valid_until and fact.valid_until < today:
+                warnings.append(f"topics/{topic}/facts.yml: {fact.id} was valid until {fact.valid_until}")
+    return warnings
+
+
+def _texts(item: ContentFile) -> list[str]:
+    return [item.title, item.summary, *item.body, *(part for scope in item.scopes or () for part in (scope.title, scope.text))]
+
+
+def _texts_placeholders(item: ContentFile) -> set[str]:
+    return set().union(*(facts.placeholders(text) for text in _texts(item)))
+
+
+def _fact_problems(store: ContentStore, topic: str) -> list[str]:
+    where = f"topics/{topic}/facts.yml"
+    facts_file = store.facts.get(topic)
+    if facts_file is None or not facts_file.facts:
+        return [f"{where}: missing; every topic lists its key facts with their sources"]
+    problems = []
+    seen: set[str] = set()
+    for fact in facts_file.facts:
+        if fact.id in seen:
+            problems.append(f"{where}: fact {fact.id} twice")
+        seen.add(fact.id)
+        host = (fact.source.url.host or "").lower()
+        if fact.source.url.scheme != "https" or not any(host == h or host.endswith("." + h) for h in store.config.allowed_source_hosts):
+            problems.append(f"{where}: {fact.id}: source {fact.source.url} is not an https URL of an official site in config.yml")
+        if fact.valid_from and fact.valid_until and fact.valid_until < fact.valid_from:
+            problems.append(f"{where}: {fact.id}: valid_until before valid_from")
+    return problems
+
+
+def _text_fact_problems(store: ContentStore, item: ContentFile) -> list[str]:
+    known = store.facts_of(item.topic)
+    cited = facts.cited_sections(known.values(), [source.title for source in item.sources])
+    problems = []
+    for text in _texts(item):
+        for fact_id in sorted(facts.placeholders(text)):
+            fact = known.get(fact_id)
+            if fact is None:
+                problems.append(f"{{{fact_id}}} is not a fact of the topic")
+            elif fact.kind == "rule":
+                problems.append(f"{{{fact_id}}} is a rule: say it in words, it has no value to show")
+            elif fact.status == "unverified":
+                problems.append(f"{{{fact_id}}} is unverified: say less and send the client to the office")
+        problems.extend(facts.stray_numbers(text, cited))
     return problems
 
 
@@ -203,12 +282,24 @@ def list_topics(*, store: ContentStore, language: str) -> TopicList:
     return TopicList(language=requested, direction=i18n.direction(requested), topics=summaries)  # type: ignore[arg-type]
 
 
-def get_topic(*, store: ContentStore, topic: str, language: str) -> ContentPublic:
+def _fact_public(fact: Fact, locale: str) -> FactPublic:
+    return FactPublic(id=fact.id, kind=fact.kind, text=None if fact.kind == "rule" else facts.render_value(fact, locale),
+                      status=fact.status, valid_from=fact.valid_from, pinpoint=fact.source.pinpoint,
+                      source=SourcePublic(title=fact.source.title, url=str(fact.source.url)))
+
+
+def get_topic(*, store: ContentStore, topic: str, language: str, today: dt.date | None = None) -> ContentPublic:
     """One topic in `language`, else en, else de; 404 content_not_found for an unknown topic."""
     requested = _language(language)
     item = _pick(store, topic, requested) if topic in store.config.topics else None
     if item is None:
         raise NotFound("content_not_found", details={"topic": topic})
+    known = store.facts_of(item.topic)
+    text_locale = item.language
+
+    def rendered(text: str) -> str:
+        return facts.render_text(text, known, text_locale)
+
     return ContentPublic(
         topic=item.topic,
         requested_language=requested,
@@ -218,10 +309,12 @@ def get_topic(*, store: ContentStore, topic: str, language: str) -> ContentPubli
         version=item.version,
         valid_as_of=item.valid_as_of,
         review_by=store.expiry(item),
-        title=item.title,
-        summary=item.summary,
-        body=list(item.body),
+        title=rendered(item.title),
+        summary=rendered(item.summary),
+        body=[rendered(paragraph) for paragraph in item.body],
         sources=[SourcePublic(title=s.title, url=str(s.url)) for s in item.sources],
+        facts=[_fact_public(fact, text_locale) for fact in known.values() if fact.status != "unverified"],
+        outdated=store.expiry(item) < (today or dt.date.today()),
         machine_translated=item.machine_translated,
         reviewed=item.reviewed is not None,
         reviewed_on=item.reviewed.on if item.reviewed else None,

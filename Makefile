@@ -42,8 +42,8 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed $(VENV)/.system-deps catalogs
 
-# Debian packages: fonts for the PDF intake sheet and the kiosk pages (Arabic, Ethiopic and more).
-SYSTEM_PACKAGES := fonts-dejavu-core fonts-noto-core
+# Debian packages: fonts for the PDFs and the kiosk pages (Arabic, Ethiopic and more); pdftoppm renders PDFs in tests.
+SYSTEM_PACKAGES := fonts-dejavu-core fonts-noto-core poppler-utils
 $(VENV)/.system-deps: scripts/system_deps.sh | $(VENV)/.installed
 	./scripts/system_deps.sh $(SYSTEM_PACKAGES)
 	@touch $@

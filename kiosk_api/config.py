@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     default_site: str = "dortmund"
     sites_dir: Path = PROJECT_ROOT / "sites"
     content_dir: Path = PROJECT_ROOT / "content"
+    # The assistant's example questions: the topic search ranks by them too, as the chat does.
+    nlu_dir: Path = PROJECT_ROOT / "bot" / "data" / "nlu"
     locales_dir: Path = PROJECT_ROOT / "locales"
     static_dir: Path = PROJECT_ROOT / "kiosk_api" / "web" / "static"
     argos_packages_dir: Path = PROJECT_ROOT / "var" / "argos-packages"

@@ -5,6 +5,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -76,6 +77,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     from kiosk_api.content.service import get_store
 
     await asyncio.to_thread(get_store)
+    from kiosk_api.content.search import start_building
+
+    start_building(Path(settings.content_dir), Path(settings.nlu_dir))
     from kiosk_api.jobs.schedule import service_jobs
 
     jobs = service_jobs(settings)

@@ -1,5 +1,5 @@
 # Rasa assistant (bot/): its own Python 3.10 environment, training by fingerprint, tests, benchmark.
-.PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval test-bot bench-bot
+.PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval bot-eval-real test-bot bench-bot
 
 BOT_PY310 := $(PY310)
 # Rasa's training cache stays inside bot/ (git-ignored); telemetry off: no network at run time.
@@ -20,7 +20,7 @@ bot-install: $(BOT_VENV)/.installed
 # The model is rebuilt only when config, domain, training data or the custom component changed
 # (make compares times); Rasa's training cache then retrains only the components whose inputs changed.
 BOT_MODEL := bot/models/lotse.tar.gz
-BOT_TRAIN_INPUTS := bot/config.yml bot/requirements.txt $(wildcard bot/components/*.py) \
+BOT_TRAIN_INPUTS := bot/config.yml bot/requirements.txt $(wildcard bot/components/*.py) $(wildcard lotse_shared/*.py content/terms/*.yml) \
 	$(shell find bot/domain bot/data -name '*.yml' 2>/dev/null | sort)
 
 $(BOT_MODEL): $(BOT_TRAIN_INPUTS) | $(BOT_VENV)/.installed
@@ -50,3 +50,7 @@ test-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 
 bench-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 	$(BOT_PY) bench/bot_bench.py
+
+# Understanding of questions written apart from the training data (tests/bot/real_questions), per language.
+bot-eval-real: $(BOT_MODEL)
+	$(BOT_PY) -m bot.scripts.evaluate_real

@@ -1,50 +1,162 @@
-"""SGB II questions answered from the dated, sourced content the kiosk API serves."""
+"""SGB II questions answered from the dated, sourced content the kiosk API serves; unsure: the closest three."""
 from __future__ import annotations
 
+import json
 from typing import Any
+from urllib.parse import urlencode
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
 from bot.actions.common import language
 from bot.actions.registration import documents_for
+from bot.actions.understanding import DOCUMENTS, decide, topic_of
 
-INTENT_PREFIX = "ask_"
+# Longer key points are cut at a sentence end, so each part fits a messenger message comfortably.
+PART_CHARACTERS = 700
+SENTENCE_ENDS = (". ", "! ", "? ", "। ", "። ", "؟ ", "。")
+
+
+def info_page(topic: str, language_code: str) -> str:
+    return kiosk.public_page("/info?" + urlencode({"lang": language_code, "topic": topic}))
+
+
+def topic_buttons(topic: str) -> list[dict[str, str]]:
+    """More, documents, book, source: offered under every answer (the last message of the turn keeps them visible)."""
+    return [
+        {"title_key": "button.topic_more", "payload": "/topic_more" + json.dumps({"topic": topic})},
+        {"title_key": "button.documents", "payload": "/ask_documents"},
+        {"title_key": "button.book", "payload": "/book_appointment"},
+        {"title_key": "button.topic_source", "payload": "/topic_source" + json.dumps({"topic": topic})},
+    ]
+
+
+def notes(item: dict[str, Any]) -> list[str]:
+    """What the client must know about the text itself: unchecked draft, machine translation, possibly outdated."""
+    found = ["note.topic_checked" if item.get("reviewed") else "note.topic_draft"]
+    if item.get("machine_translated"):
+        found.append("note.machine_translated")
+    if item.get("outdated"):
+        found.append("note.topic_outdated")
+    return found
+
+
+def parts(paragraph: str, limit: int = PART_CHARACTERS) -> list[str]:
+    """A key point in messenger-sized parts, cut after a sentence where it is too long."""
+    rest = paragraph.strip()
+    out: list[str] = []
+    while len(rest) > limit:
+        cut = max(rest.rfind(end, 0, limit) for end in SENTENCE_ENDS)
+        cut = cut + 1 if cut > 0 else rest.rfind(" ", 0, limit)
+        if cut <= 0:
+            cut = limit
+        out.append(rest[:cut].strip())
+        rest = rest[cut:].strip()
+    return out + ([rest] if rest else [])
+
+
+def requested_topic(tracker: Tracker) -> str | None:
+    """The topic a button names, else the one answered last."""
+    entity = next(tracker.get_latest_entity_values("topic"), None)
+    return entity or tracker.get_slot("topic")
+
+
+async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> list[Any]:
+    if topic == DOCUMENTS:
+        dispatcher.utter_message(response="utter_documents_checklist", documents=documents_for(tracker.get_slot("residence_status")))
+        return []
+    try:
+        item = await kiosk.content(topic, language=language(tracker))
+    except kiosk.KioskError:
+        dispatcher.utter_message(response="utter_topic_unavailable")
+        return []
+    dispatcher.utter_message(response="utter_topic_answer", title=item["title"], summary=item["summary"])
+    dispatcher.utter_message(response="utter_topic_footer", notes=notes(item), valid_as_of_date=item["valid_as_of"],
+                             choices=topic_buttons(topic))
+    return [SlotSet("topic", topic)]
 
 
 class ActionAnswerTopic(Action):
-    """The topic is the intent name without "ask_"; says "valid as of" and links the source."""
+    """The topic is the intent name without "ask_": summary, what the text is (draft, translation), buttons."""
 
     def name(self) -> str:
         return "action_answer_topic"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
-        topic = intent[len(INTENT_PREFIX):] if intent.startswith(INTENT_PREFIX) else ""
+        topic = topic_of((tracker.latest_message.get("intent") or {}).get("name")) or ""
+        return await answer(dispatcher, tracker, topic)
+
+
+class ActionTopicMore(Action):
+    """The topic's key points, one message each (long ones in parts), then the buttons again."""
+
+    def name(self) -> str:
+        return "action_topic_more"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+        topic = requested_topic(tracker)
+        if not topic:
+            dispatcher.utter_message(response="utter_help")
+            return []
         try:
             item = await kiosk.content(topic, language=language(tracker))
         except kiosk.KioskError:
             dispatcher.utter_message(response="utter_topic_unavailable")
             return []
-        source = (item.get("sources") or [{}])[0]
-        dispatcher.utter_message(
-            response="utter_topic_answer",
-            title=item["title"],
-            summary=item["summary"],
-            valid_as_of_date=item["valid_as_of"],
-            source_title=source.get("title", ""),
-            source_url=source.get("url", ""),
-        )
-        if item.get("machine_translated"):
-            dispatcher.utter_message(response="utter_topic_machine_translated")
-        return []
+        points = [part for paragraph in item.get("body") or [] for part in parts(paragraph)]
+        for point in points[:-1]:
+            dispatcher.utter_message(response="utter_topic_point", point=point)
+        dispatcher.utter_message(response="utter_topic_point", point=points[-1] if points else item["summary"],
+                                 choices=[b for b in topic_buttons(topic) if not b["payload"].startswith("/topic_more")])
+        return [SlotSet("topic", topic)]
 
 
-class ActionDocumentsChecklist(Action):
+class ActionTopicSource(Action):
+    """Where the text comes from (official pages) and the topic's page to read, print or take to the phone."""
+
     def name(self) -> str:
-        return "action_documents_checklist"
+        return "action_topic_source"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        dispatcher.utter_message(response="utter_documents_checklist", documents=documents_for(tracker.get_slot("residence_status")))
+        topic = requested_topic(tracker)
+        if not topic:
+            dispatcher.utter_message(response="utter_help")
+            return []
+        code = language(tracker)
+        try:
+            item = await kiosk.content(topic, language=code)
+        except kiosk.KioskError:
+            dispatcher.utter_message(response="utter_topic_unavailable")
+            return []
+        sources = "\n".join(f"• {source['title']}: {source['url']}" for source in item.get("sources") or [])
+        dispatcher.utter_message(response="utter_topic_sources", sources=sources, page_url=info_page(topic, code),
+                                 valid_as_of_date=item["valid_as_of"], notes=notes(item))
+        return [SlotSet("topic", topic)]
+
+
+class ActionSuggestTopics(Action):
+    """Unsure or out of scope: offers the three closest topics, or says honestly where else to ask."""
+
+    def name(self) -> str:
+        return "action_suggest_topics"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+        message = tracker.latest_message
+        code = language(tracker)
+        try:
+            matches = await kiosk.search_topics(message.get("text") or "", language=code)
+        except kiosk.KioskError:
+            matches = []
+        known = [name[len("ask_"):] for name in domain.get("intents", []) if isinstance(name, str) and name.startswith("ask_")]
+        decision = decide(message, [m["topic"] for m in matches], known)
+        if decision is not None and decision.answer:
+            return await answer(dispatcher, tracker, decision.answer)
+        if decision is not None and decision.suggestions:
+            choices = [{"title_key": f"topic.{topic}", "payload": f"/ask_{topic}"} for topic in decision.suggestions]
+            choices.append({"title_key": "button.other_question", "payload": "/help"})
+            dispatcher.utter_message(response="utter_did_you_mean", choices=choices)
+            return []
+        dispatcher.utter_message(response="utter_out_of_scope")
         return []

@@ -22,7 +22,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, make_union
 from sklearn.svm import LinearSVC
 
+from lotse_shared import text as client_text
+
 MODEL_FILE = "linear_intent_classifier.joblib"
+GREET = "greet"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -44,6 +47,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._classifier = classifier
 
     @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """Retrain when the client vocabulary (content/terms) or its normaliser changes, not only the NLU data."""
+        return client_text.fingerprint()
+
+    @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "LinearIntentClassifier":
         return cls(config, model_storage, resource)
@@ -55,7 +63,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             TfidfVectorizer(lowercase=True, analyzer="char_wb", ngram_range=(1, self._config["char_max_ngram"]),
                             min_df=self._config["min_df"], sublinear_tf=True),
         )
-        features = self._vectorizer.fit_transform([m.get(TEXT) for m in examples])
+        features = self._vectorizer.fit_transform([client_text.normalize(m.get(TEXT)) for m in examples])
         self._classifier = LinearSVC(C=self._config["C"]).fit(features, [m.get(INTENT) for m in examples])
         with self._model_storage.write_to(self._resource) as directory:
             joblib.dump((self._vectorizer, self._classifier), Path(directory) / MODEL_FILE)
@@ -71,6 +79,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return cls(config, model_storage, resource)
         return cls(config, model_storage, resource, vectorizer, classifier)
 
+    def _rank(self, text: str) -> List[Dict[Text, Any]]:
+        assert self._classifier is not None and self._vectorizer is not None
+        margins = self._classifier.decision_function(self._vectorizer.transform([client_text.normalize(text)]))[0]
+        scaled = margins * self._config["confidence_scale"]
+        confidences = np.exp(scaled - scaled.max())
+        confidences /= confidences.sum()
+        order = np.argsort(-confidences)[: self._config["ranking_length"]]
+        return [{INTENT_NAME_KEY: str(self._classifier.classes_[i]), PREDICTED_CONFIDENCE_KEY: float(confidences[i])} for i in order]
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
@@ -78,13 +95,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
-            margins = self._classifier.decision_function(self._vectorizer.transform([text]))[0]
-            scaled = margins * self._config["confidence_scale"]
-            confidences = np.exp(scaled - scaled.max())
-            confidences /= confidences.sum()
-            order = np.argsort(-confidences)[: self._config["ranking_length"]]
-            ranking = [{INTENT_NAME_KEY: str(self._classifier.classes_[i]), PREDICTED_CONFIDENCE_KEY: float(confidences[i])}
-                       for i in order]
+            ranking = self._rank(text)
+            rest = client_text.vocabulary().without_greeting(text)
+            if rest is not None:
+                # "Hello, what is …?": the question decides, unless it is only a longer greeting.
+                after_greeting = self._rank(rest)
+                top, question = ranking[0], after_greeting[0]
+                if question[INTENT_NAME_KEY] != GREET and (top[INTENT_NAME_KEY] == GREET
+                                                          or question[PREDICTED_CONFIDENCE_KEY] > top[PREDICTED_CONFIDENCE_KEY]):
+                    ranking = after_greeting
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

@@ -54,8 +54,17 @@ def babel_locale(code: str) -> str:
     return entry.get("babel", code)
 
 
-def numbering(code: str) -> str | None:
-    return (config()["languages"].get(code) or {}).get("numbering")
+def numbering(code: str) -> str:
+    """The digits the client reads: languages.yml's choice, else CLDR's default for the locale (Persian: arabext)."""
+    from babel import Locale
+
+    chosen = (config()["languages"].get(code) or {}).get("numbering")
+    if chosen:
+        return chosen
+    try:
+        return Locale.parse(babel_locale(code)).default_numbering_system
+    except Exception:  # noqa: BLE001 - a locale CLDR lacks reads Latin digits
+        return "latn"
 
 
 def native_name(code: str) -> str:

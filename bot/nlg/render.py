@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import string
 from datetime import date, datetime
 from typing import Any
@@ -91,6 +92,12 @@ def text(key: str, language: str, params: dict[str, Any] | None = None) -> str |
     return fill(found[0], params or {})
 
 
+def day_pattern(loc: Locale) -> str:
+    """Weekday, day and month in the locale's own order and punctuation ("پنجشنبه ۳ دسامبر", "Thursday, December 3")."""
+    skeleton = loc.datetime_skeletons.get("MMMMEd")
+    return re.sub(r"E+", "EEEE", str(skeleton.pattern)) if skeleton is not None else "EEEE d MMMM"
+
+
 def _button(title: str | None, payload: str) -> dict[str, str] | None:
     return {"title": title, "payload": payload} if title else None
 
@@ -100,7 +107,7 @@ def dynamic_buttons(kwargs: dict[str, Any], language: str) -> list[dict[str, str
     loc = _locale(language)
     buttons: list[dict[str, str] | None] = []
     for day in kwargs.get("days") or []:
-        title = digits(format_date(date.fromisoformat(day), "EEEE, d MMMM", locale=loc), language)
+        title = digits(format_date(date.fromisoformat(day), day_pattern(loc), locale=loc), language)
         buttons.append(_button(title, "/inform" + json.dumps({"day": day})))
     for slot in kwargs.get("slots") or []:
         title = format_value("start_time", slot["starts_at"], language)
@@ -131,6 +138,8 @@ def render(
         # Values that are catalog keys (a residence status, "not given") are shown translated.
         if isinstance(value, str) and value.startswith(LABEL_PREFIXES):
             params[name] = text(value, language) or ""
+    if "notes" in kwargs:  # catalog keys of short notes, one line each
+        params["notes"] = "\n".join(line for line in (text(key, language) for key in kwargs["notes"]) if line)
     if "documents" in kwargs:
         lines = [text(f"doc.{doc}", language) for doc in kwargs["documents"]]
         params["documents"] = "\n".join(f"• {line}" for line in lines if line)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sklearn.metrics import f1_score
 
-from bot.nlu_data import NLU_DIR, examples_by_language, plain
+from lotse_shared.nlu import NLU_DIR, examples_by_language, plain
 
 BOT_DIR = Path(__file__).resolve().parents[1]
 OUT = BOT_DIR / "models" / "holdout"

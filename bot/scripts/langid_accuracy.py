@@ -10,7 +10,7 @@ import time
 from collections import Counter
 
 from bot.lang.detect import detect, warm_up
-from bot.nlu_data import examples_by_language, plain
+from lotse_shared.nlu import examples_by_language, plain
 
 # Persian data holds Farsi and Dari wording; Dari (fa_AF) is a correct answer for it.
 ACCEPTED = {"fa": {"fa", "fa_AF"}}

@@ -13,7 +13,7 @@ from kiosk_api.errors import NotFound
 from kiosk_api.i18n import direction, translate_text
 from kiosk_api.models import IntakeRecord, Site
 from kiosk_api.models.enums import HouseholdRelation
-from kiosk_api.pdf import new_document, place_qr
+from kiosk_api.pdf import HeaderLine, header_with_qr, new_document, set_main_font
 from kiosk_api.routing.service import matches as routing_matches
 from kiosk_api.security import format_code
 
@@ -87,24 +87,22 @@ def build(*, site: Site, record: IntakeRecord, language: str, today: date | None
 
 def checklist_pdf(checklist: Checklist) -> bytes:
     """A printable page: each item in the client's language with the German term beside it, and the code as QR."""
-    pdf = new_document(checklist.title)
+    pdf = new_document(checklist.title, checklist.language)
     rtl = checklist.direction == "rtl"
     align = "R" if rtl else "L"
-    place_qr(pdf, checklist.reference_code.replace("-", ""), x=10 if rtl else 170, y=10)
-    pdf.set_font("main", size=16)
-    pdf.multi_cell(150, 9, checklist.title, align=align, new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("main", size=11)
-    pdf.multi_cell(150, 6, checklist.reference_code, align=align, new_x="LMARGIN", new_y="NEXT")
+    header_with_qr(pdf, [HeaderLine(checklist.title, 16, 9), HeaderLine(checklist.reference_code, 11, 6)],
+                   checklist.reference_code.replace("-", ""), rtl=rtl)
+    set_main_font(pdf, 11)
     pdf.multi_cell(0, 6, checklist.intro, align=align, new_x="LMARGIN", new_y="NEXT")
     for heading, items in ((checklist.documents_heading, checklist.documents), (checklist.steps_heading, checklist.steps)):
         pdf.ln(3)
-        pdf.set_font("main", size=13)
+        set_main_font(pdf, 13)
         pdf.multi_cell(0, 8, heading, align=align, new_x="LMARGIN", new_y="NEXT")
         for item in items:
-            pdf.set_font("main", size=11)
+            set_main_font(pdf, 11)
             pdf.multi_cell(0, 6, f"☐ {item.text}", align=align, new_x="LMARGIN", new_y="NEXT")
             if item.text != item.german:
-                pdf.set_font("main", size=9)
+                set_main_font(pdf, 9)
                 pdf.set_text_color(80, 80, 80)
                 pdf.multi_cell(0, 5, f"({item.german})", align=align, new_x="LMARGIN", new_y="NEXT")
                 pdf.set_text_color(0, 0, 0)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from kiosk_api.content import service
-from kiosk_api.content.schemas import ContentPublic, ContentReviewList, TopicList
+from kiosk_api.content.schemas import ContentPublic, ContentReviewList, TopicList, TopicSearchResult
 from kiosk_api.deps import AdminStaff, LocaleDep
 from kiosk_api.errors import responses
 
@@ -19,6 +19,18 @@ LanguageQuery = Annotated[str | None, Query(max_length=16, description="language
 @router.get("/content/topics", response_model=TopicList, responses=responses(422))
 def list_topics(store: StoreDep, locale: LocaleDep, language: LanguageQuery = None) -> TopicList:
     return service.list_topics(store=store, language=language or locale)
+
+
+@router.get("/content/search", response_model=TopicSearchResult, responses=responses(422))
+def search_topics(
+    store: StoreDep,
+    locale: LocaleDep,
+    q: Annotated[str, Query(min_length=1, max_length=500, description="the question in the client's own words")],
+    language: LanguageQuery = None,
+    limit: Annotated[int, Query(ge=1, le=10)] = 3,
+) -> TopicSearchResult:
+    """Topics most like the question (any language, typos, German office words), best first."""
+    return service.search_topics(store=store, query=q, language=language or locale, limit=limit)
 
 
 @router.get("/content/{topic}", response_model=ContentPublic, responses=responses(404, 422))

@@ -136,6 +136,7 @@ class FactPublic(BaseModel):
 
 class TopicSummary(BaseModel):
     topic: str
+    theme: str
     title: str
     summary: str
     language: str
@@ -148,18 +149,34 @@ class TopicList(BaseModel):
     language: str
     direction: Literal["ltr", "rtl"]
     topics: list[TopicSummary]
+    themes: dict[str, list[str]]
+
+
+class TopicMatch(TopicSummary):
+    score: float
+
+
+class TopicSearchResult(BaseModel):
+    """Topics most like the question, best first; empty when none is close enough (outside what Lotse explains)."""
+
+    language: str
+    direction: Literal["ltr", "rtl"]
+    matches: list[TopicMatch]
 
 
 class ContentPublic(BaseModel):
     """A topic for the client: `language` is the text's language, `fallback_language` set when it is not the one asked for."""
 
     topic: str
+    theme: str
     requested_language: str
     language: str
     fallback_language: str | None
     direction: Literal["ltr", "rtl"]
     version: int
     valid_as_of: dt.date
+    # valid_as_of as the reader writes dates (Babel, the text's locale)
+    valid_as_of_text: str
     review_by: dt.date
     title: str
     summary: str

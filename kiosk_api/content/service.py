@@ -23,6 +23,8 @@ from kiosk_api.content.schemas import (
     FactsFile,
     SourcePublic,
     TopicList,
+    TopicMatch,
+    TopicSearchResult,
     TopicSummary,
 )
 from kiosk_api.errors import InvalidInput, NotFound
@@ -51,6 +53,9 @@ class ContentStore:
     items: dict[str, dict[str, ContentFile]] = field(default_factory=dict)
     facts: dict[str, FactsFile] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+
+    def theme_of(self, topic: str) -> str:
+        return next(theme for theme, topics in self.config.themes.items() if topic in topics)
 
     def facts_of(self, topic: str) -> dict[str, Fact]:
         facts_file = self.facts.get(topic)
@@ -271,15 +276,33 @@ def _fallback(item: ContentFile, requested: str) -> str | None:
 def list_topics(*, store: ContentStore, language: str) -> TopicList:
     """Every configured topic in `language`, or its en/de text where that language lacks one."""
     requested = _language(language)
-    summaries = []
-    for topic in store.config.topics:
-        item = _pick(store, topic, requested)
-        if item is None:
-            continue
-        summaries.append(TopicSummary(topic=topic, title=item.title, summary=item.summary, language=item.language,
-                                      fallback_language=_fallback(item, requested), version=item.version,
-                                      valid_as_of=item.valid_as_of))
-    return TopicList(language=requested, direction=i18n.direction(requested), topics=summaries)  # type: ignore[arg-type]
+    summaries = [summary for topic in store.config.topics if (summary := _summary(store, topic, requested)) is not None]
+    return TopicList(language=requested, direction=i18n.direction(requested), topics=summaries,  # type: ignore[arg-type]
+                     themes={theme: list(topics) for theme, topics in store.config.themes.items()})
+
+
+def _summary(store: ContentStore, topic: str, requested: str) -> TopicSummary | None:
+    item = _pick(store, topic, requested)
+    if item is None:
+        return None
+    known = store.facts_of(topic)
+    return TopicSummary(topic=topic, theme=store.theme_of(topic), title=facts.render_text(item.title, known, item.language),
+                        summary=facts.render_text(item.summary, known, item.language), language=item.language,
+                        fallback_language=_fallback(item, requested), version=item.version, valid_as_of=item.valid_as_of)
+
+
+def search_topics(*, store: ContentStore, query: str, language: str, limit: int) -> TopicSearchResult:
+    """Topics ranked by similarity to the question in the client's own words, titled in `language`."""
+    from kiosk_api.content.search import get_index
+    from lotse_shared.search import MINIMUM_SCORE
+
+    requested = _language(language)
+    matches = []
+    for match in get_index().rank(query, limit=limit, minimum=MINIMUM_SCORE):
+        summary = _summary(store, match.topic, requested)
+        if summary is not None:
+            matches.append(TopicMatch(**summary.model_dump(), score=match.score))
+    return TopicSearchResult(language=requested, direction=i18n.direction(requested), matches=matches)  # type: ignore[arg-type]
 
 
 def _fact_public(fact: Fact, locale: str) -> FactPublic:
@@ -302,12 +325,14 @@ def get_topic(*, store: ContentStore, topic: str, language: str, today: dt.date 
 
     return ContentPublic(
         topic=item.topic,
+        theme=store.theme_of(item.topic),
         requested_language=requested,
         language=item.language,
         fallback_language=_fallback(item, requested),
         direction=i18n.direction(item.language),  # type: ignore[arg-type]
         version=item.version,
         valid_as_of=item.valid_as_of,
+        valid_as_of_text=i18n.format_date(item.valid_as_of, text_locale, "long"),
         review_by=store.expiry(item),
         title=rendered(item.title),
         summary=rendered(item.summary),

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from kiosk_api import i18n
 from kiosk_api.config import get_settings
+from kiosk_api.content import service as content_service
 from kiosk_api.db import get_sessionmaker
 from kiosk_api.deps import CallerDep, DeskStaff, SessionDep, SiteDep
 from kiosk_api.errors import InvalidInput, LotseError, NotFound, Unauthorized, responses
@@ -37,7 +38,7 @@ WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"
 PAGES_DIR = WEB_DIR / "pages"
 API = "/api/v1"
-PageName = Literal["kiosk", "ticket", "display", "desk", "chat", "volunteer", "checklist"]
+PageName = Literal["kiosk", "ticket", "display", "desk", "chat", "volunteer", "checklist", "info"]
 TicketCode = Annotated[str, PathParam(min_length=3, max_length=32)]
 # Only a reference code can become a QR code here: the route must not draw arbitrary text or links.
 QrData = Annotated[str, Query(pattern=r"^LT[0-9A-Z]{8}$")]
@@ -194,6 +195,48 @@ def ui_strings(
         raise InvalidInput("unknown_language", details={"language": language})
     found = service.ui_strings(page=page, language=language)
     return UiStringsPublic(language=found.language, direction=found.direction, strings=found.strings, fallback=found.fallback)
+
+
+@router.get("/info", include_in_schema=False, response_class=HTMLResponse, responses=responses(422))
+def info_page(
+    lang: LangQuery = None,
+    idle: Annotated[int, Query(ge=3, le=3600, description="At the kiosk: seconds without a touch before it goes back")] = 90,
+) -> HTMLResponse:
+    """Topic pages for kiosk, phone and volunteers: themes, search in one's own words, read aloud, QR, print."""
+    return _page("info", "info", language=_language(lang, i18n.default_language()),
+                 config={"idle_seconds": idle, "voices": service.voices()})
+
+
+ContentPart = Annotated[str, Query(pattern=r"^(title|summary|body\.[0-9]{1,2})$")]
+
+
+@router.get(f"{API}/content/{{topic}}/speech", response_class=Response,
+            responses={200: {"content": {"audio/wav": {}}, "description": "spoken text"}, **responses(404, 422)})
+def content_speech(topic: Annotated[str, PathParam(max_length=50)], language: Annotated[str, Query(min_length=2, max_length=16)],
+                   part: ContentPart) -> Response:
+    """A part of a topic (title, summary, body.N) read aloud in the client's language; only the project's own content."""
+    item = content_service.get_topic(store=content_service.get_store(), topic=topic, language=language)
+    voice = service.voice(item.language)
+    if voice is None:
+        raise NotFound("no_voice", details={"language": item.language})
+    if part.startswith("body."):
+        index = int(part.removeprefix("body."))
+        if index >= len(item.body):
+            raise NotFound("not_found")
+        text = item.body[index]
+    else:
+        text = getattr(item, part)
+    return Response(service.speech_wav(text, voice), media_type="audio/wav", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get(f"{API}/content/{{topic}}/qr.svg", response_class=Response,
+            responses={200: {"content": {"image/svg+xml": {}}, "description": "QR code"}, **responses(404, 422)})
+def content_qr(topic: Annotated[str, PathParam(max_length=50)], request: Request,
+               language: Annotated[str, Query(min_length=2, max_length=16)]) -> Response:
+    """A QR code of the topic's page in the client's language, to take it from the kiosk to the phone."""
+    item = content_service.get_topic(store=content_service.get_store(), topic=topic, language=language)
+    url = str(request.base_url).rstrip("/") + f"/info?lang={item.requested_language}&topic={item.topic}"
+    return Response(service.qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get(f"{API}/speech", response_class=Response,

@@ -26,6 +26,7 @@ PAGE_PREFIXES: dict[str, tuple[str, ...]] = {
     "chat": ("chat.", "web."),
     "volunteer": ("volunteer.", "kiosk.ticket.", "web.", "field.", "concern.", "common."),
     "checklist": ("checklist.", "kiosk.checkin.", "web.", "common."),
+    "info": ("info.", "theme.", "web.", "common."),
 }
 
 # Fonts from Debian's fonts-noto-core / fonts-dejavu-core, served by name from this list only.

@@ -145,6 +145,18 @@ async def content(topic: str, *, language: str) -> dict[str, Any]:
     return copy.deepcopy(item)
 
 
+async def search_topics(question: str, *, language: str, limit: int = 3) -> list[dict[str, Any]]:
+    """Topics most like the question, best first (the kiosk's own search ranking)."""
+    found = await _request("GET", "/content/search", params={"q": question[:500], "language": language, "limit": limit}, language=language)
+    return list(found.get("matches") or [])
+
+
+def public_page(path: str) -> str:
+    """An address of the kiosk API's pages as the client's phone reaches it (LOTSE_PUBLIC_URL, else LOTSE_API_URL)."""
+    base = os.environ.get("LOTSE_PUBLIC_URL") or os.environ.get("LOTSE_API_URL", DEFAULT_URL)
+    return base.rstrip("/") + path
+
+
 async def open_handover(*, conversation_id: str, language: str, output_channel: str, reference_code: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"conversation_id": conversation_id, "language": language, "output_channel": output_channel}
     if reference_code:

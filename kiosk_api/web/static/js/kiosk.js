@@ -242,6 +242,8 @@ function init() {
   $("go-checkin").addEventListener("click", () => { show("checkin"); });
   $("go-register").addEventListener("click", startRegister);
   $("go-walkin").addEventListener("click", () => startConcern("walkin"));
+  // Information pages in the client's language; they come back here when idle.
+  $("go-info").addEventListener("click", () => { location.href = `/info?lang=${encodeURIComponent(language())}&from=kiosk&idle=${boot.config.idle_seconds}`; });
   $("consent-accept").addEventListener("click", () => startConcern("register"));
   $("consent-decline").addEventListener("click", () => startConcern("walkin"));
   $("checkin-form").addEventListener("submit", onCheckin);

@@ -30,6 +30,7 @@ applyDocumentLanguage();
 applyTexts();
 $("chat-link").href = `/chat?lang=${encodeURIComponent(boot.language)}`;
 $("checklist-link").href = `/checklist?lang=${encodeURIComponent(boot.language)}`;
+$("info-link").href = `/info?lang=${encodeURIComponent(boot.language)}`;
 stream(`/api/v1/tickets/${encodeURIComponent(boot.config.ticket_code)}/stream`, {
   onEvent: (event, data) => { if (event === "ticket") { render(data); setText($("live"), "ticket.live"); } },
   onState: (state) => { if (state === "error") setText($("live"), "ticket.reconnecting"); },

@@ -1,12 +1,12 @@
-"""Reads the hand-written NLU examples per language (bot/data/nlu/<lang>/*.yml)."""
+"""The assistant's hand-written example questions (bot/data/nlu/<lang>/*.yml), as plain (intent, text) rows."""
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-import yaml
+from lotse_shared.files import read_yaml
 
-NLU_DIR = Path(__file__).resolve().parent / "data" / "nlu"
+NLU_DIR = Path(__file__).resolve().parent.parent / "bot" / "data" / "nlu"
 _ENTITY = re.compile(r"\[([^\]]+)\]\([^)]+\)|\[([^\]]+)\]\{[^}]+\}")
 
 
@@ -15,13 +15,13 @@ def plain(example: str) -> str:
     return _ENTITY.sub(lambda m: m.group(1) or m.group(2), example).strip()
 
 
-def examples_by_language() -> dict[str, list[tuple[str, str]]]:
+def examples_by_language(nlu_dir: Path = NLU_DIR) -> dict[str, list[tuple[str, str]]]:
     """language -> [(intent, text)], from each language's own folder."""
     result: dict[str, list[tuple[str, str]]] = {}
-    for folder in sorted(p for p in NLU_DIR.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in nlu_dir.iterdir() if p.is_dir()):
         rows: list[tuple[str, str]] = []
         for path in sorted(folder.glob("*.yml")):
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = read_yaml(path) or {}
             for block in data.get("nlu") or []:
                 if "intent" not in block:
                     continue

@@ -1,0 +1,145 @@
+"""How clients write, made comparable: letter variants unified, and office and benefit words mapped to one German key.
+
+Used before intent classification (bot) and topic search (kiosk API), so both see "جابسنتر", "jobsenter" and
+"Jobcenter" alike, and "Hartz IV", "ALG 2" and "پول بیکاری" as the benefit's current name."""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from lotse_shared.files import read_yaml
+
+TERMS_DIR = Path(__file__).resolve().parent.parent / "content" / "terms"
+
+# Arabic-script letters clients interchange (keyboard, dialect, habit): one form each.
+_LETTERS = str.maketrans({
+    "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و",
+    "ـ": None,  # tatweel
+    "\u200c": None, "\u200d": None, "\u200e": None, "\u200f": None, "\ufeff": None,  # zero-width joiners and marks
+    "ё": "е",
+})
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_PUNCTUATION = re.compile(r"[^\w\s§]+", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+# Dots and small marks removed, letters that differ only by them fold into one: "حابسنتز" ~ "جابسنتر".
+_RASM = str.maketrans({
+    "ب": "ٮ", "ت": "ٮ", "ث": "ٮ", "ن": "ٮ", "ی": "ٮ", "پ": "ٮ", "ج": "ح", "خ": "ح", "چ": "ح", "ذ": "د", "ز": "ر",
+    "ژ": "ر", "ش": "س", "ض": "ص", "ظ": "ط", "غ": "ع", "ف": "ٯ", "ق": "ٯ", "گ": "ک",
+})
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+# Variants shorter than this are matched only as written: fuzzy matching of short words finds too much.
+FUZZY_MIN_LETTERS = 6
+
+
+def fold(text: str) -> str:
+    """Lower case, NFKC, one form per Arabic-script letter, no diacritics or zero-width marks, Latin digits,
+    punctuation as spaces."""
+    text = unicodedata.normalize("NFKC", text or "").casefold().translate(_LETTERS).translate(_DIGITS)
+    # Combining marks (harakat, accents typed separately) are left out; precomposed letters (é, ü) stay.
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
+
+
+def rasm(word: str) -> str:
+    return word.translate(_RASM)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every language's words for the offices and benefits, and the greetings clients put before a question."""
+
+    phrases: dict[tuple[str, ...], str]  # folded words -> German key
+    fuzzy: dict[str, str]  # a one-word variant's letter skeleton -> German key
+    greetings: frozenset[tuple[str, ...]]
+    longest: int
+
+    def canonical(self, text: str) -> str:
+        """`text` folded, with every known variant replaced by its German key."""
+        words = fold(text).split()
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for size in range(min(self.longest, len(words) - i), 0, -1):
+                key = self.phrases.get(tuple(words[i:i + size]))
+                if key is not None:
+                    out.append(key)
+                    i += size
+                    break
+            else:
+                out.append(self._fuzzy(words[i]))
+                i += 1
+        return " ".join(out)
+
+    def _fuzzy(self, word: str) -> str:
+        if len(word) < FUZZY_MIN_LETTERS:
+            return word
+        if _ARABIC_SCRIPT.search(word):
+            return self.fuzzy.get(rasm(word), word)
+        if word in self.fuzzy:  # the variant itself, or it with one letter missing
+            return self.fuzzy[word]
+        for shorter in (word[:i] + word[i + 1:] for i in range(len(word))):  # one letter too many or another letter
+            if shorter in self.fuzzy:
+                return self.fuzzy[shorter]
+        return word
+
+    def without_greeting(self, text: str) -> str | None:
+        """What follows a leading greeting, when at least two words follow; else None."""
+        words = fold(text).split()
+        for size in range(min(4, len(words) - 2), 0, -1):
+            if tuple(words[:size]) in self.greetings:
+                rest = words[size:]
+                while rest and tuple(rest[:1]) in self.greetings:
+                    rest = rest[1:]
+                return " ".join(rest) if len(rest) >= 2 else None
+        return None
+
+
+def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
+    phrases: dict[tuple[str, ...], str] = {}
+    fuzzy: dict[str, str] = {}
+    greetings: set[tuple[str, ...]] = set()
+    for path in sorted(terms_dir.glob("*.yml")):
+        data = read_yaml(path) or {}
+        for key, variants in (data.get("terms") or {}).items():
+            for variant in [key, *(variants or [])]:
+                words = tuple(fold(str(variant)).split())
+                if not words:
+                    continue
+                phrases.setdefault(words, key)
+                joined = "".join(words)
+                if len(joined) >= FUZZY_MIN_LETTERS:
+                    phrases.setdefault((joined,), key)  # "job center" also typed as one word
+                    if _ARABIC_SCRIPT.search(joined):
+                        fuzzy.setdefault(rasm(joined), key)
+                    else:
+                        for i in range(len(joined)):  # one letter missing: "jobcentr", "jobcente"
+                            fuzzy.setdefault(joined[:i] + joined[i + 1:], key)
+                        fuzzy.setdefault(joined, key)
+        for greeting in data.get("greetings") or []:
+            words = tuple(fold(str(greeting)).split())
+            if words:
+                greetings.add(words)
+    longest = max((len(words) for words in phrases), default=1)
+    return Vocabulary(phrases=phrases, fuzzy=fuzzy, greetings=frozenset(greetings), longest=longest)
+
+
+@lru_cache(maxsize=4)
+def vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
+    return load_vocabulary(terms_dir)
+
+
+def normalize(text: str, terms_dir: Path = TERMS_DIR) -> str:
+    """The form the classifier and the search compare: folded, with office and benefit words as German keys."""
+    return vocabulary(terms_dir).canonical(text)
+
+
+def fingerprint(terms_dir: Path = TERMS_DIR) -> str:
+    """Changes whenever the vocabulary files or this normaliser change (a model trained on them is then stale)."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(terms_dir.glob("*.yml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

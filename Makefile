@@ -44,7 +44,7 @@ install: $(VENV)/.installed $(VENV)/.system-deps catalogs
 
 # Debian packages: fonts for the PDFs and the kiosk pages (Arabic, Ethiopic and more); pdftoppm renders PDFs in tests.
 SYSTEM_PACKAGES := fonts-dejavu-core fonts-noto-core poppler-utils
-$(VENV)/.system-deps: scripts/system_deps.sh | $(VENV)/.installed
+$(VENV)/.system-deps: scripts/system_deps.sh Makefile | $(VENV)/.installed
 	./scripts/system_deps.sh $(SYSTEM_PACKAGES)
 	@touch $@
 

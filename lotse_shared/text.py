@@ -31,6 +31,7 @@ _RASM = str.maketrans({
     "ژ": "ر", "ش": "س", "ض": "ص", "ظ": "ط", "غ": "ع", "ف": "ٯ", "ق": "ٯ", "گ": "ک",
 })
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
+_LATIN_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F0-9]*")
 # Variants shorter than this are matched only as written: fuzzy matching of short words finds too much.
 FUZZY_MIN_LETTERS = 6
 
@@ -56,6 +57,7 @@ class Vocabulary:
     fuzzy: dict[str, str]  # a one-word variant's letter skeleton -> German key
     greetings: frozenset[tuple[str, ...]]
     longest: int
+    keys: frozenset[str]
 
     def canonical(self, text: str) -> str:
         """`text` folded, with every known variant replaced by its German key."""
@@ -85,6 +87,25 @@ class Vocabulary:
             if shorter in self.fuzzy:
                 return self.fuzzy[shorter]
         return word
+
+    def without_office_words(self, text: str) -> str:
+        """`text` as written, minus the German office and benefit words in Latin letters ("Termin", "jobcentr"):
+        they say nothing about the language the client writes in."""
+        tokens = list(_LATIN_WORD.finditer(text))
+        drop: list[tuple[int, int]] = []
+        i = 0
+        while i < len(tokens):
+            for size in range(min(self.longest, len(tokens) - i), 0, -1):
+                words = tuple(fold(m.group(0)) for m in tokens[i:i + size])
+                if words in self.phrases or (size == 1 and self._fuzzy(words[0]) in self.keys):
+                    drop.append((tokens[i].start(), tokens[i + size - 1].end()))
+                    i += size
+                    break
+            else:
+                i += 1
+        for start, end in reversed(drop):
+            text = text[:start] + " " + text[end:]
+        return _SPACES.sub(" ", text).strip()
 
     def without_greeting(self, text: str) -> str | None:
         """What follows a leading greeting, when at least two words follow; else None."""
@@ -124,7 +145,7 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
             if words:
                 greetings.add(words)
     longest = max((len(words) for words in phrases), default=1)
-    return Vocabulary(phrases=phrases, fuzzy=fuzzy, greetings=frozenset(greetings), longest=longest)
+    return Vocabulary(phrases=phrases, fuzzy=fuzzy, greetings=frozenset(greetings), longest=longest, keys=frozenset(phrases.values()))
 
 
 @lru_cache(maxsize=4)

@@ -24,7 +24,8 @@ def detected_language(tracker: Tracker) -> tuple[str | None, float]:
 def chosen_language(tracker: Tracker) -> str | None:
     """A served language the client named ("English please", "بالعربي", a language button)."""
     message = tracker.latest_message or {}
-    if (message.get("intent") or {}).get("name") != "choose_language":
+    # language_choice: the classifier answered a question asked together with the choice ("English please, …").
+    if (message.get("intent") or {}).get("name") != "choose_language" and not message.get("language_choice"):
         return None
     for entity in message.get("entities") or []:
         if entity.get("entity") == "language":

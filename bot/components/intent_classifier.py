@@ -26,6 +26,12 @@ from lotse_shared import text as client_text
 
 MODEL_FILE = "linear_intent_classifier.joblib"
 GREET = "greet"
+CHOOSE_LANGUAGE = "choose_language"
+LANGUAGE_ENTITY = "language"
+# Set in the parse when a message chose a language and asked a question: the language still counts as chosen.
+LANGUAGE_CHOICE_KEY = "language_choice"
+MIN_QUESTION_WORDS = 3
+MIN_QUESTION_CONFIDENCE = 0.5
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -88,6 +94,21 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         order = np.argsort(-confidences)[: self._config["ranking_length"]]
         return [{INTENT_NAME_KEY: str(self._classifier.classes_[i]), PREDICTED_CONFIDENCE_KEY: float(confidences[i])} for i in order]
 
+    def _question_beside_language(self, message: Message) -> Optional[List[Dict[Text, Any]]]:
+        text = message.get(TEXT)
+        spans = sorted((e["start"], e["end"]) for e in message.get("entities") or [] if e.get("entity") == LANGUAGE_ENTITY)
+        if not spans:
+            return None
+        for start, end in reversed(spans):
+            text = text[:start] + " " + text[end:]
+        if len(text.split()) < MIN_QUESTION_WORDS:
+            return None
+        ranking = self._rank(text)
+        top = ranking[0]
+        if top[INTENT_NAME_KEY] in (CHOOSE_LANGUAGE, GREET) or top[PREDICTED_CONFIDENCE_KEY] < MIN_QUESTION_CONFIDENCE:
+            return None
+        return ranking
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
@@ -104,6 +125,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 if question[INTENT_NAME_KEY] != GREET and (top[INTENT_NAME_KEY] == GREET
                                                           or question[PREDICTED_CONFIDENCE_KEY] > top[PREDICTED_CONFIDENCE_KEY]):
                     ranking = after_greeting
+            if ranking[0][INTENT_NAME_KEY] == CHOOSE_LANGUAGE:
+                # "In English please: how do I apply?": answer the question; the language choice still counts.
+                question_ranking = self._question_beside_language(message)
+                if question_ranking is not None:
+                    ranking = question_ranking
+                    message.set(LANGUAGE_CHOICE_KEY, True, add_to_output=True)
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages

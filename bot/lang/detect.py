@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetectorBuilder
 
+from lotse_shared.text import vocabulary
+
 LINGUA_CODES: dict[str, Language] = {
     "de": Language.GERMAN,
     "en": Language.ENGLISH,
@@ -116,7 +118,7 @@ def detect(text: str) -> Detection:
     text = unicodedata.normalize("NFC", text or "").strip()
     if not text or text.startswith("/"):
         return Detection(None, 0.0, "empty")
-    stripped = _GERMAN_TERMS.sub(" ", text).strip()
+    stripped = vocabulary().without_office_words(_GERMAN_TERMS.sub(" ", text)).strip()
     had_terms = stripped != text
     text = stripped or text
     words = [w.lower() for w in _WORD.findall(text)]

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.api import kiosk
 from bot.actions.booking import ActionAskCancel, ActionBookSlot, ActionCancelBooking, ActionOfferDays, ActionShowBooking
 from bot.actions.consent import ActionConsentNotice, ActionGiveConsent, ActionRefuseConsent
-from bot.actions.info import ActionAnswerTopic
+from bot.actions.info import PART_CHARACTERS, ActionAnswerTopic, ActionSuggestTopics, ActionTopicMore, ActionTopicSource, parts
 from bot.actions.language import ActionLanguageChosen, ValidateSlotMappings
 from bot.actions.registration import ActionIntakeSummary, ActionRouting, ActionSkipField, ActionSubmitIntake, ValidateIntakeForm
 from servers import BOT_TOKEN
@@ -171,12 +171,65 @@ def test_a_typed_relative_day_is_understood(kiosk_api):
 
 
 @pytest.mark.parametrize("language", ["de", "en", "ar", "fa", "fr"])
-def test_topic_answer_is_dated_and_sourced(kiosk_api, language):
+def test_topic_answer_is_the_summary_then_what_the_text_is_with_buttons(kiosk_api, language):
     state = tracker({"language": language}, intent={"name": "ask_grundsicherungsgeld"})
-    messages, _ = run(ActionAnswerTopic(), state)
-    assert messages[0]["response"] == "utter_topic_answer"
-    assert date.fromisoformat(messages[0]["valid_as_of_date"]) <= date.today()
-    assert messages[0]["source_url"].startswith("https://")
+    messages, slots = run(ActionAnswerTopic(), state)
+    item = requests.get(f"{kiosk_api}/api/v1/content/grundsicherungsgeld", params={"language": language}, timeout=10).json()
+    assert responses(messages) == ["utter_topic_answer", "utter_topic_footer"]
+    assert messages[0]["title"] == item["title"] and messages[0]["summary"] == item["summary"]
+    footer = messages[1]
+    assert footer["valid_as_of_date"] == item["valid_as_of"]
+    # No person has reviewed the drafts yet: the client is told so, and a translation says it is one.
+    assert footer["notes"][0] == ("note.topic_checked" if item["reviewed"] else "note.topic_draft")
+    assert ("note.machine_translated" in footer["notes"]) == item["machine_translated"]
+    payloads = [choice["payload"] for choice in footer["choices"]]
+    assert payloads == ['/topic_more{"topic": "grundsicherungsgeld"}', "/ask_documents", "/book_appointment",
+                        '/topic_source{"topic": "grundsicherungsgeld"}']
+    assert slots == {"topic": "grundsicherungsgeld"}
+
+
+def test_more_gives_every_key_point_in_messenger_sized_parts(kiosk_api):
+    state = tracker({"language": "de", "topic": "housing_costs"}, intent={"name": "topic_more"}, entities=[])
+    messages, _ = run(ActionTopicMore(), state)
+    item = requests.get(f"{kiosk_api}/api/v1/content/housing_costs", params={"language": "de"}, timeout=10).json()
+    points = [m["point"] for m in messages]
+    assert all(m["response"] == "utter_topic_point" for m in messages)
+    assert " ".join(points).split() == " ".join(item["body"]).split()
+    assert max(len(p) for p in points) <= PART_CHARACTERS
+    assert "choices" in messages[-1] and all("choices" not in m for m in messages[:-1])
+
+
+def test_a_long_point_is_cut_after_a_sentence():
+    paragraph = "Erster Satz hier. " * 30 + "Letzter Satz."
+    cut = parts(paragraph, limit=100)
+    assert all(len(part) <= 100 for part in cut) and all(part.endswith(".") for part in cut)
+    assert " ".join(cut).split() == paragraph.split()
+
+
+def test_source_names_the_official_pages_and_the_topic_page(kiosk_api, monkeypatch):
+    monkeypatch.setenv("LOTSE_PUBLIC_URL", "https://lotse.jobcenter.example")
+    state = tracker({"language": "fa"}, intent={"name": "topic_source"}, entities=[{"entity": "topic", "value": "objection"}])
+    messages, slots = run(ActionTopicSource(), state)
+    assert responses(messages) == ["utter_topic_sources"]
+    assert messages[0]["page_url"] == "https://lotse.jobcenter.example/info?lang=fa&topic=objection"
+    assert "https://www.gesetze-im-internet.de/" in messages[0]["sources"]
+    assert slots == {"topic": "objection"}
+
+
+def test_unsure_offers_the_closest_three_topics(kiosk_api):
+    parse = {"name": "nlu_fallback", "confidence": 0.3}
+    ranking = [parse, {"name": "ask_housing_costs", "confidence": 0.2}, {"name": "greet", "confidence": 0.1}]
+    state = tracker({"language": "en"}, intent=parse, intent_ranking=ranking, text="the jobcenter and my landlord and the flat")
+    messages, _ = run(ActionSuggestTopics(), state, {"intents": ["ask_housing_costs", "ask_moving_house", "greet"]})
+    assert responses(messages) == ["utter_did_you_mean"]
+    payloads = [choice["payload"] for choice in messages[0]["choices"]]
+    assert payloads[0] == "/ask_housing_costs" and len(payloads) <= 4 and payloads[-1] == "/help"
+
+
+def test_out_of_scope_is_said_honestly(kiosk_api):
+    state = tracker({"language": "en"}, intent={"name": "out_of_scope", "confidence": 0.9}, text="how do I change my driving licence")
+    messages, _ = run(ActionSuggestTopics(), state, {"intents": ["ask_housing_costs"]})
+    assert responses(messages) == ["utter_out_of_scope"]
 
 
 def test_unknown_topic_is_an_honest_no(kiosk_api):
@@ -189,7 +242,7 @@ def test_topic_answers_are_kept_for_a_short_time(kiosk_api, monkeypatch):
 
     state = tracker({"language": "de"}, intent={"name": "ask_duties"})
     first, _ = run(ActionAnswerTopic(), state)
-    assert responses(first) == ["utter_topic_answer"]
+    assert responses(first) == ["utter_topic_answer", "utter_topic_footer"]
     monkeypatch.setenv("LOTSE_API_URL", f"http://127.0.0.1:{free_port()}")  # the API is gone
     again, _ = run(ActionAnswerTopic(), state)
     assert again == first

@@ -26,7 +26,8 @@ def test_topic_list_in_every_language(client: TestClient) -> None:
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["language"] == language
-        assert len(body["topics"]) == 17
+        assert len(body["topics"]) == len(service.get_store().config.topics) >= 32
+        assert {topic for topics in body["themes"].values() for topic in topics} == {t["topic"] for t in body["topics"]}
         assert all(t["language"] == language and t["fallback_language"] is None for t in body["topics"])
     assert client.get("/api/v1/content/topics", params={"language": "ar"}).json()["direction"] == "rtl"
 
@@ -168,3 +169,36 @@ def test_odd_language_values_get_a_clear_error(client: TestClient, language: str
     response = client.get("/api/v1/content/objection", params={"language": language})
     assert response.status_code == 422
     assert response.json()["error"]["code"] in {"unknown_language", "validation_error"}
+
+
+@pytest.mark.parametrize(("question", "language", "topic"), [
+    ("wie viel miete zahlt das jobcenter", "de", "housing_costs"),
+    ("سلام، پول بیکاری چیست؟", "fa", "grundsicherungsgeld"),
+    ("jobsenter bescheid widerspruch einlegen frist", "de", "objection"),
+    ("كيف اقدم طلب في الجوب سنتر", "ar", "applying"),
+])
+def test_search_finds_the_topic_in_the_clients_own_words(client: TestClient, question: str, language: str, topic: str) -> None:
+    response = client.get("/api/v1/content/search", params={"q": question, "language": language})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["language"] == language and 1 <= len(body["matches"]) <= 3
+    assert topic in [match["topic"] for match in body["matches"]]
+    scores = [match["score"] for match in body["matches"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(match["language"] == language for match in body["matches"])  # titles in the client's language
+
+
+def test_search_refuses_what_it_cannot_take(client: TestClient) -> None:
+    assert client.get("/api/v1/content/search", params={"q": "x" * 501}).status_code == 422
+    assert client.get("/api/v1/content/search", params={"q": ""}).status_code == 422
+    assert client.get("/api/v1/content/search", params={"q": "miete", "limit": 50}).status_code == 422
+
+
+def test_a_topic_carries_its_rendered_facts_and_date(client: TestClient) -> None:
+    body = client.get("/api/v1/content/grundsicherungsgeld", params={"language": "ar"}).json()
+    assert body["facts"] and all(fact["status"] in ("in_force", "announced") for fact in body["facts"])
+    assert all(fact["source"]["url"].startswith("https://") and fact["pinpoint"] for fact in body["facts"])
+    money = [fact for fact in body["facts"] if fact["kind"] == "money"]
+    assert money and all("€" in fact["text"] and not any(ch in "0123456789" for ch in fact["text"]) for fact in money)
+    assert "{" not in body["summary"] + "".join(body["body"])
+    assert body["valid_as_of_text"] and body["theme"] == "money"

@@ -54,7 +54,7 @@ class Vocabulary:
     """Every language's words for the offices and benefits, and the greetings clients put before a question."""
 
     phrases: dict[tuple[str, ...], str]  # folded words -> German key
-    fuzzy: dict[str, str]  # a one-word variant's letter skeleton -> German key
+    fuzzy: dict[str, str]  # a one-word variant's letter skeleton, or its forms one letter off -> German key
     greetings: frozenset[tuple[str, ...]]
     longest: int
     keys: frozenset[str]
@@ -77,16 +77,19 @@ class Vocabulary:
         return " ".join(out)
 
     def _fuzzy(self, word: str) -> str:
+        """The key of a variant this word misspells: dots misplaced (Arabic script), else one letter missing,
+        one too many or one replaced (Latin and Cyrillic)."""
         if len(word) < FUZZY_MIN_LETTERS:
             return word
         if _ARABIC_SCRIPT.search(word):
             return self.fuzzy.get(rasm(word), word)
-        if word in self.fuzzy:  # the variant itself, or it with one letter missing
-            return self.fuzzy[word]
-        for shorter in (word[:i] + word[i + 1:] for i in range(len(word))):  # one letter too many or another letter
-            if shorter in self.fuzzy:
-                return self.fuzzy[shorter]
-        return word
+        found = self.fuzzy.get("missing:" + word)
+        for i in range(len(word)):
+            if found is not None:
+                break
+            shorter = word[:i] + word[i + 1:]
+            found = self.fuzzy.get("variant:" + shorter) or self.fuzzy.get(f"replaced:{i}:{shorter}")
+        return found or word
 
     def without_office_words(self, text: str) -> str:
         """`text` as written, minus the German office and benefit words in Latin letters ("Termin", "jobcentr"):
@@ -134,12 +137,16 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
                 joined = "".join(words)
                 if len(joined) >= FUZZY_MIN_LETTERS:
                     phrases.setdefault((joined,), key)  # "job center" also typed as one word
+                    if any(ch.isdigit() for ch in joined):
+                        continue  # "arbeitslosengeld 2" must not make plain "Arbeitslosengeld" the same benefit
                     if _ARABIC_SCRIPT.search(joined):
                         fuzzy.setdefault(rasm(joined), key)
-                    else:
-                        for i in range(len(joined)):  # one letter missing: "jobcentr", "jobcente"
-                            fuzzy.setdefault(joined[:i] + joined[i + 1:], key)
-                        fuzzy.setdefault(joined, key)
+                        continue
+                    fuzzy.setdefault("variant:" + joined, key)
+                    for i in range(len(joined)):
+                        shorter = joined[:i] + joined[i + 1:]
+                        fuzzy.setdefault("missing:" + shorter, key)  # "jobcentr"
+                        fuzzy.setdefault(f"replaced:{i}:{shorter}", key)  # "jobsenter"
         for greeting in data.get("greetings") or []:
             words = tuple(fold(str(greeting)).split())
             if words:

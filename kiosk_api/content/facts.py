@@ -47,11 +47,14 @@ def render_value(fact: Fact, locale: str) -> str:
         return _whole_euros(value, locale) if value == value.to_integral_value() else i18n.format_currency(value, locale)
     loc, system = i18n._formatting(locale)
     if fact.kind == "percent":
-        text = babel_numbers.format_percent(value / 100, locale=loc, numbering_system=i18n._number_system_for_symbols(loc, system))
+        text = babel_numbers.format_percent(value / 100, locale=loc, decimal_quantization=False,  # 2.3 %, not 2 %
+                                           numbering_system=i18n._number_system_for_symbols(loc, system))
         return i18n.localize_digits(text, system)
     if fact.kind == "number":
         return i18n.format_number(value, locale)
     text = babel_units.format_unit(value, _UNIT[fact.kind], length="long", locale=loc)
+    # CLDR's Tigrinya months read "3/ኣዋርሕ" (a slash for a space); a number is never followed by a slash in prose.
+    text = re.sub(r"(\d)/(?=\w)", r"\1 ", text)
     return i18n.localize_digits(text, system)
 
 

@@ -93,6 +93,19 @@ def test_dynamic_buttons_use_native_language_names_and_payloads():
     assert all(b["payload"].startswith("/choose_language{") for b in message["buttons"])
 
 
+@pytest.mark.parametrize(("language", "expected"), [
+    ("fa", "پنجشنبه ۳ دسامبر"),  # Persian digits and CLDR's own order, no Latin comma
+    ("ar", "الخميس، ٣ ديسمبر"),
+    ("de", "Donnerstag, 3. Dezember"),
+    ("en", "Thursday, December 3"),
+    ("ps", "۳"),
+])
+def test_day_buttons_are_written_as_the_client_reads_dates(language, expected):
+    message = render("utter_choose_day", language, None, {}, {"days": ["2026-12-03"]})
+    assert expected in message["buttons"][0]["title"]
+    assert message["buttons"][0]["payload"] == '/inform{"day": "2026-12-03"}'
+
+
 def test_label_values_are_translated():
     kwargs = {"given_name": "Amal", "family_name": "X", "birth_date": "1990-12-31", "phone": "value.skipped",
               "residence_label": "residence.duldung", "concern": "value.skipped"}

@@ -31,8 +31,10 @@ def fact(**values: object) -> Fact:
     ("months", 1, "de", "1 Monat"),
     ("months", 3, "uk", "3 місяці"),
     ("weeks", 3, "fa", "۳ هفته"),
+    ("months", 3, "ti", "3 ኣዋርሕ"),
     ("percent", 30, "de", "30\u00a0%"),
     ("percent", 30, "ar", "٣٠"),
+    ("percent", 2.3, "de", "2,3\u00a0%"),
     ("date", dt.date(2026, 7, 1), "de", "1. Juli 2026"),
     ("date", dt.date(2026, 7, 1), "fa", "۲۰۲۶"),
 ])

@@ -14,6 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
 from bot.actions.common import api_failed, booking_proof, language, record_proof
+from bot.actions.info import answer
+from bot.actions.understanding import CANCEL_JOBCENTER_APPOINTMENT_TOPIC
 from bot.actions.dates import parse_day
 from bot.nlg.render import parse_moment
 
@@ -205,9 +207,12 @@ class BookingAnswer(Action, ABC):
         except kiosk.KioskError as error:
             return api_failed(dispatcher, error)
         if not found:
-            dispatcher.utter_message(response="utter_no_booking")
-            return []
+            return await self.without_booking(dispatcher, tracker)
         return self.answer(dispatcher, *found)
+
+    async def without_booking(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
+        dispatcher.utter_message(response="utter_no_booking")
+        return []
 
     @abstractmethod
     def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof) -> list[Any]:
@@ -234,6 +239,11 @@ class ActionAskCancel(BookingAnswer):
     def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof) -> list[Any]:
         dispatcher.utter_message(response="utter_ask_confirm_cancel", start_datetime=booking["slot"]["starts_at"])
         return [SlotSet("booking_code", booking["booking_code"]), SlotSet("booking_pin", proof.pin)]
+
+    async def without_booking(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
+        """No appointment booked here: the client means one the Jobcenter gave them, so explain how to cancel that."""
+        dispatcher.utter_message(response="utter_no_booking")
+        return await answer(dispatcher, tracker, CANCEL_JOBCENTER_APPOINTMENT_TOPIC)
 
 
 class ActionCancelBooking(Action):

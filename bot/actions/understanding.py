@@ -13,6 +13,9 @@ DOCUMENTS = "documents"
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
 SUGGESTIONS = 3
+# "How do I cancel my appointment?" without a booking in Lotse means one the Jobcenter set: its topic answers.
+CANCEL_JOBCENTER_APPOINTMENT_TOPIC = "missed_appointment"
+ANSWERED_WITHOUT_BOOKING = {"cancel_appointment": CANCEL_JOBCENTER_APPOINTMENT_TOPIC}
 # A topic intent this far down the classifier's ranking is still worth offering when it is unsure.
 MIN_RANKED_CONFIDENCE = 0.05
 
@@ -33,10 +36,11 @@ def topic_of(intent: str | None) -> str | None:
     return intent[len(TOPIC_PREFIX):] if intent and intent.startswith(TOPIC_PREFIX) else None
 
 
-def decide(parse: dict[str, Any], searched: Iterable[str], topics: Iterable[str]) -> Decision | None:
+def decide(parse: dict[str, Any], searched: Iterable[str], topics: Iterable[str], *, booked: bool = True) -> Decision | None:
     """None when the message is not a question about a topic (greeting, booking …: the rules answer it).
 
-    `parse` is Rasa's parse of the message, `searched` the topic search's matches, best first."""
+    `parse` is Rasa's parse of the message, `searched` the topic search's matches, best first; `booked`: whether
+    the client has an appointment booked through Lotse (a first message never has)."""
     known = set(topics) | {DOCUMENTS}
     intent = (parse.get("intent") or {}).get("name")
     if intent == OUT_OF_SCOPE:
@@ -44,6 +48,8 @@ def decide(parse: dict[str, Any], searched: Iterable[str], topics: Iterable[str]
     topic = topic_of(intent)
     if topic in known:
         return Decision(answer=topic)
+    if not booked and intent in ANSWERED_WITHOUT_BOOKING:
+        return Decision(answer=ANSWERED_WITHOUT_BOOKING[intent])
     if intent != FALLBACK:
         return None
     offered: list[str] = []

@@ -152,6 +152,10 @@ def test_anonymous_booking_show_and_cancel(kiosk_api):
     assert responses(messages) == ["utter_cancelled"] and slots == {"booking_code": None, "booking_pin": None}
     messages, _ = run(ActionShowBooking(), tracker(booked))
     assert responses(messages) == ["utter_no_booking"]
+    # Nothing booked here: cancelling means an appointment the Jobcenter set, so the client learns how.
+    messages, slots = run(ActionAskCancel(), tracker(booked))
+    assert responses(messages) == ["utter_no_booking", "utter_topic_answer", "utter_topic_footer"]
+    assert slots == {"topic": "missed_appointment"}
 
 
 def test_booking_with_a_record_is_found_by_when_is_my_appointment(kiosk_api, consented):

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.api import kiosk
 from bot.actions.common import language
 from bot.actions.registration import documents_for
-from bot.actions.understanding import DOCUMENTS, decide, topic_of
+from bot.actions.understanding import DOCUMENTS, RELATED_BELOW, decide, topic_of
 
 # Longer key points are cut at a sentence end, so each part fits a messenger message comfortably.
 PART_CHARACTERS = 700
@@ -57,13 +57,29 @@ def parts(paragraph: str, limit: int = PART_CHARACTERS) -> list[str]:
     return out + ([rest] if rest else [])
 
 
+def known_topics(domain: dict[str, Any]) -> list[str]:
+    return [topic for name in domain.get("intents", []) if isinstance(name, str) and (topic := topic_of(name))]
+
+
+async def searched(message: dict[str, Any], language_code: str) -> list[str]:
+    """The kiosk's topic search for the message; nothing when it cannot be reached (the classifier still ranks)."""
+    try:
+        return [match["topic"] for match in await kiosk.search_topics(message.get("text") or "", language=language_code)]
+    except kiosk.KioskError:
+        return []
+
+
 def requested_topic(tracker: Tracker) -> str | None:
     """The topic a button names, else the one answered last."""
     entity = next(tracker.get_latest_entity_values("topic"), None)
     return entity or tracker.get_slot("topic")
 
 
-async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str) -> list[Any]:
+def related_buttons(topics: list[str]) -> list[dict[str, str]]:
+    return [{"title_key": f"topic.{topic}", "payload": f"/ask_{topic}"} for topic in topics]
+
+
+async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str, related: list[str] | None = None) -> list[Any]:
     if topic == DOCUMENTS:
         dispatcher.utter_message(response="utter_documents_checklist", documents=documents_for(tracker.get_slot("residence_status")))
         return []
@@ -74,19 +90,24 @@ async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str)
         return []
     dispatcher.utter_message(response="utter_topic_answer", title=item["title"], summary=item["summary"])
     dispatcher.utter_message(response="utter_topic_footer", notes=notes(item), valid_as_of_date=item["valid_as_of"],
-                             choices=topic_buttons(topic))
+                             choices=topic_buttons(topic) + related_buttons(related or []))
     return [SlotSet("topic", topic)]
 
 
 class ActionAnswerTopic(Action):
-    """The topic is the intent name without "ask_": summary, what the text is (draft, translation), buttons."""
+    """The topic is the intent name without "ask_": summary, what the text is (draft, translation), buttons; when the
+    classifier was not sure, the two next closest topics beside it."""
 
     def name(self) -> str:
         return "action_answer_topic"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        topic = topic_of((tracker.latest_message.get("intent") or {}).get("name")) or ""
-        return await answer(dispatcher, tracker, topic)
+        message = tracker.latest_message
+        topic = topic_of((message.get("intent") or {}).get("name")) or ""
+        decision = None
+        if (message.get("intent") or {}).get("confidence", 1.0) < RELATED_BELOW:
+            decision = decide(message, await searched(message, language(tracker)), known_topics(domain))
+        return await answer(dispatcher, tracker, topic, decision.related if decision else [])
 
 
 class ActionTopicMore(Action):
@@ -144,17 +165,11 @@ class ActionSuggestTopics(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
         message = tracker.latest_message
-        code = language(tracker)
-        try:
-            matches = await kiosk.search_topics(message.get("text") or "", language=code)
-        except kiosk.KioskError:
-            matches = []
-        known = [name[len("ask_"):] for name in domain.get("intents", []) if isinstance(name, str) and name.startswith("ask_")]
-        decision = decide(message, [m["topic"] for m in matches], known)
+        decision = decide(message, await searched(message, language(tracker)), known_topics(domain))
         if decision is not None and decision.answer:
-            return await answer(dispatcher, tracker, decision.answer)
+            return await answer(dispatcher, tracker, decision.answer, decision.related)
         if decision is not None and decision.suggestions:
-            choices = [{"title_key": f"topic.{topic}", "payload": f"/ask_{topic}"} for topic in decision.suggestions]
+            choices = related_buttons(decision.suggestions)
             choices.append({"title_key": "button.other_question", "payload": "/help"})
             dispatcher.utter_message(response="utter_did_you_mean", choices=choices)
             return []

@@ -5,6 +5,7 @@ same search run locally), so the figures measure what clients get."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any, Iterable
 
 TOPIC_PREFIX = "ask_"
@@ -18,18 +19,23 @@ CANCEL_JOBCENTER_APPOINTMENT_TOPIC = "missed_appointment"
 ANSWERED_WITHOUT_BOOKING = {"cancel_appointment": CANCEL_JOBCENTER_APPOINTMENT_TOPIC}
 # A topic intent this far down the classifier's ranking is still worth offering when it is unsure.
 MIN_RANKED_CONFIDENCE = 0.05
+# Below this confidence an answer comes with the two next closest topics, one tap away if it was misread.
+RELATED_BELOW = 0.9
+RELATED = 2
 
 
 @dataclass(frozen=True)
 class Decision:
-    """`answer`: the topic answered at once; else `suggestions` ("Did you mean …?"); neither: out of scope."""
+    """`answer`: the topic answered at once, with `related` topics beside it; else `suggestions` ("Did you mean
+    …?"); neither: out of scope."""
 
     answer: str | None = None
     suggestions: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
 
     @property
     def put_forward(self) -> list[str]:
-        return [self.answer] if self.answer else list(self.suggestions)
+        return [self.answer, *self.related] if self.answer else list(self.suggestions)
 
 
 def topic_of(intent: str | None) -> str | None:
@@ -47,19 +53,24 @@ def decide(parse: dict[str, Any], searched: Iterable[str], topics: Iterable[str]
         return Decision()
     topic = topic_of(intent)
     if topic in known:
-        return Decision(answer=topic)
+        confident = (parse.get("intent") or {}).get("confidence", 0.0) >= RELATED_BELOW
+        related = [] if confident else [t for t in closest(parse, searched, known) if t != topic][:RELATED]
+        return Decision(answer=topic, related=related)
     if not booked and intent in ANSWERED_WITHOUT_BOOKING:
         return Decision(answer=ANSWERED_WITHOUT_BOOKING[intent])
     if intent != FALLBACK:
         return None
+    return Decision(suggestions=closest(parse, searched, known)[:SUGGESTIONS])
+
+
+def closest(parse: dict[str, Any], searched: Iterable[str], known: set[str]) -> list[str]:
+    """The classifier's and the search's best topics alternately: each catches what the other misses."""
+    ranked = [topic_of(r.get("name")) for r in parse.get("intent_ranking") or [] if r.get("confidence", 0.0) >= MIN_RANKED_CONFIDENCE]
+    from_classifier = [topic for topic in ranked if topic in known][:SUGGESTIONS]
+    from_search = [topic for topic in searched if topic in known][:SUGGESTIONS]
     offered: list[str] = []
-    for ranked in parse.get("intent_ranking") or []:
-        candidate = topic_of(ranked.get("name"))
-        if candidate in known and ranked.get("confidence", 0.0) >= MIN_RANKED_CONFIDENCE and candidate not in offered:
-            offered.append(candidate)
-        if len(offered) == 1:
-            break  # the classifier's best guess first, then the search's
-    for candidate in searched:
-        if candidate in known and candidate not in offered:
-            offered.append(candidate)
-    return Decision(suggestions=offered[:SUGGESTIONS])
+    for pair in zip_longest(from_classifier, from_search):
+        for topic in pair:
+            if topic is not None and topic not in offered:
+                offered.append(topic)
+    return offered

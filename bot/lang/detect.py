@@ -42,6 +42,7 @@ _UKRAINIAN_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
 _RUSSIAN_LETTERS = re.compile(r"[ыэъёЫЭЪЁ]")
 _TURKISH_ONLY_LETTERS = re.compile(r"[ıİğĞöÖüÜ]")
 _KURMANJI_LETTERS = re.compile(r"[êÊîÎûÛ]")
+_NOT_TURKISH_LETTERS = re.compile(r"[qwxQWX]")
 _FRENCH_LETTERS = re.compile(r"[éèàùâôœëïÉÈÀ]|\b(le|la|les|du|des|une|est|pour|mon|ma|mes|je|vous)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SOMALI_VOWELS = re.compile(r"aa|ii|uu")
@@ -50,7 +51,11 @@ _SOMALI_VOWELS = re.compile(r"aa|ii|uu")
 KURMANJI_WORDS = frozenset(
     "ez hûn min wî wê ji bi di li ku çi çawa kengê kîjan erê nexêr silav spas dixwazim dikarim heye "
     "nîne tune bike bikim jî baş rojbaş alîkarî alîkariyê randevû randevûya pirs vê çend kî ye wisa şaş "
-    "nizanim dixwazin bibêjim".split()
+    "nizanim dixwazin bibêjim xwe xweş xwest hene hebe dibe dide didin distînin bistînim "
+    "çiqas ciqas cawa kenge kijan nexer bizanim niha hatim zarok zarokên zarokan jina mêr "
+    "mala malê roja sibeha şeva êvara gelek sipas heval yan pereyê zêde "
+    "mehê meha hefteyê salê nikarim nikaribim biçim bêje bibêje dikim dikin naxwazim alikari derbas bersiv "
+    "hejmara navê qeyd kiriye bûye çûm dibêjin divê".split()
 )
 PASHTO_WORDS = frozenset("زه ته موږ ده دی دا زما له د کوم یم مننه غواړم څنګه ولې دې په سره ښه کله شته وه راته وخت شم".split())
 UKRAINIAN_WORDS = frozenset("що як якщо це чи мені мій моя моє таке буде коли де ви є мене можу".split())
@@ -175,5 +180,9 @@ def detect(text: str) -> Detection:
             if de_words != en_words:
                 return Detection("de" if de_words > en_words else "en", 0.85, "words:de-en")
         # Without any Somali look, lingua takes short English or French for Somali ("I say no").
-        return _lingua(text, LATIN if somali_spelling or "ma" in words else LATIN_WITHOUT_SOMALI)
+        result = _lingua(text, LATIN if somali_spelling or "ma" in words else LATIN_WITHOUT_SOMALI)
+        if result.language == "tr" and _NOT_TURKISH_LETTERS.search(text) and not _TURKISH_ONLY_LETTERS.search(text):
+            # Turkish writes no q, w or x; Kurmanji does ("xweş", "qeyd", "we"), lingua knows no Kurmanji.
+            return Detection("ku", 0.85, "letters:qwx")
+        return result
     return Detection(None, 0.0, "no-letters")

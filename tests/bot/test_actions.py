@@ -192,6 +192,16 @@ def test_topic_answer_is_the_summary_then_what_the_text_is_with_buttons(kiosk_ap
     assert slots == {"topic": "grundsicherungsgeld"}
 
 
+def test_an_answer_the_classifier_was_unsure_of_offers_the_two_next_topics(kiosk_api):
+    ranking = [{"name": "ask_housing_costs", "confidence": 0.6}, {"name": "ask_moving_house", "confidence": 0.3},
+               {"name": "ask_household_energy", "confidence": 0.05}]
+    state = tracker({"language": "de"}, intent=ranking[0], intent_ranking=ranking, text="zahlt das jobcenter meine neue miete")
+    messages, _ = run(ActionAnswerTopic(), state, {"intents": ["ask_housing_costs", "ask_moving_house", "ask_household_energy"]})
+    payloads = [choice["payload"] for choice in messages[-1]["choices"]]
+    assert len(payloads) == 6 and payloads[4] == "/ask_moving_house" and payloads[5].startswith("/ask_")
+    assert "/ask_housing_costs" not in payloads[4:]
+
+
 def test_more_gives_every_key_point_in_messenger_sized_parts(kiosk_api):
     state = tracker({"language": "de", "topic": "housing_costs"}, intent={"name": "topic_more"}, entities=[])
     messages, _ = run(ActionTopicMore(), state)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 from collections import defaultdict
 from pathlib import Path
 
@@ -49,6 +50,11 @@ def topics() -> list[str]:
 
 async def evaluate(model: Path, question_set: str) -> dict[str, dict]:
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    # Rasa's debug log prints every parsed text: the questions must not scroll past whoever runs this.
+    configure_structlog(logging.WARNING)
+    logging.getLogger("rasa").setLevel(logging.WARNING)
 
     agent = Agent.load(str(model))
     index = build_index()

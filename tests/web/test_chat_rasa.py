@@ -134,3 +134,26 @@ def chat_in_two_languages(page: Any) -> None:
     assert page.locator("#chat-root .rw-title").inner_text() == tigrinya["chat.title"]
     assert page.locator("#chat-root .rw-new-message").get_attribute("placeholder") == tigrinya["chat.input_hint"]
     assert any(ARABIC.search(text) for text in bot_texts(page)[:before])
+
+
+def test_a_greeting_and_a_question_in_persian_gets_the_answer_with_its_buttons(browser: Any, chat_base: str) -> None:
+    """The case clients reported: "سلام، پول بیکاری چیست؟" used to get the language confirmation and no answer."""
+    context = browser.new_context(base_url=chat_base, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    page.goto("/chat?lang=fa")
+    page.wait_for_function("() => [...document.querySelectorAll('#chat-root .rw-response')].some(n => /[\\u0600-\\u06FF]/.test(n.innerText))")
+    expected = page.request.get("/api/v1/content/grundsicherungsgeld?language=fa").json()
+    before = len(bot_texts(page))
+    page.locator("#chat-root .rw-new-message").fill("سلام، پول بیکاری چیست؟")
+    page.locator("#chat-root .rw-new-message").press("Enter")
+    page.wait_for_function(f"() => [...document.querySelectorAll('#chat-root .rw-response')].slice({before}).some(n => n.innerText.includes({expected['title']!r}))")
+    replies = bot_texts(page)[before:]
+    assert any(expected["summary"][:40] in text for text in replies)
+    # The buttons stay under the last message: more, documents, book, source (in Persian, with Persian digits in dates).
+    buttons = page.locator("#chat-root .rw-replies .rw-reply").all_inner_texts()
+    strings = page.request.get("/api/v1/ui-strings?language=fa&page=chat").json()  # the page's own texts load fine
+    assert strings["language"] == "fa"
+    assert len(buttons) >= 4
+    assert any("۲۰۲۶" in text for text in replies)  # "as of" date in Persian digits
+    context.close()

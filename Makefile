@@ -49,7 +49,7 @@ $(VENV)/.system-deps: scripts/system_deps.sh Makefile | $(VENV)/.installed
 	@touch $@
 
 catalogs: $(VENV)/.installed
-	$(PY) -m kiosk_api.i18n_tools compile
+	$(PY) -m tools.i18n_tools compile
 
 -include mk/*.mk
 

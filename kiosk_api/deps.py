@@ -7,17 +7,19 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk_api.config import Settings, get_settings
 from kiosk_api.db import begin_write, get_sessionmaker
 from kiosk_api.errors import Forbidden, LotseError, NotFound, Unauthorized
-from kiosk_api.models import Site, StaffSession, StaffUser, utcnow
+from kiosk_api.intake.service import Proof
+from kiosk_api.models import Site, StaffUser
 from kiosk_api.models.enums import ROLE_RANK, ActorType, StaffRole
 from kiosk_api.ratelimit import limiter
-from kiosk_api.security import constant_time_equals, token_hash
+from kiosk_api.security import constant_time_equals
+from kiosk_api.staff.service import staff_for_token
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Staff reads are audited, so they write too: on SQLite a read transaction that writes later fails with
@@ -137,14 +139,7 @@ def get_current_staff(
 ) -> StaffUser:
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthorized(headers={"WWW-Authenticate": "Bearer"})
-    token = authorization.removeprefix("Bearer ").strip()
-    staff_session = session.scalar(select(StaffSession).where(StaffSession.token_hash == token_hash(token)))
-    now = utcnow()
-    if staff_session is None or staff_session.revoked_at is not None or staff_session.expires_at <= now:
-        raise Unauthorized("session_expired", headers={"WWW-Authenticate": "Bearer"})
-    if not staff_session.staff.active:
-        raise Unauthorized("account_disabled")
-    return staff_session.staff
+    return staff_for_token(session=session, token=authorization.removeprefix("Bearer ").strip())
 
 
 def require_role(role: StaffRole):  # type: ignore[no-untyped-def]
@@ -170,3 +165,17 @@ def get_locale(request: Request) -> str:
 
 
 LocaleDep = Annotated[str, Depends(get_locale)]
+
+
+# The client's own records: a reference code in the path, proved by PIN or date of birth in headers.
+ReferenceCode = Annotated[str, Path(min_length=3, max_length=32, description="Reference code, e.g. LT-7K3M-9QXP")]
+
+
+def get_proof(
+    x_lotse_pin: Annotated[str | None, Header(max_length=12, description="The 6-digit PIN")] = None,
+    x_lotse_birth_date: Annotated[str | None, Header(max_length=10, description="Date of birth, YYYY-MM-DD")] = None,
+) -> Proof:
+    return Proof(pin=x_lotse_pin, birth_date=x_lotse_birth_date)
+
+
+ProofDep = Annotated[Proof, Depends(get_proof)]

@@ -12,57 +12,39 @@ import os
 import re
 import string
 import time
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from babel import Locale, UnknownLocaleError
+from babel import Locale
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
+from lotse_shared import languages as shared
+from lotse_shared.languages import Language
+
 log = logging.getLogger(__name__)
 
-DEFAULT_LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DEFAULT_LOCALES_DIR = shared.LOCALES_DIR
+# The part of Lotse this module serves (`serves:` in languages.yml).
+PART = "kiosk"
 # Shown when a key has no text in any catalog of the chain, itself looked up like any other key.
 UNAVAILABLE_KEY = "common.text_unavailable"
 _LAST_RESORT = "…"
+# A language code the kiosk does not offer (get_language) nor CLDR knows (direction, language_name).
+UnknownLanguage = shared.UnknownLanguage
 
-# CLDR digit sets by numbering system; Babel formats symbols per system but always writes Latin digits.
-_DIGITS = {
-    "latn": "0123456789",
-    "arab": "٠١٢٣٤٥٦٧٨٩",
-    "arabext": "۰۱۲۳۴۵۶۷۸۹",
-}
 # Bidi marks Babel and phones put around numbers; they must not break parsing.
 _BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
 
 
 class MissingTranslation(LookupError):
     """A key with no text in the client's language nor in en or de: a bug, caught by tests."""
-
-
-class UnknownLanguage(ValueError):
-    """A language code Lotse does not offer."""
-
-
-@dataclass(frozen=True)
-class Language:
-    code: str
-    babel_locale: str
-    native_name: str
-    english_name: str
-    direction: str
-    numbering_system: str
-    plural_forms: str
-    parent: str | None
-    complete: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -78,7 +60,7 @@ class Text:
         return self.language != self.requested
 
 
-# --- languages -----------------------------------------------------------------------------------
+# --- languages (lotse_shared.languages: locales/languages.yml with CLDR) --------------------------
 
 
 def _locales_dir() -> Path:
@@ -86,63 +68,25 @@ def _locales_dir() -> Path:
     return Path(env) if env else DEFAULT_LOCALES_DIR
 
 
-@lru_cache(maxsize=8)
-def _config(locales_dir: Path) -> dict[str, Any]:
-    with open(locales_dir / "languages.yml", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
-
-
-def _make_language(code: str, spec: dict[str, Any]) -> Language:
-    loc = Locale.parse(spec.get("babel", code))
-    return Language(
-        code=code,
-        babel_locale=str(loc),
-        native_name=spec.get("native_name") or loc.get_display_name(loc) or code,
-        english_name=spec.get("english_name") or loc.get_display_name("en") or code,
-        direction=loc.text_direction,
-        numbering_system=spec.get("numbering") or loc.default_numbering_system,
-        plural_forms=spec["plural_forms"],
-        parent=spec.get("parent"),
-        complete=tuple(spec.get("complete") or ()),
-    )
-
-
-@lru_cache(maxsize=8)
-def _languages(locales_dir: Path) -> dict[str, Language]:
-    cfg = _config(locales_dir)
-    return {code: _make_language(code, spec or {}) for code, spec in cfg["languages"].items()}
-
-
 def languages(locales_dir: Path | None = None) -> list[Language]:
-    """The enabled languages in the order of languages.yml."""
-    return list(_languages(locales_dir or _locales_dir()).values())
+    """The languages the kiosk offers, in the order of languages.yml."""
+    reg = shared.registry(locales_dir or _locales_dir())
+    return [reg.languages[code] for code in reg.served_by(PART)]
 
 
 def language_codes(locales_dir: Path | None = None) -> list[str]:
-    return list(_languages(locales_dir or _locales_dir()))
+    return list(shared.served_by(PART, locales_dir=locales_dir or _locales_dir()))
 
 
 def default_language(locales_dir: Path | None = None) -> str:
-    return str(_config(locales_dir or _locales_dir())["default"])
+    return shared.default_language(locales_dir=locales_dir or _locales_dir())
 
 
 def normalize_code(code: str | None, locales_dir: Path | None = None) -> str | None:
     """The enabled language code for a tag like `fa-AF`, `AR_sy`, `prs`, or None."""
     if not code:
         return None
-    root = locales_dir or _locales_dir()
-    enabled = _languages(root)
-    aliases = _config(root).get("aliases") or {}
-    parts = re.split(r"[-_]", code.strip())
-    if not parts or not parts[0].isalpha():
-        return None
-    lang = parts[0].lower()
-    region = next((p.upper() for p in parts[1:] if len(p) == 2 and p.isalpha()), None)
-    for candidate in ([f"{lang}_{region}"] if region else []) + [lang]:
-        candidate = aliases.get(candidate, candidate)
-        if candidate in enabled:
-            return candidate
-    return None
+    return shared.normalize(code, PART, locales_dir=locales_dir or _locales_dir())
 
 
 def is_supported(code: str | None, locales_dir: Path | None = None) -> bool:
@@ -150,44 +94,25 @@ def is_supported(code: str | None, locales_dir: Path | None = None) -> bool:
 
 
 def get_language(code: str, locales_dir: Path | None = None) -> Language:
-    root = locales_dir or _locales_dir()
-    norm = normalize_code(code, root)
-    if norm is None:
-        raise UnknownLanguage(code)
-    return _languages(root)[norm]
-
-
-def _cldr_locale(code: str) -> Locale:
-    """An enabled language's formatting locale, else any CLDR locale (e.g. `ckb` for direction)."""
-    norm = normalize_code(code)
-    if norm is not None:
-        return Locale.parse(_languages(_locales_dir())[norm].babel_locale)
-    try:
-        return Locale.parse(code.replace("-", "_"))
-    except (ValueError, UnknownLocaleError) as exc:
-        raise UnknownLanguage(code) from exc
+    return shared.get_language(code, PART, locales_dir=locales_dir or _locales_dir())
 
 
 def direction(code: str) -> str:
-    """`rtl` or `ltr` from CLDR: rtl for ar, fa, fa_AF, ps, ckb."""
-    return _cldr_locale(code).text_direction
+    """`rtl` or `ltr` from CLDR (or languages.yml): rtl for ar, fa, fa_AF, ps, ckb."""
+    return shared.direction(code, locales_dir=_locales_dir())
 
 
 def native_name(code: str) -> str:
     """The language's name in itself (العربية, فارسی, دری, Türkçe, ትግርኛ)."""
-    norm = normalize_code(code)
-    if norm is not None:
-        return _languages(_locales_dir())[norm].native_name
-    loc = _cldr_locale(code)
-    return loc.get_display_name(loc) or code
+    return shared.native_name(code, locales_dir=_locales_dir())
 
 
 def language_name(code: str, in_language: str) -> str:
     """The name of `code` in another language, e.g. for the German desk: language_name("ar", "de") == "Arabisch"."""
-    norm = normalize_code(code)
-    if norm is not None and normalize_code(in_language) == "en":
-        return _languages(_locales_dir())[norm].english_name
-    name = _cldr_locale(code).get_display_name(_cldr_locale(in_language))
+    root = _locales_dir()
+    if normalize_code(in_language) == "en" and normalize_code(code) is not None:
+        return shared.english_name(code, locales_dir=root)
+    name = shared.cldr_locale(code, locales_dir=root).get_display_name(shared.cldr_locale(in_language, locales_dir=root))
     return name or code
 
 
@@ -218,18 +143,7 @@ def negotiate(accept_language: str | None, locales_dir: Path | None = None) -> s
 
 def fallback_chain(code: str, locales_dir: Path | None = None) -> list[str]:
     """Languages tried in order: the language, its parent, then en, de (no repeats)."""
-    root = locales_dir or _locales_dir()
-    enabled = _languages(root)
-    norm = normalize_code(code, root)
-    chain: list[str] = []
-    while norm is not None and norm not in chain:
-        chain.append(norm)
-        parent = enabled[norm].parent
-        norm = parent if parent in enabled else None
-    for fb in _config(root).get("fallback") or ["en", "de"]:
-        if fb not in chain:
-            chain.append(fb)
-    return chain
+    return shared.fallback_chain(code, PART, locales_dir=locales_dir or _locales_dir())
 
 
 # --- catalogs ------------------------------------------------------------------------------------
@@ -301,8 +215,7 @@ def reload_catalogs() -> None:
     """Forget loaded catalogs and language data (after `i18n_tools update`, or in tests)."""
     _compiled_cached.cache_clear()
     _stamps.clear()
-    _languages.cache_clear()
-    _config.cache_clear()
+    shared.reload()
 
 
 class _KeepMissing(dict):  # type: ignore[type-arg]
@@ -382,10 +295,7 @@ def _formatting(locale: str) -> tuple[Locale, str]:
 
 def localize_digits(text: str, numbering_system: str) -> str:
     """Replace Latin digits by the numbering system's digits (Babel writes Latin digits only)."""
-    digits = _DIGITS.get(numbering_system)
-    if not digits or numbering_system == "latn":
-        return text
-    return text.translate(str.maketrans(_DIGITS["latn"], digits))
+    return shared.to_numbering_system(text, numbering_system)
 
 
 def numbering_system(locale: str) -> str:
@@ -446,11 +356,7 @@ def format_datetime(value: dt.datetime, locale: str, format: str = "medium",
 
 def normalize_digits(text: str) -> str:
     """Any Unicode decimal digits (Arabic-Indic ٣, Persian ۳, fullwidth ３ ...) as ASCII digits; bidi marks removed."""
-    out = []
-    for char in text.translate(_BIDI_MARKS):
-        value = unicodedata.decimal(char, None) if not char.isascii() else None
-        out.append(str(value) if value is not None else char)
-    return "".join(out)
+    return shared.to_latin_digits(text.translate(_BIDI_MARKS))
 
 
 def parse_int(text: str) -> int:

@@ -2,14 +2,14 @@
 .PHONY: catalogs-extract catalogs-update catalogs-check content-check test-content
 
 catalogs-extract: $(VENV)/.installed
-	$(PY) -m kiosk_api.i18n_tools extract
+	$(PY) -m tools.i18n_tools extract
 
 # New keys from the code go into every language's kiosk.po; stale ones are removed.
 catalogs-update: $(VENV)/.installed
-	$(PY) -m kiosk_api.i18n_tools update
+	$(PY) -m tools.i18n_tools update
 
 catalogs-check: $(VENV)/.installed
-	$(PY) -m kiosk_api.i18n_tools check
+	$(PY) -m tools.i18n_tools check
 
 content-check: $(VENV)/.installed
 	$(PY) -m kiosk_api.content.check

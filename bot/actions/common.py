@@ -1,7 +1,8 @@
-"""Small helpers every action uses: the conversation language and the client's proofs."""
+"""Small helpers the actions share: the conversation language, the client's proofs, the channel pushes come back on."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -11,6 +12,7 @@ from bot.actions.api import kiosk
 from bot.lang.languages import current_language
 
 logger = logging.getLogger(__name__)
+_OUTPUT_CHANNEL = re.compile(r"^[a-z_]{1,40}$")
 
 
 def language(tracker: Tracker) -> str:
@@ -33,3 +35,14 @@ def api_failed(dispatcher: CollectingDispatcher, error: kiosk.KioskError) -> lis
     logger.warning("kiosk API error %s %s", error.status, error.code)
     dispatcher.utter_message(response="utter_service_unavailable")
     return []
+
+
+def output_channel(tracker: Tracker) -> str:
+    """The Rasa channel the client writes on, so pushes come back on it ("latest" when unknown)."""
+    name = (tracker.get_latest_input_channel() or "").lower()
+    return name if _OUTPUT_CHANNEL.match(name) else "latest"
+
+
+def pushed_values(tracker: Tracker) -> dict[str, Any]:
+    """The values of a push (trigger_intent entities): read from the message, never kept in slots."""
+    return {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or [] if e.get("entity")}

@@ -4,11 +4,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from lotse_shared.residence import RESIDENCE_STATUSES
+
 SKIPPED = "__skipped__"
-RESIDENCE_STATUSES = (
-    "permit_25_1", "permit_25_2", "permit_25_3", "permit_25_5", "permit_23_4", "permit_24",
-    "fiktionsbescheinigung", "aufenthaltsgestattung", "duldung", "other", "unknown",
-)
 # German words on the documents, as clients type them: the card says what it is in German.
 _RESIDENCE_WORDS = (("duldung", "duldung"), ("gestattung", "aufenthaltsgestattung"), ("fiktion", "fiktionsbescheinigung"))
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")

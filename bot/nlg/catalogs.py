@@ -7,10 +7,11 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from bot.lang.languages import ROOT, fallback_chain
+from bot.lang.languages import PART
+from lotse_shared.languages import LOCALES_DIR, fallback_chain
 
 logger = logging.getLogger(__name__)
-LOCALES = ROOT / "locales"
+LOCALES = LOCALES_DIR
 DOMAIN = "bot"
 
 
@@ -42,7 +43,7 @@ def all_catalogs() -> dict[str, dict[str, str]]:
 def lookup(key: str, language: str | None) -> tuple[str, str] | None:
     """(text, language it was found in), following language -> parent -> en -> de."""
     catalogs = all_catalogs()
-    for lang in fallback_chain(language):
+    for lang in fallback_chain(language, PART):
         text = catalogs.get(lang, {}).get(key)
         if text:
             if lang != language:

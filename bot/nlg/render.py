@@ -12,13 +12,12 @@ from zoneinfo import ZoneInfo
 from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 
-from bot.lang.languages import BOT_LANGUAGES, babel_locale, direction, native_name, numbering
+from bot.lang.languages import BOT_LANGUAGES, babel_locale, direction, native_name
 from bot.nlg.catalogs import lookup
+from lotse_shared.languages import localize_digits
 
 logger = logging.getLogger(__name__)
 SITE_TZ = ZoneInfo("Europe/Berlin")
-_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
-_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 MISSING_TEXT_KEY = "utter_default"
 LABEL_PREFIXES = ("value.", "residence.", "field.")
 
@@ -32,12 +31,7 @@ def _locale(language: str) -> Locale:
 
 def digits(text: str, language: str) -> str:
     """Uses the digits the client reads (Arabic-Indic for Arabic, per languages.yml)."""
-    system = numbering(language)
-    if system == "arab":
-        return text.translate(_ARABIC_INDIC)
-    if system == "arabext":
-        return text.translate(_PERSIAN)
-    return text
+    return localize_digits(text, language)
 
 
 def _as_datetime(value: Any) -> datetime:

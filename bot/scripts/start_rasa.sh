@@ -27,8 +27,9 @@ ENDPOINTS=$VAR/rasa-endpoints.yml
 CREDENTIALS=$VAR/rasa-credentials.yml
 "$BOT_PY" -m bot.scripts.write_config --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" --var "$VAR"
 
-# bot.scripts.rasa_server is the rasa command line with two per-message costs removed (see there).
-exec "$BOT_PY" -m bot.scripts.rasa_server run \
+# bot.runtime.server is the rasa command line with Lotse's patches of Rasa internals (see bot/runtime/__init__.py);
+# it refuses to start on a Rasa version other than the one they were written for.
+exec "$BOT_PY" -m bot.runtime.server run \
   --model "$MODEL" \
   --endpoints "$ENDPOINTS" \
   --credentials "$CREDENTIALS" \

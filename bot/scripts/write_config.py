@@ -35,8 +35,8 @@ def lock_store() -> dict[str, Any] | None:
     if not url:
         return None
     parts = urlsplit(url)
-    # Rasa's own "redis" lock store is not atomic across processes (see bot/lock_store.py).
-    store: dict[str, Any] = {"type": "bot.lock_store.AtomicRedisLockStore", "url": parts.hostname or "127.0.0.1", "port": parts.port or 6379}
+    # Rasa's own "redis" lock store is not atomic across processes (see bot/runtime/lock_store.py).
+    store: dict[str, Any] = {"type": "bot.runtime.lock_store.AtomicRedisLockStore", "url": parts.hostname or "127.0.0.1", "port": parts.port or 6379}
     if parts.path.strip("/").isdigit():
         store["db"] = int(parts.path.strip("/"))
     if parts.password:

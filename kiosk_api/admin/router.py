@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
-from sqlalchemy import select
 
 from kiosk_api.admin import service
 from kiosk_api.admin.schemas import (
@@ -15,12 +14,11 @@ from kiosk_api.admin.schemas import (
     SiteSettings,
     SiteUpdate,
     SlotAdmin,
-    SlotGenerate,
     SlotUpdate,
     WeeklyStatistics,
 )
-from kiosk_api.appointments.schemas import ServiceDay
-from kiosk_api.appointments.service import day_bounds
+from kiosk_api.appointments import service as appointments
+from kiosk_api.appointments.schemas import ServiceDay, SlotGenerate
 from kiosk_api.deps import AdminStaff, SessionDep, SiteDep
 from kiosk_api.errors import responses
 from kiosk_api.models import OpeningHours, Service, Site, Slot, StaffUser
@@ -46,16 +44,12 @@ def read_site(site: SiteDep, staff: AdminStaff) -> Site:
 @router.patch("/site", response_model=SiteSettings, responses=ADMIN_ERRORS)
 def update_site(payload: SiteUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> Site:
     """Name, number of desks and the retention period for records."""
-    for field, value in payload.model_dump(exclude_unset=True).items():
-        if value is not None:
-            setattr(site, field, value)
-    session.flush()
-    return site
+    return service.update_site(session=session, site=site, payload=payload)
 
 
 @router.get("/services", response_model=list[ServiceAdmin], responses=ADMIN_ERRORS)
 def list_services(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[Service]:
-    return list(session.scalars(select(Service).where(Service.site_id == site.id).order_by(Service.id)))
+    return service.list_services(session=session, site=site)
 
 
 @router.post("/services", response_model=ServiceAdmin, status_code=status.HTTP_201_CREATED, responses=ADMIN_ERRORS)
@@ -70,7 +64,7 @@ def update_service(code: ServiceCodePath, payload: ServiceUpdate, session: Sessi
 
 @router.get("/opening-hours", response_model=list[OpeningWindow], responses=ADMIN_ERRORS)
 def read_opening_hours(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[OpeningHours]:
-    return list(session.scalars(select(OpeningHours).where(OpeningHours.site_id == site.id).order_by(OpeningHours.weekday, OpeningHours.opens)))
+    return service.opening_hours(session=session, site=site)
 
 
 @router.put("/opening-hours", response_model=list[OpeningWindow], responses=ADMIN_ERRORS)
@@ -84,15 +78,13 @@ def list_slots(
     session: SessionDep, site: SiteDep, staff: AdminStaff,
     day: Annotated[ServiceDay, Query()],
 ) -> list[SlotAdmin]:
-    start, end = day_bounds(site, day)
-    slots = session.scalars(select(Slot).where(Slot.site_id == site.id, Slot.starts_at >= start, Slot.starts_at < end).order_by(Slot.starts_at, Slot.id))
-    return [_slot_admin(slot) for slot in slots]
+    return [_slot_admin(slot) for slot in service.slots_on(session=session, site=site, day=day)]
 
 
 @router.post("/slots/generate", response_model=list[SlotAdmin], status_code=status.HTTP_201_CREATED, responses=ADMIN_ERRORS)
 def generate_slots(payload: SlotGenerate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[SlotAdmin]:
     """Creates slots over the opening hours; slots that exist already are kept."""
-    return [_slot_admin(slot) for slot in service.generate_slots(session=session, site=site, payload=payload)]
+    return [_slot_admin(slot) for slot in appointments.generate_slots(session=session, site=site, payload=payload)]
 
 
 @router.patch("/slots/{slot_id}", response_model=SlotAdmin, responses=ADMIN_ERRORS)
@@ -102,7 +94,7 @@ def update_slot(slot_id: IdPath, payload: SlotUpdate, session: SessionDep, site:
 
 @router.get("/staff", response_model=list[StaffPublic], responses=ADMIN_ERRORS)
 def list_staff(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[StaffUser]:
-    return list(session.scalars(select(StaffUser).where(StaffUser.site_id == site.id).order_by(StaffUser.id)))
+    return staff_service.list_staff(session=session, site=site)
 
 
 @router.post("/staff", response_model=StaffPublic, status_code=status.HTTP_201_CREATED, responses=ADMIN_ERRORS)

@@ -5,10 +5,9 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
 
-from kiosk_api.appointments.schemas import ServiceDay
+from kiosk_api.appointments.schemas import ServiceCode
 from kiosk_api.validation import LanguageCode
 
-ServiceCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
@@ -87,25 +86,6 @@ class SiteUpdate(BaseModel):
     name: Label | None = None
     retention_days: int | None = Field(default=None, ge=1, le=3650)
     desks: int | None = Field(default=None, ge=1, le=200)
-
-
-class SlotGenerate(BaseModel):
-    """Creates slots for every opening window in a date range."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    service_code: ServiceCode
-    date_from: ServiceDay
-    date_to: ServiceDay
-    minutes: int = Field(default=30, ge=5, le=480)
-    capacity: int = Field(default=1, ge=1, le=500)
-    interpreter_language: LanguageCode | None = None
-
-    @model_validator(mode="after")
-    def _range(self) -> "SlotGenerate":
-        if self.date_to < self.date_from or (self.date_to - self.date_from).days > 92:
-            raise ValueError("date_to must be on or after date_from, at most 92 days later")
-        return self
 
 
 class SlotUpdate(BaseModel):

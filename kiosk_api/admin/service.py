@@ -2,16 +2,30 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk_api.admin.schemas import OpeningWindow, ServiceCreate, ServiceUpdate, SlotGenerate, SlotUpdate, WeeklyCount, WeeklyStatistics
+from kiosk_api.admin.schemas import OpeningWindow, ServiceCreate, ServiceUpdate, SiteUpdate, SlotUpdate, WeeklyCount, WeeklyStatistics
+from kiosk_api.appointments.service import day_bounds
 from kiosk_api.errors import Conflict, InvalidInput, NotFound
 from kiosk_api.models import OpeningHours, Service, Site, Slot, StatisticEvent
+
+
+def update_site(*, session: Session, site: Site, payload: SiteUpdate) -> Site:
+    for field, value in payload.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(site, field, value)
+    session.flush()
+    return site
+
+
+def list_services(*, session: Session, site: Site) -> list[Service]:
+    """Every service of the site, inactive ones too."""
+    return list(session.scalars(select(Service).where(Service.site_id == site.id).order_by(Service.id)))
 
 
 def create_service(*, session: Session, site: Site, payload: ServiceCreate) -> Service:
@@ -36,6 +50,10 @@ def update_service(*, session: Session, site: Site, code: str, payload: ServiceU
     return service
 
 
+def opening_hours(*, session: Session, site: Site) -> list[OpeningHours]:
+    return list(session.scalars(select(OpeningHours).where(OpeningHours.site_id == site.id).order_by(OpeningHours.weekday, OpeningHours.opens)))
+
+
 def replace_opening_hours(*, session: Session, site: Site, windows: list[OpeningWindow]) -> list[OpeningHours]:
     ordered = sorted(windows, key=lambda w: (w.weekday, w.opens))
     for before, after in zip(ordered, ordered[1:]):
@@ -49,36 +67,12 @@ def replace_opening_hours(*, session: Session, site: Site, windows: list[Opening
     return rows
 
 
-def generate_slots(*, session: Session, site: Site, payload: SlotGenerate) -> list[Slot]:
-    service = session.scalar(select(Service).where(Service.site_id == site.id, Service.code == payload.service_code))
-    if service is None:
-        raise NotFound("service_not_found")
-    windows = session.scalars(select(OpeningHours).where(OpeningHours.site_id == site.id)).all()
-    zone = ZoneInfo(site.timezone)
-    same_language = (
-        Slot.interpreter_language.is_(None) if payload.interpreter_language is None else Slot.interpreter_language == payload.interpreter_language
-    )
-    existing = set(session.scalars(select(Slot.starts_at).where(Slot.service_id == service.id, same_language)))
-    created: list[Slot] = []
-    day = payload.date_from
-    while day <= payload.date_to:
-        for window in (w for w in windows if w.weekday == day.weekday()):
-            start = datetime.combine(day, window.opens, tzinfo=zone)
-            close = datetime.combine(day, window.closes, tzinfo=zone)
-            while start + timedelta(minutes=payload.minutes) <= close:
-                start_utc = start.astimezone(UTC)
-                if start_utc not in existing:
-                    slot = Slot(
-                        site_id=site.id, service_id=service.id, starts_at=start_utc,
-                        ends_at=(start + timedelta(minutes=payload.minutes)).astimezone(UTC),
-                        capacity=payload.capacity, interpreter_language=payload.interpreter_language,
-                    )
-                    created.append(slot)
-                start += timedelta(minutes=payload.minutes)
-        day += timedelta(days=1)
-    session.add_all(created)
-    session.flush()
-    return created
+def slots_on(*, session: Session, site: Site, day: date) -> list[Slot]:
+    """Every slot of one day at the site, booked or not."""
+    start, end = day_bounds(site, day)
+    return list(session.scalars(
+        select(Slot).where(Slot.site_id == site.id, Slot.starts_at >= start, Slot.starts_at < end).order_by(Slot.starts_at, Slot.id)
+    ))
 
 
 def update_slot(*, session: Session, site: Site, slot_id: int, payload: SlotUpdate) -> Slot:

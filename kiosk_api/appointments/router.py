@@ -4,14 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Path, Query, status
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
 
 from kiosk_api import idempotency
 from kiosk_api.appointments import service
 from kiosk_api.appointments.schemas import BookingCreate, BookingMove, BookingPublic, ServiceDay, ServicePublic, SlotPublic
-from kiosk_api.deps import CallerDep, SessionDep, SiteDep
+from kiosk_api.deps import CallerDep, ProofDep, ReferenceCode, SessionDep, SiteDep
 from kiosk_api.errors import responses
-from kiosk_api.intake.router import ProofDep, ReferenceCode
 from kiosk_api.intake.service import open_record
 from kiosk_api.models import Service
 from kiosk_api.validation import LanguageCode
@@ -25,7 +23,7 @@ ServiceCode = Annotated[str, Query(min_length=1, max_length=64, pattern=r"^[a-z0
 @router.get("/services", response_model=list[ServicePublic], responses=responses(401, 404, 429))
 def list_services(session: SessionDep, site: SiteDep, caller: CallerDep) -> list[Service]:
     """The site's teams."""
-    return list(session.scalars(select(Service).where(Service.site_id == site.id, Service.active.is_(True)).order_by(Service.id)))
+    return service.active_services(session=session, site=site)
 
 
 @router.get("/slots", response_model=list[SlotPublic], responses=responses(401, 404, 422, 429))

@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from kiosk_api.appointments.schemas import BookingPublic, SlotPublic
+from kiosk_api.appointments.schemas import BookingPublic, SlotGenerate, SlotPublic
 from kiosk_api.audit.service import count_statistic, record_event
 from kiosk_api.errors import Conflict, InvalidInput, NotFound
 from kiosk_api.intake.service import Proof, find_record, guard_attempts
-from kiosk_api.models import Booking, IntakeRecord, Service, Site, Slot, utcnow
+from kiosk_api.models import Booking, IntakeRecord, OpeningHours, Service, Site, Slot, utcnow
 from kiosk_api.models.enums import ActorType, BookingStatus
 from kiosk_api.security import format_code, hash_secret, new_code, new_pin, normalize_code
 
@@ -41,6 +41,10 @@ def booking_public(booking: Booking, *, pin: str | None = None) -> BookingPublic
         slot=slot_public(booking.slot),
         pin=pin,
     )
+
+
+def active_services(*, session: Session, site: Site) -> list[Service]:
+    return list(session.scalars(select(Service).where(Service.site_id == site.id, Service.active.is_(True)).order_by(Service.id)))
 
 
 def day_bounds(site: Site, day: date) -> tuple[datetime, datetime]:
@@ -86,6 +90,39 @@ def free_slots(
     if language and language not in ("de",):
         query = query.where(Slot.interpreter_language == language)
     return list(session.scalars(query))
+
+
+def generate_slots(*, session: Session, site: Site, payload: SlotGenerate) -> list[Slot]:
+    """Slots over the site's opening hours in a date range; a slot that exists (same start and interpreter language) is kept."""
+    service = session.scalar(select(Service).where(Service.site_id == site.id, Service.code == payload.service_code))
+    if service is None:
+        raise NotFound("service_not_found")
+    windows = session.scalars(select(OpeningHours).where(OpeningHours.site_id == site.id)).all()
+    zone = ZoneInfo(site.timezone)
+    same_language = (
+        Slot.interpreter_language.is_(None) if payload.interpreter_language is None else Slot.interpreter_language == payload.interpreter_language
+    )
+    existing = set(session.scalars(select(Slot.starts_at).where(Slot.service_id == service.id, same_language)))
+    created: list[Slot] = []
+    day = payload.date_from
+    while day <= payload.date_to:
+        for window in (w for w in windows if w.weekday == day.weekday()):
+            start = datetime.combine(day, window.opens, tzinfo=zone)
+            close = datetime.combine(day, window.closes, tzinfo=zone)
+            while start + timedelta(minutes=payload.minutes) <= close:
+                start_utc = start.astimezone(UTC)
+                if start_utc not in existing:
+                    slot = Slot(
+                        site_id=site.id, service_id=service.id, starts_at=start_utc,
+                        ends_at=(start + timedelta(minutes=payload.minutes)).astimezone(UTC),
+                        capacity=payload.capacity, interpreter_language=payload.interpreter_language,
+                    )
+                    created.append(slot)
+                start += timedelta(minutes=payload.minutes)
+        day += timedelta(days=1)
+    session.add_all(created)
+    session.flush()
+    return created
 
 
 def take_place(*, session: Session, site: Site, slot_id: int) -> Slot:

@@ -7,9 +7,8 @@ from fastapi.responses import Response
 
 from kiosk_api.checklist import service
 from kiosk_api.checklist.schemas import Checklist
-from kiosk_api.deps import CallerDep, SessionDep, SiteDep
+from kiosk_api.deps import CallerDep, ProofDep, ReferenceCode, SessionDep, SiteDep
 from kiosk_api.errors import responses
-from kiosk_api.intake.router import ProofDep, ReferenceCode
 from kiosk_api.intake.service import open_record
 from kiosk_api.validation import LanguageCode
 

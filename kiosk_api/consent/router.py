@@ -8,9 +8,8 @@ from fastapi.responses import JSONResponse
 from kiosk_api import idempotency
 from kiosk_api.consent.schemas import ConsentCreate, ConsentNotice, ConsentReceipt
 from kiosk_api.consent.service import current_notice, record_consent, withdraw_consent
-from kiosk_api.deps import CallerDep, SessionDep, SiteDep
+from kiosk_api.deps import CallerDep, ProofDep, ReferenceCode, SessionDep, SiteDep
 from kiosk_api.errors import responses
-from kiosk_api.intake.router import ProofDep, ReferenceCode
 from kiosk_api.intake.service import open_record
 from kiosk_api.validation import LanguageCode
 

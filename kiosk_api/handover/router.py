@@ -4,11 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from kiosk_api.audit.service import record_event
 from kiosk_api.deps import CallerDep, DeskStaff, SessionDep, SiteDep
 from kiosk_api.errors import Forbidden, responses
 from kiosk_api.handover import service
-from kiosk_api.models.enums import ActorType
 from kiosk_api.handover.schemas import ClientMessage, ConversationId, HandoverCreate, HandoverPublic, InboxConversation, OpeningStatus, StaffReply
 
 router = APIRouter(tags=["handover"])
@@ -41,11 +39,7 @@ def open_handover(payload: HandoverCreate, session: SessionDep, site: SiteDep, c
 def handover_status(conversation_id: Annotated[ConversationId, Path()], session: SessionDep, site: SiteDep, caller: CallerDep) -> HandoverPublic:
     """Whether the desk still holds this conversation. Bot token only."""
     _bot_only(caller)
-    handover = service.active(session=session, conversation_id=conversation_id)
-    if handover is None:
-        from kiosk_api.errors import NotFound
-
-        raise NotFound("handover_not_found")
+    handover = service.open_for(session=session, conversation_id=conversation_id)
     return HandoverPublic(id=handover.id, conversation_id=handover.conversation_id, status=handover.status, created_at=handover.created_at,
                           opening=service.opening_status(session=session, site=site))
 
@@ -66,7 +60,7 @@ def inbox(session: SessionDep, site: SiteDep, staff: DeskStaff, include_closed: 
 def conversation(handover_id: HandoverId, session: SessionDep, site: SiteDep, staff: DeskStaff) -> InboxConversation:
     """The conversation in German (machine translation beside the original)."""
     handover = service.staff_handover(session=session, site=site, handover_id=handover_id)
-    record_event(session=session, actor_type=ActorType.staff, actor_id=staff.id, action="handover.read", subject_type="handover", subject_id=handover.id, site_id=site.id)
+    service.audit_read(session=session, handover=handover, staff_id=staff.id)
     return service.inbox_view(session=session, handover=handover, with_messages=True)
 
 

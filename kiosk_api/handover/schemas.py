@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from kiosk_api.models.enums import HandoverStatus
-from kiosk_api.queue.schemas import TranslatedText
+from kiosk_api.translation.schemas import TranslatedText
 from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode
 
 ConversationId = Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)]

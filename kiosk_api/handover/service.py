@@ -15,9 +15,9 @@ from kiosk_api.intake.service import find_record
 from kiosk_api.models import Handover, HandoverMessage, OpeningHours, Site, utcnow
 from kiosk_api.models.enums import ActorType, HandoverStatus
 from kiosk_api.notifications.service import enqueue
-from kiosk_api.queue.desk_view import DESK_LOCALE, to_german
-from kiosk_api.queue.schemas import TranslatedText
-from kiosk_api.translation.service import translate_text
+from kiosk_api.queue.desk_view import DESK_LOCALE
+from kiosk_api.translation.schemas import TranslatedText
+from kiosk_api.translation.service import to_german, translate_text
 
 
 def opening_status(*, session: Session, site: Site, now: datetime | None = None) -> OpeningStatus:
@@ -56,10 +56,16 @@ def active(*, session: Session, conversation_id: str) -> Handover | None:
     )
 
 
-def add_client_message(*, session: Session, conversation_id: str, text: str) -> HandoverMessage:
+def open_for(*, session: Session, conversation_id: str) -> Handover:
+    """The conversation's open hand-over; NotFound once the desk handed it back (or never held it)."""
     handover = active(session=session, conversation_id=conversation_id)
     if handover is None:
         raise NotFound("handover_not_found")
+    return handover
+
+
+def add_client_message(*, session: Session, conversation_id: str, text: str) -> HandoverMessage:
+    handover = open_for(session=session, conversation_id=conversation_id)
     message = HandoverMessage(handover_id=handover.id, sender="client", language=handover.language, text=text)
     session.add(message)
     session.flush()
@@ -71,6 +77,10 @@ def staff_handover(*, session: Session, site: Site, handover_id: int) -> Handove
     if handover is None or handover.site_id != site.id:
         raise NotFound("handover_not_found")
     return handover
+
+
+def audit_read(*, session: Session, handover: Handover, staff_id: int) -> None:
+    record_event(session=session, actor_type=ActorType.staff, actor_id=staff_id, action="handover.read", subject_type="handover", subject_id=handover.id, site_id=handover.site_id)
 
 
 def reply(*, session: Session, handover: Handover, text: str, staff_id: int) -> HandoverMessage:
@@ -117,14 +127,11 @@ def inbox_view(*, session: Session, handover: Handover, with_messages: bool) -> 
         view.messages = []
         for message in messages:
             if message.sender == "client":
-                german = to_german(session, message.text, message.language) or _same(message.text, message.language)
+                german = to_german(session=session, text=message.text, source_language=message.language) or _same(message.text, message.language)
                 client_side = _same(message.text, message.language)
             else:
                 german = _same(message.text, DESK_LOCALE)
-                result = translate_text(session=session, text=message.text, source_language=DESK_LOCALE, target_language=handover.language)
-                client_side = TranslatedText(original=result.original, text=result.text, source_language=result.source_language,
-                                             target_language=result.target_language, machine_translated=result.machine_translated,
-                                             available=result.available, notice=None)
+                client_side = translate_text(session=session, text=message.text, source_language=DESK_LOCALE, target_language=handover.language)
             view.messages.append(InboxMessage(id=message.id, sender=message.sender, created_at=message.created_at, german=german, client_language=client_side))
     return view
 

@@ -1,29 +1,16 @@
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, status
 
-from fastapi import APIRouter, Depends, Header, Path, status
-
-from kiosk_api.deps import CallerDep, LocaleDep, SessionDep, SiteDep
+from kiosk_api.deps import CallerDep, LocaleDep, ProofDep, ReferenceCode, SessionDep, SiteDep
 from kiosk_api.errors import responses
 from kiosk_api.intake.schemas import IntakeExport, IntakePublic, IntakeUpdate
-from kiosk_api.intake.service import Proof, apply_update, erase_record, export_record, open_record, to_public
+from kiosk_api.intake.service import apply_update, erase_record, export_record, open_record, to_public
 from kiosk_api.routing.schemas import RoutingResult
 from kiosk_api.routing.service import route
 
 router = APIRouter(tags=["intake"])
 
-ReferenceCode = Annotated[str, Path(min_length=3, max_length=32, description="Reference code, e.g. LT-7K3M-9QXP")]
-
-
-def get_proof(
-    x_lotse_pin: Annotated[str | None, Header(max_length=12, description="The 6-digit PIN")] = None,
-    x_lotse_birth_date: Annotated[str | None, Header(max_length=10, description="Date of birth, YYYY-MM-DD")] = None,
-) -> Proof:
-    return Proof(pin=x_lotse_pin, birth_date=x_lotse_birth_date)
-
-
-ProofDep = Annotated[Proof, Depends(get_proof)]
 PROOF_ERRORS = responses(401, 404, 409, 422, 429)
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from lotse_shared.residence import RESIDENCE_STATUSES
+
 
 class StaffRole(StrEnum):
     desk = "desk"
@@ -38,18 +40,10 @@ class GermanLevel(StrEnum):
     c1 = "C1"
 
 
-class ResidenceStatus(StrEnum):
-    permit_25_1 = "permit_25_1"
-    permit_25_2 = "permit_25_2"
-    permit_25_3 = "permit_25_3"
-    permit_25_5 = "permit_25_5"
-    permit_23_4 = "permit_23_4"
-    permit_24 = "permit_24"
-    fiktionsbescheinigung = "fiktionsbescheinigung"
-    aufenthaltsgestattung = "aufenthaltsgestattung"
-    duldung = "duldung"
-    other = "other"
-    unknown = "unknown"
+# From lotse_shared/residence.py (permit_25_1 ... duldung, other, unknown), the list the bot accepts too.
+ResidenceStatus = StrEnum(
+    "ResidenceStatus", [(status, status) for status in RESIDENCE_STATUSES], module=__name__, qualname="ResidenceStatus",
+)
 
 
 class CourseStatus(StrEnum):

@@ -8,30 +8,12 @@ from sqlalchemy.orm import Session
 
 from kiosk_api.i18n import language_name, translate
 from kiosk_api.models import IntakeRecord, QueueTicket, utcnow
-from kiosk_api.queue.schemas import IntakeSummary, QueueEntry, TranslatedText
+from kiosk_api.queue.schemas import IntakeSummary, QueueEntry
 from kiosk_api.queue.service import display_number
-from kiosk_api.translation.service import translate_text
+from kiosk_api.translation.service import to_german
 
 DESK_LOCALE = "de"
 _COUNTRIES_DE = Locale("de").territories
-
-
-def to_german(session: Session, text: str | None, source_language: str) -> TranslatedText | None:
-    if not text:
-        return None
-    result = translate_text(session=session, text=text, source_language=source_language, target_language=DESK_LOCALE)
-    notice = None
-    if result.notice_key:
-        notice = translate(result.notice_key, DESK_LOCALE, source=result.source_language, target=result.target_language)
-    return TranslatedText(
-        original=result.original,
-        text=result.text,
-        source_language=result.source_language,
-        target_language=result.target_language,
-        machine_translated=result.machine_translated,
-        available=result.available,
-        notice=notice,
-    )
 
 
 def intake_summary(record: IntakeRecord) -> IntakeSummary:
@@ -69,7 +51,7 @@ def queue_entry(session: Session, ticket: QueueTicket) -> QueueEntry:
         interpreter_needed=ticket.interpreter_needed,
         concern=ticket.concern,
         concern_label=translate(f"concern.{ticket.concern.value}", DESK_LOCALE),
-        concern_text=to_german(session, ticket.concern_text, ticket.language),
+        concern_text=to_german(session=session, text=ticket.concern_text, source_language=ticket.language),
         service_code=service.code,
         service_name=service.name,
         routing_rule=ticket.routing_rule,

@@ -2,16 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Header, Path, Query, Request, status
+from fastapi.responses import JSONResponse, StreamingResponse
 
 from kiosk_api import idempotency
-from kiosk_api.audit.service import record_event
-from kiosk_api.deps import CallerDep, DeskStaff, SessionDep, SiteDep
+from kiosk_api.deps import CallerDep, DeskStaff, ProofDep, SessionDep, SiteDep
 from kiosk_api.errors import responses
-from kiosk_api.intake.router import ProofDep
-from kiosk_api.models.enums import ActorType, TicketStatus
-from kiosk_api.queue import service
+from kiosk_api.models.enums import TicketStatus
+from kiosk_api.queue import service, streams
 from kiosk_api.queue.desk_view import queue_entry
 from kiosk_api.queue.schemas import CallNext, CallTicket, CheckinCreate, DisplayCall, Handover, QueueEntry, TicketPublic
 
@@ -65,10 +63,7 @@ def live_queue(
     """Today's arrivals with the captured data in German; the read is audited."""
     tickets = service.todays_tickets(session=session, site=site, include_finished=include_finished)
     entries = [queue_entry(session, ticket) for ticket in tickets]
-    record_event(
-        session=session, actor_type=ActorType.staff, actor_id=staff.id, action="queue.viewed", subject_type="queue",
-        subject_id=None, site_id=site.id, details={"intake_ids": [t.intake_id for t in tickets if t.intake_id]},
-    )
+    service.audit_queue_read(session=session, site=site, tickets=tickets, staff_id=staff.id)
     return entries
 
 
@@ -102,3 +97,28 @@ def no_show(ticket_id: TicketId, session: SessionDep, site: SiteDep, staff: Desk
 def done(ticket_id: TicketId, session: SessionDep, site: SiteDep, staff: DeskStaff) -> QueueEntry:
     ticket = service.staff_ticket(session=session, site=site, ticket_id=ticket_id)
     return queue_entry(session, service.finish(session=session, ticket=ticket, status=TicketStatus.done, staff_id=staff.id))
+
+
+# Event streams: not in the OpenAPI schema, an endless response that schema tools would read to its end.
+
+
+@public_router.get("/display/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(429, 503))
+def display_stream(request: Request, site: SiteDep, caller: CallerDep) -> StreamingResponse:
+    """Server-sent events: `calls` with the latest calls (number, desk, text in the client's language; no names)."""
+    return streams.display_stream(request=request, site_id=site.id)
+
+
+@public_router.get("/tickets/{ticket_code}/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(404, 429, 503))
+def ticket_stream(ticket_code: TicketCode, request: Request, session: SessionDep, caller: CallerDep) -> StreamingResponse:
+    """Server-sent events: `ticket` with the ticket's status and position whenever they change."""
+    code = service.find_ticket(session=session, ticket_code=ticket_code).ticket_code
+    return streams.ticket_stream(request=request, ticket_code=code)
+
+
+@staff_router.get("/queue/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(401, 403, 503))
+def queue_stream(request: Request, site: SiteDep, staff: DeskStaff) -> StreamingResponse:
+    """Server-sent events: `queue` with a version whenever today's queue changes; then GET /staff/queue.
+
+    Authenticated with the Authorization header (read it with fetch streaming); ends when the login does."""
+    token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+    return streams.queue_stream(request=request, site_id=site.id, token=token)

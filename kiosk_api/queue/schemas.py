@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from kiosk_api.consent.schemas import ConsentCreate, ConsentReceipt
 from kiosk_api.models.enums import Concern, TicketStatus
+from kiosk_api.translation.schemas import TranslatedText
 from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode
 
 Code = Annotated[str, StringConstraints(min_length=3, max_length=32)]
@@ -75,16 +76,6 @@ class TicketPublic(BaseModel):
     arrived_at: datetime
     called_at: datetime | None
     receipt: ConsentReceipt | None = Field(default=None, description="Reference code and PIN of a quick intake, shown once")
-
-
-class TranslatedText(BaseModel):
-    original: str
-    text: str
-    source_language: str
-    target_language: str
-    machine_translated: bool
-    available: bool
-    notice: str | None
 
 
 class IntakeSummary(BaseModel):

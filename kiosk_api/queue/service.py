@@ -15,12 +15,14 @@ from kiosk_api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kiosk_api.intake.service import Proof, find_record, open_record
 from kiosk_api.models import Booking, IntakeRecord, QueueTicket, Service, Site, Slot, utcnow
 from kiosk_api.models.enums import OPEN_TICKET_STATUSES, ActorType, BookingStatus, Concern, IntakeStatus, TicketStatus
+from kiosk_api.notifications.service import enqueue
 from kiosk_api.queue.schemas import CheckinCreate, TicketPublic
-from kiosk_api.notifications.service import remind_turns
 from kiosk_api.routing.service import first_matching_rule, load_rules
 from kiosk_api.security import new_code, normalize_code
 
 TICKET_PREFIX = "TK"
+# A chat client is told once that their turn is near when fewer than this many wait before them.
+NEAR_POSITION = 3
 
 
 def site_today(site: Site) -> date:
@@ -55,6 +57,26 @@ def position_of(session: Session, ticket: QueueTicket) -> int | None:
             QueueTicket.number < ticket.number,
         )
     ) or 0
+
+
+def remind_turns(*, session: Session, site_id: int, called: QueueTicket | None = None) -> None:
+    """After a queue change: tell chat clients whose turn is near (once) and the one just called."""
+    if called is not None and called.conversation_id and called.status is TicketStatus.called:
+        enqueue(session=session, conversation_id=called.conversation_id, output_channel=called.output_channel or "latest",
+                intent="EXTERNAL_ticket_called", entities={"ticket_number": f"{called.number:03d}", "desk": called.desk or ""})
+    waiting = session.scalars(
+        select(QueueTicket).where(
+            QueueTicket.site_id == site_id, QueueTicket.status == TicketStatus.waiting, QueueTicket.conversation_id.is_not(None),
+            QueueTicket.near_reminded.is_(False),
+        )
+    )
+    for ticket in waiting:
+        position = position_of(session, ticket)
+        if position is not None and position < NEAR_POSITION:
+            ticket.near_reminded = True
+            enqueue(session=session, conversation_id=ticket.conversation_id or "", output_channel=ticket.output_channel or "latest",
+                    intent="EXTERNAL_ticket_near", entities={"ticket_number": f"{ticket.number:03d}", "position": position + 1})
+    session.flush()
 
 
 def ticket_public(session: Session, ticket: QueueTicket, receipt=None) -> TicketPublic:  # type: ignore[no-untyped-def]
@@ -246,6 +268,14 @@ def todays_tickets(*, session: Session, site: Site, include_finished: bool) -> l
     if not include_finished:
         query = query.where(QueueTicket.status.in_(OPEN_TICKET_STATUSES))
     return list(session.scalars(query.order_by(QueueTicket.number)))
+
+
+def audit_queue_read(*, session: Session, site: Site, tickets: list[QueueTicket], staff_id: int) -> None:
+    """The desk read these tickets' records: which ones goes into the audit trail."""
+    record_event(
+        session=session, actor_type=ActorType.staff, actor_id=staff_id, action="queue.viewed", subject_type="queue",
+        subject_id=None, site_id=site.id, details={"intake_ids": [t.intake_id for t in tickets if t.intake_id]},
+    )
 
 
 def staff_ticket(*, session: Session, site: Site, ticket_id: int) -> QueueTicket:

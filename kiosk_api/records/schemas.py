@@ -5,8 +5,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from kiosk_api.intake.schemas import IntakePublic
-from kiosk_api.queue.schemas import TranslatedText
 from kiosk_api.routing.schemas import RoutingResult
+from kiosk_api.translation.schemas import TranslatedText
 from kiosk_api.validation import LanguageCode
 
 

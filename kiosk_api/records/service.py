@@ -12,10 +12,11 @@ from kiosk_api.i18n import format_date, language_name, translate
 from kiosk_api.intake.service import FREE_TEXT_FIELDS, to_public
 from kiosk_api.models import IntakeRecord, Site, StaffUser, utcnow
 from kiosk_api.models.enums import ActorType
-from kiosk_api.queue.desk_view import DESK_LOCALE, to_german
+from kiosk_api.queue.desk_view import DESK_LOCALE
 from kiosk_api.records.schemas import IntakeStaffView, LabelledValue
 from kiosk_api.routing.service import route
 from kiosk_api.security import format_code
+from kiosk_api.translation.service import to_german
 
 _COUNTRIES_DE = Locale("de").territories
 # Fields in the order of the paper Anmeldebogen; free-text fields are machine-translated for the desk.
@@ -66,7 +67,7 @@ def labelled_fields(session: Session, record: IntakeRecord) -> list[LabelledValu
     lines = []
     for field in SHEET_FIELDS:
         raw = getattr(record, field)
-        translation = to_german(session, raw, record.preferred_language) if field in FREE_TEXT_FIELDS and raw else None
+        translation = to_german(session=session, text=raw, source_language=record.preferred_language) if field in FREE_TEXT_FIELDS and raw else None
         lines.append(LabelledValue(field=field, label=translate(f"field.{field}", DESK_LOCALE), value=_display(field, raw), translation=translation))
     for index, member in enumerate(record.household, start=1):
         parts = [translate(f"household_relation.{member.relation.value}", DESK_LOCALE), member.given_name or "", format_date(member.birth_date, DESK_LOCALE, format="medium") if member.birth_date else ""]

@@ -9,8 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kiosk_api.admin.schemas import OpeningWindow, ServiceCreate, SlotGenerate
-from kiosk_api.admin.service import generate_slots, replace_opening_hours
+from kiosk_api.admin.schemas import OpeningWindow, ServiceCreate
+from kiosk_api.admin.service import replace_opening_hours
+from kiosk_api.appointments.schemas import SlotGenerate
+from kiosk_api.appointments.service import generate_slots
 from kiosk_api.models import Service, Site, Slot
 
 

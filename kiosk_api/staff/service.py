@@ -30,6 +30,16 @@ def record_failed_login(*, session: Session, username: str) -> None:
     session.flush()
 
 
+def staff_for_token(*, session: Session, token: str) -> StaffUser:
+    """The active staff user a bearer token belongs to while its login lasts; Unauthorized otherwise."""
+    staff_session = session.scalar(select(StaffSession).where(StaffSession.token_hash == token_hash(token)))
+    if staff_session is None or staff_session.revoked_at is not None or staff_session.expires_at <= utcnow():
+        raise Unauthorized("session_expired", headers={"WWW-Authenticate": "Bearer"})
+    if not staff_session.staff.active:
+        raise Unauthorized("account_disabled")
+    return staff_session.staff
+
+
 def start_session(*, session: Session, staff_id: int) -> TokenPublic:
     staff = session.get(StaffUser, staff_id)
     if staff is None:
@@ -49,6 +59,10 @@ class InvalidCredentials(Unauthorized):
 
 def logout(*, session: Session, token: str) -> None:
     session.execute(update(StaffSession).where(StaffSession.token_hash == token_hash(token)).values(revoked_at=utcnow()))
+
+
+def list_staff(*, session: Session, site: Site) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).where(StaffUser.site_id == site.id).order_by(StaffUser.id)))
 
 
 def create_staff(*, session: Session, site: Site, payload: StaffCreate, actor_id: int | None) -> StaffUser:

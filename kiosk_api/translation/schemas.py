@@ -1,14 +1,13 @@
 """Machine translation results and the installed-pairs view for admins."""
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
-class TranslationResult(BaseModel):
+class TranslatedText(BaseModel):
     """A translation shown beside its original; machine_translated is the label the UI must show.
 
-    available=False means nothing was translated: text is the original and notice_key says why
-    (translation.unavailable takes source_language and target_language as parameters).
+    available=False means nothing was translated: text is the original and notice says why.
     """
 
     original: str
@@ -17,8 +16,11 @@ class TranslationResult(BaseModel):
     target_language: str
     machine_translated: bool
     available: bool
-    pivot_language: str | None
-    notice_key: str | None
+    notice: str | None
+    # Kept on the server, not sent: the route taken, and the catalog key of the notice (rendered into
+    # `notice` in the reader's language; translation.unavailable takes source and target as parameters).
+    pivot_language: str | None = Field(default=None, exclude=True)
+    notice_key: str | None = Field(default=None, exclude=True)
 
 
 class InstalledPair(BaseModel):

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from kiosk_api import i18n
 from kiosk_api.config import get_settings
 from kiosk_api.models import TranslationCacheEntry, utcnow
 from kiosk_api.translation.glossary import GERMAN, Glossary, load_glossary
@@ -29,8 +30,8 @@ from kiosk_api.translation.provider import (
 )
 from kiosk_api.translation.schemas import (
     InstalledPair,
+    TranslatedText,
     TranslationPairsPublic,
-    TranslationResult,
     TranslationRoute,
 )
 
@@ -62,18 +63,21 @@ def is_enabled(source_language: str, target_language: str) -> tuple[bool, str]:
     return current_provider().is_enabled(source_language, target_language)
 
 
-def translate_text(*, session: Session, text: str, source_language: str, target_language: str) -> TranslationResult:
-    """Translate text for display beside its original; never raises for a missing pair or a failed engine."""
+def translate_text(*, session: Session, text: str, source_language: str, target_language: str) -> TranslatedText:
+    """Translate text for display beside its original; never raises for a missing pair or a failed engine.
+
+    The notice is left to the reader's language (see to_german); notice_key says which one applies."""
     source, target = source_language.strip(), target_language.strip()
 
-    def result(translated: str, *, machine: bool, available: bool, pivot: str | None, notice: str | None) -> TranslationResult:
-        return TranslationResult(
+    def result(translated: str, *, machine: bool, available: bool, pivot: str | None, notice: str | None) -> TranslatedText:
+        return TranslatedText(
             original=text,
             text=translated,
             source_language=source,
             target_language=target,
             machine_translated=machine,
             available=available,
+            notice=None,
             pivot_language=pivot,
             notice_key=notice,
         )
@@ -122,6 +126,17 @@ def translate_text(*, session: Session, text: str, source_language: str, target_
         engine=engine,
     )
     return result(translated, machine=True, available=True, pivot=route.pivot_language, notice=NOTICE_MACHINE_TRANSLATED)
+
+
+def to_german(*, session: Session, text: str | None, source_language: str) -> TranslatedText | None:
+    """A client's text for the desk: German beside the original, the notice written in German; None for no text."""
+    if not text:
+        return None
+    result = translate_text(session=session, text=text, source_language=source_language, target_language=GERMAN)
+    if result.notice_key is None:
+        return result
+    notice = i18n.translate(result.notice_key, GERMAN, source=result.source_language, target=result.target_language)
+    return result.model_copy(update={"notice": notice})
 
 
 def _engine_id(route: Route, glossary: Glossary) -> str:

@@ -1,35 +1,27 @@
-"""The web pages (kiosk, desk, call display, ticket, chat, volunteer, checklist), their static files, fonts and live pushes.
+"""The web pages (kiosk, desk, call display, ticket, chat, volunteer, checklist, info), their static files,
+fonts, read-aloud and QR codes.
 
-Registered without a prefix: pages live at the root, their JSON and event streams under /api/v1.
+Registered without a prefix: pages live at the root, their JSON under /api/v1. The live event streams the
+pages follow belong to the queue (kiosk_api/queue/streams.py).
 """
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
-import time
-from collections.abc import AsyncIterator, Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from kiosk_api import i18n
 from kiosk_api.config import get_settings
 from kiosk_api.content import service as content_service
-from kiosk_api.db import get_sessionmaker
-from kiosk_api.deps import CallerDep, DeskStaff, SessionDep, SiteDep
-from kiosk_api.errors import InvalidInput, LotseError, NotFound, Unauthorized, responses
-from kiosk_api.models import Site, StaffSession, utcnow
+from kiosk_api.deps import CallerDep, SessionDep, SiteDep
+from kiosk_api.errors import InvalidInput, NotFound, responses
 from kiosk_api.queue import service as queue_service
-from kiosk_api.security import token_hash
 from kiosk_api.web import service
 
 router = APIRouter(tags=["web"])
@@ -46,16 +38,6 @@ QrData = Annotated[str, Query(pattern=r"^LT[0-9A-Z]{8}$")]
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
        "font-src 'self' data:; media-src 'self' blob: mediastream:; connect-src 'self'{connect}; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
-STREAM_POLL_SECONDS = 1.0
-STREAM_KEEPALIVE_SECONDS = 15.0
-# A stream ends after this long and the page reconnects: no connection is held forever.
-STREAM_MAX_SECONDS = 600.0
-MAX_STREAMS = 200
-
-
-class StreamsBusy(LotseError):
-    status_code = 503
-    code = "too_many_streams"
 
 
 class UiStringsPublic(BaseModel):
@@ -274,113 +256,3 @@ def ticket_qr(ticket_code: TicketCode, request: Request, session: SessionDep, ca
 def reference_qr(data: QrData, caller: CallerDep) -> Response:
     """A QR code of a reference code (LT and 8 letters or digits, no dashes), for the printed checklist."""
     return Response(service.qr_svg(data), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
-
-
-# --- server-sent events --------------------------------------------------------------------------
-# Not in the OpenAPI schema: an endless response that schema tools would read to its end.
-
-_open_streams = 0
-
-
-_shared: dict[str, tuple[float, Any]] = {}
-_shared_lock = threading.Lock()
-
-
-def _read(snapshot: Callable[[Session], Any]) -> Any:
-    with get_sessionmaker()() as session:
-        return snapshot(session)
-
-
-def _shared_read(key: str, snapshot: Callable[[Session], Any]) -> Any:
-    """One database read per key and poll interval, however many screens follow the same data."""
-    now = time.monotonic()
-    with _shared_lock:
-        cached = _shared.get(key)
-        if cached is not None and now - cached[0] < STREAM_POLL_SECONDS * 0.9:
-            return cached[1]
-    value = _read(snapshot)
-    with _shared_lock:
-        _shared[key] = (now, value)
-    return value
-
-
-async def _events(request: Request, event: str, snapshot: Callable[[Session], Any]) -> AsyncIterator[str]:
-    """Sends `event` with the snapshot whenever it changes (polled once a second), else a keep-alive."""
-    global _open_streams
-    _open_streams += 1
-    started = last_sent = time.monotonic()
-    previous: Any = object()
-    try:
-        yield "retry: 2000\n\n"
-        while time.monotonic() - started < STREAM_MAX_SECONDS:
-            if await request.is_disconnected():
-                break
-            try:
-                current = await run_in_threadpool(_read, snapshot)
-            except Unauthorized:
-                yield "event: unauthorized\ndata: {}\n\n"
-                break
-            except LotseError as error:  # e.g. the ticket was erased meanwhile: say so, then end
-                yield f"event: gone\ndata: {json.dumps({'code': error.code})}\n\n"
-                break
-            if current != previous:
-                previous = current
-                last_sent = time.monotonic()
-                yield f"event: {event}\ndata: {json.dumps(current, ensure_ascii=False)}\n\n"
-            elif time.monotonic() - last_sent > STREAM_KEEPALIVE_SECONDS:
-                last_sent = time.monotonic()
-                yield ": keep-alive\n\n"
-            await asyncio.sleep(STREAM_POLL_SECONDS)
-    finally:
-        _open_streams -= 1
-
-
-def _stream(request: Request, event: str, snapshot: Callable[[Session], Any]) -> StreamingResponse:
-    if _open_streams >= MAX_STREAMS:
-        raise StreamsBusy(headers={"Retry-After": "5"})
-    return StreamingResponse(_events(request, event, snapshot), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
-
-
-def _site(session: Session, site_id: int) -> Site:
-    site = session.get(Site, site_id)
-    if site is None:
-        raise NotFound("site_not_configured")
-    return site
-
-
-@router.get(f"{API}/staff/queue/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(401, 403, 503))
-def queue_stream(request: Request, site: SiteDep, staff: DeskStaff) -> StreamingResponse:
-    """Server-sent events: `queue` with a version whenever today's queue changes; then GET /staff/queue.
-
-    Authenticated with the Authorization header (read it with fetch streaming); ends when the login does."""
-    digest = token_hash(request.headers.get("authorization", "").removeprefix("Bearer ").strip())
-    site_id = site.id
-
-    def snapshot(session: Session) -> dict[str, str]:
-        staff_session = session.scalar(select(StaffSession).where(StaffSession.token_hash == digest))
-        if staff_session is None or staff_session.revoked_at is not None or staff_session.expires_at <= utcnow():
-            raise Unauthorized("session_expired")
-        version = _shared_read(f"queue:{site_id}", lambda s: service.queue_fingerprint(s, _site(s, site_id)))
-        return {"version": version}
-
-    return _stream(request, "queue", snapshot)
-
-
-@router.get(f"{API}/display/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(429, 503))
-def display_stream(request: Request, site: SiteDep, caller: CallerDep) -> StreamingResponse:
-    """Server-sent events: `calls` with the latest calls (number, desk, text in the client's language; no names)."""
-    site_id = site.id
-    key = f"display:{site_id}"
-    return _stream(request, "calls", lambda session: _shared_read(key, lambda s: service.display_calls(s, _site(s, site_id))))
-
-
-@router.get(f"{API}/tickets/{{ticket_code}}/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(404, 429, 503))
-def ticket_stream(ticket_code: TicketCode, request: Request, session: SessionDep, caller: CallerDep) -> StreamingResponse:
-    """Server-sent events: `ticket` with the ticket's status and position whenever they change."""
-    code = queue_service.find_ticket(session=session, ticket_code=ticket_code).ticket_code
-
-    def snapshot(s: Session) -> dict[str, Any]:
-        return queue_service.ticket_public(s, queue_service.find_ticket(session=s, ticket_code=code)).model_dump(mode="json")
-
-    return _stream(request, "ticket", snapshot)

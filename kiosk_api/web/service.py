@@ -1,7 +1,6 @@
-"""What the web pages need from the server: UI strings per page, change fingerprints for live pushes, QR codes."""
+"""What the web pages need from the server: UI strings per page, voices, fonts, QR codes."""
 from __future__ import annotations
 
-import hashlib
 import io
 import shutil
 import subprocess
@@ -10,12 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import segno
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from kiosk_api import i18n
-from kiosk_api.models import QueueTicket, Site
-from kiosk_api.queue import service as queue_service
 
 # Catalog key prefixes each page needs; the browser gets exactly these, never the whole catalog.
 PAGE_PREFIXES: dict[str, tuple[str, ...]] = {
@@ -111,41 +106,3 @@ def qr_svg(url: str) -> bytes:
     segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=4, dark="#000", light="#fff",
                                    xmldecl=False, svgns=True, title=None, desc=None)
     return buffer.getvalue()
-
-
-# --- change fingerprints for the live pushes (polled cheaply once a second) -----------------------
-
-
-def _today_rows(session: Session, site: Site) -> list[tuple]:  # type: ignore[type-arg]
-    today = queue_service.site_today(site)
-    return list(session.execute(
-        select(QueueTicket.id, QueueTicket.status, QueueTicket.desk, QueueTicket.handed_to_service_id, QueueTicket.called_at)
-        .where(QueueTicket.site_id == site.id, QueueTicket.service_day == today)
-        .order_by(QueueTicket.id)
-    ).all())
-
-
-def queue_fingerprint(session: Session, site: Site) -> str:
-    """Changes whenever a ticket of today arrives, is called, handed over or finished."""
-    digest = hashlib.sha256()
-    for row in _today_rows(session, site):
-        digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
-
-
-def display_calls(session: Session, site: Site) -> list[dict[str, str | None]]:
-    """The lobby display: number, desk and the call text in the client's language; no names."""
-    calls = []
-    for ticket in queue_service.recent_calls(session=session, site=site):
-        number = queue_service.display_number(ticket.number)
-        desk = ticket.desk or ""
-        text = i18n.translate_text("display.call", ticket.language, number=number, desk=desk)
-        calls.append({
-            "display_number": number,
-            "desk": ticket.desk,
-            "language": text.language,
-            "direction": i18n.direction(text.language),
-            "text": text.text,
-            "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
-        })
-    return calls

@@ -26,6 +26,11 @@ def kiosk_api(servers: Servers) -> str:
     url = servers.api_url or servers.start_api()
     os.environ["LOTSE_API_URL"] = url
     os.environ["LOTSE_BOT_TOKEN"] = BOT_TOKEN
+    # The topic search index is built in the background at start-up (seconds of CPU): wait for it once here,
+    # so no test's first search runs into the action server's 10 s timeout on a busy machine.
+    import requests
+
+    requests.get(f"{url}/api/v1/content/search", params={"q": "jobcenter", "language": "de"}, timeout=300).raise_for_status()
     return url
 
 

@@ -104,8 +104,13 @@ def test_language_switch_and_arabic_answers(rasa_server):
     sender = f"e2e-ar-{uuid.uuid4().hex[:8]}"
     first = texts(say(rasa_server, sender, "مرحبا، أحتاج مساعدة من فضلك"))
     assert ar["utter_disclosure"].split("{")[0] in first
-    answer = texts(say(rasa_server, sender, "ما هو البورغرغيلد؟"))
-    assert "https://" in answer  # dated, sourced content
+    answered = say(rasa_server, sender, "ما هو البورغرغيلد؟")
+    general = ar["utter_topic_footer"].split("\n", 1)[1].split("{")[0].strip()  # general information; the Jobcenter decides
+    assert ar["note.topic_draft"] in texts(answered) and general in texts(answered)  # an unchecked draft says so
+    source_button = [b["payload"] for message in answered for b in message.get("buttons") or [] if b["payload"].startswith("/topic_source")]
+    assert source_button  # the sources are one tap away
+    sources = texts(say(rasa_server, sender, source_button[0]))
+    assert "https://" in sources and "/info?lang=ar&topic=grundsicherungsgeld" in sources
     switched = texts(say(rasa_server, sender, "English please"))
     assert all_catalogs()["en"]["utter_language_set"].split("{")[0] in switched
     assert all_catalogs()["en"]["utter_goodbye"] in texts(say(rasa_server, sender, "مع السلامة"))  # explicit choice sticks

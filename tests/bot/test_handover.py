@@ -22,8 +22,9 @@ import socketio
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import handover
-from bot.actions.handover import ActionCheckIn, ActionHandover, ActionSessionStart, ActionStaffReply, ActionTurnReminder, ValidateCheckinForm
+from bot.actions import checkin
+from bot.actions.checkin import ActionCheckIn, ActionTurnReminder, ValidateCheckinForm
+from bot.actions.handover import ActionHandover, ActionSessionStart, ActionStaffReply
 from bot.nlg.catalogs import all_catalogs
 from servers import API_PY, BOT_TOKEN, JWT_SECRET, ROOT, STAFF_PASSWORD, STAFF_USER, Servers
 
@@ -292,9 +293,9 @@ def run(action: Any, state: Tracker) -> tuple[list[dict], dict[str, Any]]:
 
 
 def test_reference_codes_and_pins_as_people_type_them():
-    assert handover.reference_code("lt-7k3m 9qxp") == "LT7K3M9QXP" and handover.reference_code("LT-ESKJ-VEPQ") == "LTESKJVEPQ"
-    assert handover.reference_code("hello") is None and handover.reference_code("12") is None
-    assert handover.pin("١٢٣ ٤٥٦") == "123456" and handover.pin("12345") is None and handover.pin("abcdef") is None
+    assert checkin.reference_code("lt-7k3m 9qxp") == "LT7K3M9QXP" and checkin.reference_code("LT-ESKJ-VEPQ") == "LTESKJVEPQ"
+    assert checkin.reference_code("hello") is None and checkin.reference_code("12") is None
+    assert checkin.pin("١٢٣ ٤٥٦") == "123456" and checkin.pin("12345") is None and checkin.pin("abcdef") is None
     dispatcher = CollectingDispatcher()
     assert ValidateCheckinForm().validate_checkin_pin("12", dispatcher, tracker(), {}) == {"checkin_pin": None}
     assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_pin"]

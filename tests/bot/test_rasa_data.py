@@ -33,7 +33,8 @@ def test_data_validate_is_clean():
     # The only warnings allowed: responses that actions (not stories) send, and forms' questions.
     source = action_source()
     for name in UNUSED.findall(output):
-        assert f'"{name}"' in source or name.startswith("utter_ask_"), f"{name} is used nowhere"
+        # utter_default: said by Rasa's own action_default_fallback (RulePolicy's core fallback)
+        assert f'"{name}"' in source or name.startswith("utter_ask_") or name == "utter_default", f"{name} is used nowhere"
     data_warnings = [line for line in output.splitlines() if "UserWarning" in line and not UNUSED.search(line) and not EXTERNAL.search(line)]
     assert data_warnings == []
 

@@ -11,7 +11,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import write_po
 
 from kiosk_api import i18n
-from kiosk_api.i18n_tools import new_catalog
+from tools.i18n_tools import new_catalog
 
 REAL_LOCALES = i18n.DEFAULT_LOCALES_DIR
 

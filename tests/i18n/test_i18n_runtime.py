@@ -165,7 +165,7 @@ def test_missing_parameter_keeps_the_placeholder_instead_of_crashing(catalogs: P
 
 
 def test_compiled_catalog_is_used_and_a_newer_po_wins(catalogs: Path, write_catalog: WriteCatalog) -> None:
-    from kiosk_api.i18n_tools import cmd_compile
+    from tools.i18n_tools import cmd_compile
 
     cmd_compile(catalogs, ["kiosk"])
     assert (catalogs / "ar" / "LC_MESSAGES" / "kiosk.mo").exists()
@@ -179,7 +179,7 @@ def test_compiled_catalog_is_used_and_a_newer_po_wins(catalogs: Path, write_cata
 
 def test_every_key_of_the_real_catalogs_has_text_in_every_language() -> None:
     """The real catalogs: no key shows as a raw key or an 'unavailable' text in any enabled language."""
-    from kiosk_api.i18n_tools import discover_domains, effective_keys
+    from tools.i18n_tools import discover_domains, effective_keys
 
     i18n.reload_catalogs()
     for domain in discover_domains(i18n.DEFAULT_LOCALES_DIR):

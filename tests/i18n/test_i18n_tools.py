@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from kiosk_api import i18n
-from kiosk_api import i18n_tools as tools
 from tests.i18n.conftest import WriteCatalog
+from tools import i18n_tools as tools
 
 PROJECT = Path(__file__).resolve().parents[2]
+KIOSK_SOURCES = tools.EXTRACT_SOURCES["kiosk"]  # before the fixture below swaps it for an empty tree
 ENGLISH = {"greeting": "Hello {name}", "bye": "Goodbye", "count": ("%(n)s item", "%(n)s items")}
 GERMAN = {"greeting": "Hallo {name}", "bye": "Tschüss", "count": ("%(n)s Eintrag", "%(n)s Einträge")}
 ARABIC = {"greeting": "مرحبا {name}", "bye": "مع السلامة",
@@ -42,8 +43,13 @@ def errors(locales_dir: Path, **kwargs: object) -> list[str]:
     return tools.check(locales_dir, ["kiosk"], **kwargs).errors  # type: ignore[arg-type]
 
 
+def test_the_tool_lives_outside_the_service_and_reads_the_service_source() -> None:
+    assert KIOSK_SOURCES == PROJECT / "kiosk_api"
+    assert (KIOSK_SOURCES / "main.py").is_file()
+
+
 def test_real_catalogs_pass_the_check_through_the_cli() -> None:
-    result = subprocess.run([sys.executable, "-m", "kiosk_api.i18n_tools", "check"], cwd=PROJECT,
+    result = subprocess.run([sys.executable, "-m", "tools.i18n_tools", "check"], cwd=PROJECT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 errors" in result.stdout

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk_api import i18n
 from kiosk_api.models import TranslationCacheEntry
 from kiosk_api.translation import service
 from kiosk_api.translation.provider import PackageInstallError
@@ -47,6 +48,21 @@ def test_client_text_into_german_keeps_original_and_label(
     assert (result.machine_translated, result.available, result.pivot_language) == (True, True, None)
     assert result.notice_key == "translation.machine_translated"
     assert (result.source_language, result.target_language) == ("ar", "de")
+
+
+def test_to_german_writes_the_notice_in_german_and_sends_only_what_the_desk_reads(
+    session: Session, packages_dir: Path, argos_files: dict[str, Path]
+) -> None:
+    service.install_packages(argos_files["ar_de"])
+
+    shown = service.to_german(session=session, text="أحتاج موعدا", source_language="ar")
+    missing = service.to_german(session=session, text="ሰላም", source_language="ti")
+
+    assert shown is not None and (shown.text, shown.original, shown.machine_translated) == ("brauche Termin", "أحتاج موعدا", True)
+    assert shown.notice == i18n.translate("translation.machine_translated", "de", source="ar", target="de")
+    assert missing is not None and missing.notice == i18n.translate("translation.unavailable", "de", source="ti", target="de")
+    assert list(shown.model_dump()) == ["original", "text", "source_language", "target_language", "machine_translated", "available", "notice"]
+    assert service.to_german(session=session, text="", source_language="ar") is None
 
 
 def test_words_outside_the_vocabulary_are_copied(session: Session, packages_dir: Path, argos_files: dict[str, Path]) -> None:

@@ -1,9 +1,8 @@
-"""The web router over HTTP: pages, UI strings, fonts, static files, QR codes and the event streams."""
+"""The web router over HTTP: pages, UI strings, fonts, static files and QR codes (the event streams: tests/api/test_queue_streams.py)."""
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,19 +13,6 @@ from kiosk_api.web import service
 from kiosk_api.web.router import PAGES_DIR, STATIC_DIR
 
 PAGES = ["/kiosk", "/desk", "/display", "/chat", "/volunteer"]
-
-
-def events(response: httpx.Response) -> Iterator[tuple[str, object]]:
-    """Parses a text/event-stream body into (event, data) pairs; comments and retry lines are skipped."""
-    event, data = "message", []
-    for line in response.iter_lines():
-        if line.startswith("event:"):
-            event = line[6:].strip()
-        elif line.startswith("data:"):
-            data.append(line[5:].strip())
-        elif line == "" and data:
-            yield event, json.loads("\n".join(data))
-            event, data = "message", []
 
 
 def walk_in(api: httpx.Client, language: str, key: str) -> dict:
@@ -119,53 +105,6 @@ def test_ticket_qr_code_encodes_the_ticket_page(api: httpx.Client, base_url: str
     page = api.get(f"/ticket/{ticket['ticket_code']}")
     assert page.status_code == 200 and '<html lang="ar" dir="rtl">' in page.text
     assert api.get("/ticket/NOSUCHTICKET").status_code == 404
-
-
-def test_display_stream_pushes_calls_without_names(api: httpx.Client, base_url: str, admin_token: str) -> None:
-    ticket = walk_in(api, "ps", "display-stream")
-    headers = {"Authorization": f"Bearer {admin_token}"}
-    entry = next(e for e in api.get("/api/v1/staff/queue", headers=headers).json() if e["number"] == ticket["number"])
-    with httpx.Client(base_url=base_url, timeout=15) as streaming, streaming.stream("GET", "/api/v1/display/stream") as response:
-        assert response.headers["content-type"].startswith("text/event-stream")
-        stream = events(response)
-        event, calls = next(stream)
-        assert event == "calls" and isinstance(calls, list)
-        api.post(f"/api/v1/staff/tickets/{entry['id']}/call", json={"desk": "12"}, headers=headers).raise_for_status()
-        event, calls = next(stream)
-        call = calls[0]
-        assert call["display_number"] == ticket["display_number"] and call["desk"] == "12"
-        assert call["language"] == i18n.translate_text("display.call", "ps").language
-        assert call["direction"] == i18n.direction(call["language"])
-        assert set(call) == {"display_number", "desk", "language", "direction", "text", "called_at"}
-
-
-def test_queue_stream_needs_a_login_and_ends_with_it(api: httpx.Client, base_url: str, admin_token: str) -> None:
-    assert api.get("/api/v1/staff/queue/stream").status_code == 401
-    login = api.post("/api/v1/staff/login", json={"username": "admin", "password": "admin-password-for-web-tests"}).json()
-    headers = {"Authorization": f"Bearer {login['access_token']}"}
-    with httpx.Client(base_url=base_url, timeout=15) as streaming, streaming.stream("GET", "/api/v1/staff/queue/stream", headers=headers) as response:
-        stream = events(response)
-        event, first = next(stream)
-        assert event == "queue" and first["version"]
-        walk_in(api, "so", "queue-stream")
-        event, second = next(stream)
-        assert event == "queue" and second["version"] != first["version"]
-        api.post("/api/v1/staff/logout", headers=headers).raise_for_status()
-        assert next(stream)[0] == "unauthorized"
-
-
-def test_ticket_stream_follows_the_ticket(api: httpx.Client, base_url: str, admin_token: str) -> None:
-    ticket = walk_in(api, "uk", "ticket-stream")
-    headers = {"Authorization": f"Bearer {admin_token}"}
-    entry = next(e for e in api.get("/api/v1/staff/queue", headers=headers).json() if e["number"] == ticket["number"])
-    assert api.get("/api/v1/tickets/NOSUCHTICKET/stream").status_code == 404
-    with httpx.Client(base_url=base_url, timeout=15) as streaming, streaming.stream("GET", f"/api/v1/tickets/{ticket['ticket_code']}/stream") as response:
-        stream = events(response)
-        event, first = next(stream)
-        assert event == "ticket" and first["status"] == "waiting" and first["ticket_code"] == ticket["ticket_code"]
-        api.post(f"/api/v1/staff/tickets/{entry['id']}/call", json={"desk": "3"}, headers=headers).raise_for_status()
-        event, second = next(stream)
-        assert second["status"] == "called" and second["desk"] == "3"
 
 
 def test_vendored_widget_fetches_nothing_from_the_internet() -> None:

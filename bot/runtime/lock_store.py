@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Optional, TypeVar
+from typing import TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
@@ -21,12 +21,12 @@ LOCK_KEY_TTL_SECONDS = 3600
 
 
 class AtomicRedisLockStore(RedisLockStore):
-    """Configured in endpoints.yml as `lock_store: {type: bot.lock_store.AtomicRedisLockStore, url, port, db, password}`."""
+    """Configured in endpoints.yml as `lock_store: {type: bot.runtime.lock_store.AtomicRedisLockStore, url, port, db, password}`."""
 
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         super().__init__(host=endpoint_config.url or "localhost", **endpoint_config.kwargs)
 
-    def _change(self, conversation_id: str, change: Callable[[Optional[TicketLock]], tuple[Optional[TicketLock], Result]]) -> Result:
+    def _change(self, conversation_id: str, change: Callable[[TicketLock | None], tuple[TicketLock | None, Result]]) -> Result:
         key = self.key_prefix + conversation_id
 
         def transaction(pipe) -> Result:  # type: ignore[no-untyped-def]
@@ -45,7 +45,7 @@ class AtomicRedisLockStore(RedisLockStore):
         self.red.set(self.key_prefix + lock.conversation_id, lock.dumps(), ex=LOCK_KEY_TTL_SECONDS)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        def draw(lock: Optional[TicketLock]) -> tuple[TicketLock, int]:
+        def draw(lock: TicketLock | None) -> tuple[TicketLock, int]:
             lock = lock or self.create_lock(conversation_id)
             return lock, lock.issue_ticket(lock_lifetime)
 
@@ -55,7 +55,7 @@ class AtomicRedisLockStore(RedisLockStore):
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
 
     def update_lock(self, conversation_id: str) -> None:
-        def expire(lock: Optional[TicketLock]) -> tuple[Optional[TicketLock], None]:
+        def expire(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
             if lock is not None:
                 lock.remove_expired_tickets()
             return lock, None
@@ -63,7 +63,7 @@ class AtomicRedisLockStore(RedisLockStore):
         self._change(conversation_id, expire)
 
     def finish_serving(self, conversation_id: str, ticket_number: int) -> None:
-        def finish(lock: Optional[TicketLock]) -> tuple[Optional[TicketLock], None]:
+        def finish(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
             if lock is not None:
                 lock.remove_ticket_for(ticket_number)
             return lock, None
@@ -73,7 +73,7 @@ class AtomicRedisLockStore(RedisLockStore):
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         """Finishes the ticket and deletes the lock when nobody waits, in one transaction."""
 
-        def finish(lock: Optional[TicketLock]) -> tuple[Optional[TicketLock], None]:
+        def finish(lock: TicketLock | None) -> tuple[TicketLock | None, None]:
             if lock is None:
                 return None, None
             lock.remove_ticket_for(ticket_number)

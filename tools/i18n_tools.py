@@ -1,4 +1,4 @@
-"""Catalog tooling: `python -m kiosk_api.i18n_tools extract|update|compile|check`.
+"""Catalog tooling: `python -m tools.i18n_tools extract|update|compile|check`.
 
 extract  keys from t("key") / nt("key", n) / translate("key", ...) calls in kiosk_api/ into locales/kiosk.pot
 update   bring every enabled language's <domain>.po in line with the template (kiosk.pot + en keys)
@@ -365,7 +365,7 @@ def cmd_check(locales_dir: Path, domains: list[str] | None, strict: bool, verbos
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kiosk_api.i18n_tools", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m tools.i18n_tools", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["extract", "update", "compile", "check"])
     parser.add_argument("--locales", type=Path, default=i18n.DEFAULT_LOCALES_DIR, help="locales directory")

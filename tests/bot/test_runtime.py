@@ -1,0 +1,299 @@
+"""bot/runtime: the Rasa version guard, and for each patch of Rasa internals that it is installed (the Rasa
+attribute is Lotse's), does its job, and leaves Rasa's own errors as they are. Runs with .venv-bot."""
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from jsonschema import ValidationError
+from rasa.core import tracker_store
+from rasa.core.actions.action import RemoteAction
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.lock_store import LockStore
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
+
+import bot.runtime
+from bot.runtime import patches
+from bot.runtime.lock_store import AtomicRedisLockStore
+from bot.scripts import write_config
+
+ROOT = Path(__file__).resolve().parents[2]
+VALID_RESPONSE = {
+    "events": [{"event": "slot", "name": "language", "value": "de", "timestamp": None}],
+    "responses": [{"response": "utter_greet", "language": "de"}],
+}
+INVALID_EVENT_LISTS = [
+    pytest.param({"events": {"event": "slot", "name": "language", "value": "de"}}, id="not-a-list"),
+    pytest.param({"events": [{"name": "language", "value": "de"}]}, id="event-without-type"),
+    pytest.param({"events": [{"event": "no_such_event"}]}, id="unknown-event-type"),
+    pytest.param({"events": [{"event": "slot", "name": "language", "timestamp": "now"}]}, id="bad-timestamp"),
+]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def installed() -> None:
+    patches.install()
+
+
+def mean_ms(call: Callable[[], Any], times: int) -> float:
+    call()
+    start = time.perf_counter()
+    for _ in range(times):
+        call()
+    return (time.perf_counter() - start) / times * 1000
+
+
+# The version guard and install() ---------------------------------------------------------------------
+
+
+def test_the_patches_were_written_for_the_installed_rasa() -> None:
+    assert patches.EXPECTED_RASA_VERSION == "3.6.21"
+    assert patches.installed_rasa_version() == "3.6.21"
+    patches.check_rasa_version()  # no error
+
+
+@pytest.mark.parametrize("version", ["3.6.20", "3.7.0", "3.6.21rc1", "4.0.0"])
+def test_another_rasa_version_is_refused_naming_both_versions(version: str) -> None:
+    with pytest.raises(patches.UnsupportedRasaVersion) as refused:
+        patches.check_rasa_version(version)
+    assert f"Rasa {version} is installed" in str(refused.value)
+    assert "written for Rasa 3.6.21" in str(refused.value)
+
+
+def test_the_server_refuses_to_start_and_patches_nothing_when_the_version_differs() -> None:
+    """A fresh process: Lotse expects another Rasa than the installed one (Rasa itself is untouched)."""
+    script = """
+import sys
+from bot.runtime import patches, server
+
+patches.EXPECTED_RASA_VERSION = "3.6.20"
+try:
+    server.main()
+except patches.UnsupportedRasaVersion as error:
+    print(error)
+else:
+    raise SystemExit("started")
+# Refused before Rasa's internals (and SQLAlchemy) were even imported: nothing of them is patched.
+patched = ["rasa.core.actions.action", "rasa.core.tracker_store", "rasa.shared.core.events", "sqlalchemy", "rasa.__main__"]
+assert not [name for name in patched if name in sys.modules], sys.modules.keys()
+assert patches._RASA == {} and patches._response_validator is None
+"""
+    env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3")
+    result = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Rasa 3.6.21 is installed" in result.stdout and "written for Rasa 3.6.20" in result.stdout
+
+
+def test_install_again_changes_nothing() -> None:
+    replaced = (RemoteAction._validate_action_result, tracker_store.create_engine_kwargs, Event.resolve_by_type)
+    validator = patches._response_validator
+    patches.install()
+    patches.install()
+    assert (RemoteAction._validate_action_result, tracker_store.create_engine_kwargs, Event.resolve_by_type) == replaced
+    assert patches._response_validator is validator
+    # The originals kept are still Rasa's own, not Lotse's replacements.
+    assert patches.rasa_original("validate_action_result").__module__ == "rasa.core.actions.action"
+    assert patches.rasa_original("create_engine_kwargs").__module__ == "rasa.core.tracker_store"
+    assert patches.rasa_original("resolve_by_type").__module__ == "rasa.shared.core.events"
+    engine = create_engine("sqlite://")
+    assert list(engine.pool.dispatch.connect).count(patches._sqlite_wal_pragmas) == 1
+
+
+def test_the_package_docstring_counts_and_lists_the_patches() -> None:
+    doc = bot.runtime.__doc__ or ""
+    number = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}[len(patches.PATCHES)]
+    assert f"There are {number} patches" in doc
+    for position, patch in enumerate(patches.PATCHES, 1):
+        assert f"{position}. `{patch.__name__}`" in doc
+        reason = (patch.__doc__ or "").strip()
+        assert reason and "\n" not in reason  # its measured reason, in one line
+        assert any(unit in reason for unit in ("ms", "µs"))
+
+
+# 1. Action server responses, validator built once ----------------------------------------------------
+
+
+def run_remote_action(body: dict[str, Any]) -> list[Event]:
+    """RemoteAction.run against a real HTTP action server on loopback that answers `body`."""
+    from aiohttp import web
+
+    async def run() -> list[Event]:
+        async def webhook(_request: web.Request) -> web.Response:
+            return web.json_response(body)
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        try:
+            action = RemoteAction("action_runtime_test", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+            domain = Domain.from_dict({"responses": {"utter_greet": [{"text": "Hallo"}]}})
+            return await action.run(
+                CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses),
+                DialogueStateTracker("runtime-test", []), domain,
+            )
+        finally:
+            await runner.cleanup()
+
+    return asyncio.run(run())
+
+
+def test_validator_patch_is_installed() -> None:
+    assert RemoteAction._validate_action_result is patches._validate_action_result
+    assert patches._response_validator is not None
+
+
+def test_two_validations_reuse_one_validator_and_are_fast(monkeypatch: pytest.MonkeyPatch) -> None:
+    action = RemoteAction("action_runtime_test", None)
+    validator = patches._response_validator
+    # jsonschema.validate() (Rasa's own path, which re-checks the schema each time) is not called for a valid response.
+    rasa_path: list[Any] = []
+    original_validate = jsonschema.validate
+    monkeypatch.setattr(jsonschema, "validate", lambda *args, **kwargs: rasa_path.append(args) or original_validate(*args, **kwargs))
+    assert action._validate_action_result(VALID_RESPONSE) is True
+    assert action._validate_action_result(VALID_RESPONSE) is True
+    assert patches._response_validator is validator
+    assert rasa_path == []
+    monkeypatch.undo()
+
+    ours = mean_ms(lambda: action._validate_action_result(VALID_RESPONSE), 50)
+    rasas = mean_ms(lambda: patches.rasa_original("validate_action_result")(action, VALID_RESPONSE), 10)
+    assert ours < 5, f"{ours:.2f} ms per validation"
+    assert ours * 5 < rasas, f"ours {ours:.2f} ms, Rasa's {rasas:.2f} ms"
+
+
+def test_a_valid_action_server_response_is_run() -> None:
+    events = run_remote_action(VALID_RESPONSE)
+    assert SlotSet("language", "de") in events
+    assert any(getattr(e, "text", None) == "Hallo" for e in events)
+
+
+@pytest.mark.parametrize("body", INVALID_EVENT_LISTS)
+def test_an_invalid_event_list_fails_with_rasas_own_error(body: dict[str, Any]) -> None:
+    action = RemoteAction("action_runtime_test", None)
+    with pytest.raises(Exception) as rasas:
+        patches.rasa_original("validate_action_result")(action, body)
+    with pytest.raises(Exception) as ours:
+        action._validate_action_result(body)
+    assert type(ours.value) is type(rasas.value) is ValidationError
+    assert ours.value.message == rasas.value.message
+    assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_an_action_server_answering_an_invalid_event_list_is_rejected() -> None:
+    with pytest.raises(ValidationError, match="Failed to validate Action server response"):
+        run_remote_action({"events": [{"name": "language", "value": "de"}], "responses": []})
+
+
+# 2 and 3. SQLite tracker store: pool, WAL, synchronous=NORMAL -----------------------------------------
+
+
+def test_sqlite_patches_are_installed() -> None:
+    assert tracker_store.create_engine_kwargs is patches._engine_kwargs
+    assert event.contains(Engine, "connect", patches._sqlite_wal_pragmas)
+
+
+def test_the_sqlite_tracker_store_gets_the_pool_and_wal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SQL_POOL_SIZE", "3")
+    monkeypatch.setenv("SQL_MAX_OVERFLOW", "4")
+    domain = Domain.from_dict({"slots": {"language": {"type": "text", "mappings": [{"type": "custom"}]}}})
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    try:
+        pool = store.engine.pool
+        assert isinstance(pool, QueuePool)
+        assert (pool.size(), pool._max_overflow) == (3, 4)
+        with store.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+
+        opened: list[Any] = []
+        event.listen(store.engine, "connect", lambda *_: opened.append(1))
+
+        async def conversation() -> DialogueStateTracker:
+            for turn in range(5):
+                tracker = await store.get_or_create_tracker("pool-test")
+                tracker.update(UserUttered(f"turn {turn}"))
+                tracker.update(SlotSet("language", "de"))
+                await store.save(tracker)
+            return await store.retrieve("pool-test")
+
+        tracker = asyncio.run(conversation())
+        assert tracker is not None and tracker.get_slot("language") == "de"
+        assert sum(isinstance(e, UserUttered) for e in tracker.events) == 5
+        assert opened == []  # ten saves and reads on the pooled connection, none opened
+        assert (tmp_path / "tracker.db-wal").exists()
+    finally:
+        store.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://rasa:secret@db.example:5432/rasa", "sqlite://", "sqlite:///:memory:"],
+)
+def test_other_databases_keep_rasas_engine_settings(url: str) -> None:
+    assert patches._engine_kwargs(url) == patches.rasa_original("create_engine_kwargs")(url)
+
+
+def test_a_postgresql_url_object_as_rasa_passes_it_keeps_rasas_engine_settings() -> None:
+    url = SQLTrackerStore.get_db_url(dialect="postgresql", host="db.example", port=5432, db="rasa")
+    assert patches._engine_kwargs(url) == patches.rasa_original("create_engine_kwargs")(url)
+    assert "pool_size" in patches._engine_kwargs(url) and "poolclass" not in patches._engine_kwargs(url)
+
+
+# 4. Event classes by type name -----------------------------------------------------------------------
+
+
+def test_event_table_patch_is_installed() -> None:
+    assert Event.resolve_by_type is patches._resolve_by_type
+
+
+def test_the_event_table_returns_rasas_class_for_every_event_type() -> None:
+    rasas = patches.rasa_original("resolve_by_type")
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert len(names) >= 20
+    for name in names:
+        assert Event.resolve_by_type(name) is rasas(name), name
+    assert Event.resolve_by_type("topic") is rasas("topic") is None
+    assert Event.resolve_by_type("no_such_event", SlotSet) is rasas("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
+        Event.resolve_by_type("no_such_event")
+    assert Event.from_parameters({"event": "slot", "name": "language", "value": "ar"}) == SlotSet("language", "ar")
+
+    ours = mean_ms(lambda: [Event.resolve_by_type(name) for name in names], 200)
+    walk = mean_ms(lambda: [rasas(name) for name in names], 20)
+    assert ours * 10 < walk, f"table {ours:.3f} ms, Rasa's walk {walk:.3f} ms for {len(names)} names"
+
+
+# The lock store at its new path -----------------------------------------------------------------------
+
+
+def test_the_written_endpoints_load_the_atomic_lock_store_through_rasa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOTSE_REDIS_URL", "redis://127.0.0.1:6390/3")
+    path = tmp_path / "endpoints.yml"
+    path.write_text(yaml.safe_dump(write_config.endpoints(tmp_path)), encoding="utf-8")
+    config = read_endpoint_config(str(path), "lock_store")
+    assert config is not None and config.type == "bot.runtime.lock_store.AtomicRedisLockStore"
+    store = LockStore.create(config)  # Rasa's own loader; no connection is opened here
+    assert type(store) is AtomicRedisLockStore
+    assert {k: store.red.connection_pool.connection_kwargs[k] for k in ("host", "port", "db")} == {"host": "127.0.0.1", "port": 6390, "db": 3}

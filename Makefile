@@ -21,11 +21,40 @@ TEST_TARGETS :=
 BENCH_TARGETS :=
 RUN_PREREQS :=
 
-.PHONY: help install run test test-api test-api-sqlite test-api-postgres bench catalogs clean
+.PHONY: help install run lint test test-api test-api-sqlite test-api-postgres bench catalogs clean
 help:
-	@echo "make run    install what is missing, then start Lotse on SQLite and print its URLs"
-	@echo "make test   install what is missing, then run the whole suite (SQLite and PostgreSQL)"
-	@echo "make bench  benchmarks (figures, not pass/fail)"
+	@echo "make run                   install what is missing, then start Lotse on SQLite and print its URLs (logs in var/)"
+	@echo "make test                  install what is missing, then run the whole suite (SQLite and PostgreSQL)"
+	@echo "make lint                  ruff check and ruff format --check over the repository (first step of make test)"
+	@echo "make test-api              kiosk API tests: test-api-sqlite, then test-api-postgres"
+	@echo "make test-api-sqlite       kiosk API tests on SQLite"
+	@echo "make test-api-postgres     kiosk API tests on a throwaway PostgreSQL (pytest --db=postgres)"
+	@echo "make test-bot              assistant tests against a real kiosk API, action server and Rasa servers"
+	@echo "make test-content          catalogs-check, content-check, then the content and i18n tests"
+	@echo "make test-translation      offline machine translation tests on SQLite and PostgreSQL"
+	@echo "make test-web              web pages in Chromium; the chat against the trained assistant"
+	@echo "make bench                 every benchmark: kiosk API, assistant, web pages (figures, not pass/fail)"
+	@echo "make bench-bot             assistant REST latency at 10 concurrent conversations"
+	@echo "make bench-web             first screen of the web pages in Chromium"
+	@echo "make bot-install           the assistant's environment .venv-bot (Python 3.10, Rasa)"
+	@echo "make bot-train             train bot/models/lotse.tar.gz when its config, domain or data changed"
+	@echo "make bot-validate          rasa data validate over domain, data and config"
+	@echo "make bot-langid            language identification accuracy on the NLU examples"
+	@echo "make bot-nlu-eval          intent macro-F1 per language on a held-out split"
+	@echo "make bot-eval-real         understanding of the questions in tests/bot/real_questions"
+	@echo "make catalogs              compile the gettext catalogs"
+	@echo "make catalogs-extract      catalog keys from the code into the templates (.pot)"
+	@echo "make catalogs-update       new keys into every language's catalog, stale ones removed"
+	@echo "make catalogs-check        fail on stale, empty or fuzzy catalog entries"
+	@echo "make content-check         fail on invalid, missing, unsourced or outdated SGB II content"
+	@echo "make translations-install  offline translation packages: DIR=<.argosmodel file or directory>"
+	@echo "make translations-list     the offline translation packages installed here"
+	@echo "make web-assets            the web chat and axe-core browser files from npm"
+	@echo "make web-browser           Chromium from Debian, for the browser tests"
+	@echo "make web-speech            espeak-ng from Debian, for read-aloud"
+	@echo "make screenshots           every screen, left-to-right and right-to-left, into screenshots/"
+	@echo "make install               the kiosk API environment .venv, system packages, catalogs"
+	@echo "make clean                 remove the environments, var/ and the trained models"
 
 $(VENV)/.installed: pyproject.toml
 	@PY="$(PY311)"; if [ -z "$$PY" ]; then python3 -m pip install -q --user uv && python3 -m uv python install 3.11 && PY=$$(python3 -m uv python find 3.11); fi; \
@@ -57,7 +86,11 @@ run: install $(RUN_PREREQS)
 	@mkdir -p $(VAR)
 	./scripts/run.sh
 
-test: install test-api $(TEST_TARGETS)
+# Style first, so a lint finding fails before the slow suites start.
+lint: $(VENV)/.installed
+	$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+test: lint install test-api $(TEST_TARGETS)
 	@echo "make test: all parts passed"
 
 test-api: test-api-sqlite test-api-postgres
@@ -67,7 +100,7 @@ test-api-sqlite: install
 
 # PostgreSQL: LOTSE_TEST_POSTGRES_URL if set, else a throwaway local cluster from Debian's packages.
 test-api-postgres: install
-	./scripts/with_postgres.sh $(PY) -m pytest -q -p no:cacheprovider -m postgres tests/api
+	./scripts/with_postgres.sh $(PY) -m pytest -q -p no:cacheprovider --db=postgres tests/api
 
 bench: install $(BENCH_TARGETS)
 	./scripts/with_postgres.sh $(PY) bench/api_bench.py

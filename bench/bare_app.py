@@ -1,4 +1,6 @@
-"""The kiosk API plus one bare endpoint, served only by the benchmark: the same process, middleware and server."""
+"""The kiosk API plus one bare endpoint, served only by the benchmark: the same process,
+middleware and server."""
+
 from __future__ import annotations
 
 from kiosk_api.main import app

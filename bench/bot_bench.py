@@ -1,9 +1,10 @@
 """Latency of one message through the Rasa REST channel at 10 concurrent conversations.
 
-Lotse (NLU + language identification, policies, action server, kiosk API, gettext NLG) against a plain
-Rasa server answering a one-intent model, in the same run on the same machine. Prints p50/p95/p99.
-Bounded: WARMUP + ROUNDS messages per conversation, loopback only.
+Lotse (NLU + language identification, policies, action server, kiosk API, gettext NLG) against a
+plain Rasa server answering a one-intent model, in the same run on the same machine. Prints
+p50/p95/p99. Bounded: WARMUP + ROUNDS messages per conversation, loopback only.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,15 +20,24 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "bot"))  # the same process helpers the bot tests use
-from servers import Servers, free_port, model_path, wait_for  # noqa: E402
+from servers import Servers, model_path  # noqa: E402
+
+from tests.support.ports import free_port  # noqa: E402
 
 CONVERSATIONS = int(os.environ.get("BENCH_CONVERSATIONS", "10"))
 WARMUP = 2
 ROUNDS = 15
 # A realistic mix: small talk, an SGB II question (content from the API), appointment and documents.
-LOTSE_MESSAGES = ["Hallo", "Was ist Bürgergeld?", "Wann ist mein Termin?", "Welche Unterlagen brauche ich?",
-                  "ما هو البورغرغيلد؟", "I need an appointment"]
+LOTSE_MESSAGES = [
+    "Hallo",
+    "Was ist Bürgergeld?",
+    "Wann ist mein Termin?",
+    "Welche Unterlagen brauche ich?",
+    "ما هو البورغرغيلد؟",
+    "I need an appointment",
+]
 PLAIN_MESSAGES = ["hello"]
 
 PLAIN_DOMAIN = """version: "3.1"
@@ -65,22 +75,55 @@ def train_plain(workdir: Path) -> Path:
     (project / "domain.yml").write_text(PLAIN_DOMAIN)
     (project / "config.yml").write_text(PLAIN_CONFIG)
     (project / "data" / "data.yml").write_text(PLAIN_DATA)
-    subprocess.run([sys.executable, "-m", "rasa", "train", "--domain", "domain.yml", "--config", "config.yml", "--data", "data",
-                    "--out", "models", "--fixed-model-name", "plain"], cwd=project, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rasa",
+            "train",
+            "--domain",
+            "domain.yml",
+            "--config",
+            "config.yml",
+            "--data",
+            "data",
+            "--out",
+            "models",
+            "--fixed-model-name",
+            "plain",
+        ],
+        cwd=project,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return project / "models" / "plain.tar.gz"
 
 
 def start_plain(servers: Servers, model: Path) -> str:
     port = free_port()
-    args = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--interface", "127.0.0.1", "--port", str(port),
-            "--credentials", str(ROOT / "bot" / "credentials.yml")]
-    process, log = servers._start("plain", args, dict(os.environ), cwd=model.parent.parent)
+    args = [
+        sys.executable,
+        "-m",
+        "rasa",
+        "run",
+        "--model",
+        str(model),
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--credentials",
+        str(ROOT / "bot" / "credentials.yml"),
+    ]
+    process = servers.start("plain", args, dict(os.environ), cwd=model.parent.parent)
     url = f"http://127.0.0.1:{port}"
-    wait_for(url + "/", process, 300, log)
+    process.wait_until_answering(url + "/", timeout=300)
     return url
 
 
-def load(url: str, messages: list[str], by_message: dict[str, list[float]] | None = None) -> list[float]:
+def load(
+    url: str, messages: list[str], by_message: dict[str, list[float]] | None = None
+) -> list[float]:
     latencies: list[float] = []
     lock = threading.Lock()
 
@@ -90,7 +133,9 @@ def load(url: str, messages: list[str], by_message: dict[str, list[float]] | Non
         for turn in range(WARMUP + ROUNDS):
             text = messages[(index + turn) % len(messages)]
             started = time.perf_counter()
-            response = session.post(f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60)
+            response = session.post(
+                f"{url}/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+            )
             elapsed = time.perf_counter() - started
             response.raise_for_status()
             if turn >= WARMUP:
@@ -108,7 +153,8 @@ def load(url: str, messages: list[str], by_message: dict[str, list[float]] | Non
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (Linux); it depends far less on other load than latency does."""
+    """User + system CPU time of a process (Linux); it depends far less on other load than
+    latency does."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -116,8 +162,10 @@ def cpu_seconds(pid: int) -> float:
 def describe(name: str, latencies: list[float]) -> str:
     ordered = sorted(latencies)
     pick = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]  # noqa: E731
-    return (f"{name:34} n={len(ordered):4}  p50 {statistics.median(ordered):7.1f} ms  p95 {pick(0.95):7.1f} ms  "
-            f"p99 {pick(0.99):7.1f} ms  max {ordered[-1]:7.1f} ms")
+    return (
+        f"{name:34} n={len(ordered):4}  p50 {statistics.median(ordered):7.1f} ms  p95 "
+        f"{pick(0.95):7.1f} ms  p99 {pick(0.99):7.1f} ms  max {ordered[-1]:7.1f} ms"
+    )
 
 
 def main() -> int:
@@ -131,16 +179,27 @@ def main() -> int:
             servers.start_actions()
             lotse_url = servers.start_rasa(model_path())
             plain_url = start_plain(servers, plain_model)
-            print(f"{CONVERSATIONS} concurrent conversations, {ROUNDS} measured messages each (after {WARMUP} warm-up); "
-                  f"load average {Path('/proc/loadavg').read_text().split()[0]}")
+            print(
+                f"{CONVERSATIONS} concurrent conversations, {ROUNDS} measured messages each (after "
+                f"{WARMUP} warm-up); load average {Path('/proc/loadavg').read_text().split()[0]}"
+            )
             print(describe("plain Rasa, one-intent model", load(plain_url, PLAIN_MESSAGES)))
             by_message: dict[str, list[float]] = {}
             lotse = dict(zip(("kiosk API", "action server", "Rasa"), servers.processes[:3]))
             before = {name: cpu_seconds(process.pid) for name, process in lotse.items()}
-            print(describe("Lotse (NLU, actions, kiosk API)", load(lotse_url, LOTSE_MESSAGES, by_message)))
+            print(
+                describe(
+                    "Lotse (NLU, actions, kiosk API)", load(lotse_url, LOTSE_MESSAGES, by_message)
+                )
+            )
             messages = CONVERSATIONS * (WARMUP + ROUNDS)
-            print("    CPU per message: " + ", ".join(
-                f"{name} {(cpu_seconds(process.pid) - before[name]) / messages * 1000:.1f} ms" for name, process in lotse.items()))
+            print(
+                "    CPU per message: "
+                + ", ".join(
+                    f"{name} {(cpu_seconds(process.pid) - before[name]) / messages * 1000:.1f} ms"
+                    for name, process in lotse.items()
+                )
+            )
             for text, values in by_message.items():
                 print(f"    {text[:30]:30} median {statistics.median(values):7.1f} ms")
         finally:

@@ -1,4 +1,6 @@
-"""`lotse`: operate the kiosk API (migrations, site set-up, slots, staff, retention, translations, server)."""
+"""`lotse`: operate the kiosk API (migrations, site set-up, slots, staff, retention,
+translations, server)."""
+
 from __future__ import annotations
 
 import argparse
@@ -36,8 +38,28 @@ def migrate(_: argparse.Namespace) -> None:
     print("database at the newest schema")
 
 
+def write_secret_file(path: Path, content: str) -> None:
+    """`content` in `path`, readable by this user only from its first byte on: the folder is made
+    0700, the file created 0600 with O_EXCL under a temporary name (never an existing file or
+    link), then moved into place."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.chmod(0o700)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def init(args: argparse.Namespace) -> None:
-    """Idempotent first-run set-up: schema, the default site, a first admin, slots for the coming days."""
+    """Idempotent first-run set-up: schema, the default site, a first admin, slots for the coming
+    days."""
     from kiosk_api.sites.service import apply_site, plan_slots, read_site_file
     from kiosk_api.staff.service import ensure_admin
 
@@ -52,14 +74,14 @@ def init(args: argparse.Namespace) -> None:
         if admin is not None:
             if "LOTSE_ADMIN_PASSWORD" not in os.environ:
                 secret_file = PROJECT_ROOT / "var" / "admin-password.txt"
-                secret_file.parent.mkdir(parents=True, exist_ok=True)
-                secret_file.write_text(password + "\n", encoding="utf-8")
-                secret_file.chmod(0o600)
+                write_secret_file(secret_file, password + "\n")
                 print(f"first admin: user 'admin', password written to {secret_file}")
             else:
                 print("first admin: user 'admin', password from LOTSE_ADMIN_PASSWORD")
         today = datetime.now(ZoneInfo(site.timezone)).date()
-        count = plan_slots(session=session, site=site, plan=config.slots, start=today, days=args.days)
+        count = plan_slots(
+            session=session, site=site, plan=config.slots, start=today, days=args.days
+        )
         print(f"slots: {count} new for the next {args.days} days")
 
 
@@ -73,8 +95,15 @@ def generate_slots(args: argparse.Namespace) -> None:
         site = session.scalar(select(Site).where(Site.code == settings.default_site))
         if site is None:
             sys.exit("site not set up: run `lotse init` first")
-        start = date.fromisoformat(args.start) if args.start else datetime.now(ZoneInfo(site.timezone)).date()
-        print(f"slots: {plan_slots(session=session, site=site, plan=config.slots, start=start, days=args.days)} new")
+        start = (
+            date.fromisoformat(args.start)
+            if args.start
+            else datetime.now(ZoneInfo(site.timezone)).date()
+        )
+        new_slots = plan_slots(
+            session=session, site=site, plan=config.slots, start=start, days=args.days
+        )
+        print(f"slots: {new_slots} new")
 
 
 def create_staff(args: argparse.Namespace) -> None:
@@ -83,13 +112,26 @@ def create_staff(args: argparse.Namespace) -> None:
     from kiosk_api.staff.schemas import StaffCreate
     from kiosk_api.staff.service import create_staff as create
 
-    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("password (12+ characters): ")
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if args.password_stdin
+        else getpass.getpass("password (12+ characters): ")
+    )
     with session_scope(write=True) as session:
         site = session.scalar(select(Site).where(Site.code == get_settings().default_site))
         if site is None:
             sys.exit("site not set up: run `lotse init` first")
-        staff = create(session=session, site=site, payload=StaffCreate(username=args.username, display_name=args.name or args.username,
-                                                                      role=StaffRole(args.role), password=password), actor_id=None)
+        staff = create(
+            session=session,
+            site=site,
+            payload=StaffCreate(
+                username=args.username,
+                display_name=args.name or args.username,
+                role=StaffRole(args.role),
+                password=password,
+            ),
+            actor_id=None,
+        )
         print(f"staff user {staff.username} ({staff.role.value}) created")
 
 
@@ -125,40 +167,63 @@ def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = get_settings()
-    uvicorn.run("kiosk_api.main:app", host=settings.host, port=settings.port, workers=args.workers, access_log=False,
-                log_level="info", proxy_headers=False)
+    uvicorn.run(
+        "kiosk_api.main:app",
+        host=settings.host,
+        port=settings.port,
+        workers=args.workers,
+        access_log=False,
+        log_level="info",
+        proxy_headers=False,
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lotse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="upgrade the database to the newest schema").set_defaults(func=migrate)
+    commands.add_parser("migrate", help="upgrade the database to the newest schema").set_defaults(
+        func=migrate
+    )
     init_parser = commands.add_parser("init", help="first-run set-up (idempotent)")
     init_parser.add_argument("--days", type=int, default=14)
     init_parser.set_defaults(func=init)
     seed = commands.add_parser("seed-demo", help="same as init")
     seed.add_argument("--days", type=int, default=14)
     seed.set_defaults(func=init)
-    slots = commands.add_parser("slots", help="appointment slots").add_subparsers(dest="slots_command", required=True)
-    slots_generate = slots.add_parser("generate", help="slots for the coming days from the site's plan")
+    slots = commands.add_parser("slots", help="appointment slots").add_subparsers(
+        dest="slots_command", required=True
+    )
+    slots_generate = slots.add_parser(
+        "generate", help="slots for the coming days from the site's plan"
+    )
     slots_generate.add_argument("--days", type=int, default=14)
     slots_generate.add_argument("--start", help="first day, YYYY-MM-DD (default today)")
     slots_generate.set_defaults(func=generate_slots)
-    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(dest="staff_command", required=True)
+    staff = commands.add_parser("staff", help="staff accounts").add_subparsers(
+        dest="staff_command", required=True
+    )
     staff_create = staff.add_parser("create")
     staff_create.add_argument("username")
     staff_create.add_argument("--role", choices=["desk", "caseworker", "admin"], default="desk")
     staff_create.add_argument("--name")
     staff_create.add_argument("--password-stdin", action="store_true")
     staff_create.set_defaults(func=create_staff)
-    purge_parser = commands.add_parser("purge", help="erase records past the retention period (cron-safe)")
+    purge_parser = commands.add_parser(
+        "purge", help="erase records past the retention period (cron-safe)"
+    )
     purge_parser.add_argument("--dry-run", action="store_true")
     purge_parser.set_defaults(func=purge)
-    translations = commands.add_parser("translations", help="offline machine translation packages").add_subparsers(dest="translations_command", required=True)
-    install = translations.add_parser("install", help="install .argosmodel files from a file or directory")
+    translations = commands.add_parser(
+        "translations", help="offline machine translation packages"
+    ).add_subparsers(dest="translations_command", required=True)
+    install = translations.add_parser(
+        "install", help="install .argosmodel files from a file or directory"
+    )
     install.add_argument("path")
     install.set_defaults(func=translations_install)
-    translations.add_parser("list", help="installed language pairs").set_defaults(func=translations_list)
+    translations.add_parser("list", help="installed language pairs").set_defaults(
+        func=translations_list
+    )
     serve_parser = commands.add_parser("serve", help="run the kiosk API")
     serve_parser.add_argument("--workers", type=int, default=1)
     serve_parser.set_defaults(func=serve)

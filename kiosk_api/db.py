@@ -1,4 +1,6 @@
-"""Engine and request-scoped sessions. The request owns the transaction: commit on success, roll back on error."""
+"""Engine and request-scoped sessions. The request owns the transaction: commit on success, roll
+back on error."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,17 +12,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from kiosk_api.config import get_settings
 
-# Session.connection(execution_options=WRITE_INTENT) begins SQLite transactions with BEGIN IMMEDIATE.
+# Session.connection(execution_options=WRITE_INTENT) begins SQLite transactions with BEGIN
+# IMMEDIATE.
 WRITE_INTENT = {"lotse_write_intent": True}
 
 
 def build_engine(url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:
     if url.startswith("sqlite"):
         # hide_parameters: a failed statement's error text must not carry personal data into logs.
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True)
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
+        )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        hide_parameters=True,
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -36,7 +47,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:  # type: ignore[no-untyped-def]
-        # Writers take the lock up front; a deferred BEGIN fails with "database is locked" under load.
+        # Writers take the lock up front; a deferred BEGIN fails with "database is locked" under
+        # load.
         immediate = connection.get_execution_options().get("lotse_write_intent", False)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -44,7 +56,11 @@ def _configure_sqlite(engine: Engine) -> None:
 @lru_cache
 def get_engine() -> Engine:
     settings = get_settings()
-    return build_engine(settings.database_url, pool_size=settings.sql_pool_size, max_overflow=settings.sql_max_overflow)
+    return build_engine(
+        settings.database_url,
+        pool_size=settings.sql_pool_size,
+        max_overflow=settings.sql_max_overflow,
+    )
 
 
 @lru_cache

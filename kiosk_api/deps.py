@@ -1,4 +1,5 @@
 """Named, typed dependencies used by the routers."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,8 @@ from kiosk_api.security import constant_time_equals
 from kiosk_api.staff.service import staff_for_token
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-# Staff reads are audited, so they write too: on SQLite a read transaction that writes later fails with
-# "database is locked" once another request committed meanwhile, so they start as writers.
+# Staff reads are audited, so they write too: on SQLite a read transaction that writes later fails
+# with "database is locked" once another request committed meanwhile, so they start as writers.
 AUDITED_READ_PREFIX = "/api/v1/staff/"
 
 
@@ -45,14 +46,18 @@ def writes(request: Request) -> bool:
     return any(name in PROOF_HEADERS for name, _ in request.scope.get("headers", ()))
 
 
-_write_gates: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]" = weakref.WeakKeyDictionary()
+_write_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def write_gate(request: Request) -> AsyncIterator[None]:
-    """Caps the write transactions in flight per process; the rest wait here without holding a worker thread.
+    """Caps the write transactions in flight per process; the rest wait here without holding a
+    worker thread.
 
-    Writers waiting on a lock (SQLite's BEGIN IMMEDIATE, a PostgreSQL row lock) hold threads; if they took
-    every thread of the pool, the lock holder could not get one to finish, and nobody would."""
+    Writers waiting on a lock (SQLite's BEGIN IMMEDIATE, a PostgreSQL row lock) hold threads; if
+    they took every thread of the pool, the lock holder could not get one to finish, and nobody
+    would."""
     if not writes(request):
         yield
         return
@@ -60,12 +65,16 @@ async def write_gate(request: Request) -> AsyncIterator[None]:
     loop = asyncio.get_running_loop()
     gate = _write_gates.get(loop)
     if gate is None:
-        gate = _write_gates[loop] = asyncio.Semaphore(1 if settings.is_sqlite else settings.write_concurrency)
+        gate = _write_gates[loop] = asyncio.Semaphore(
+            1 if settings.is_sqlite else settings.write_concurrency
+        )
     async with gate:
         yield
 
 
-def get_session(request: Request, _gate: Annotated[None, Depends(write_gate, scope="function")]) -> Iterator[Session]:
+def get_session(
+    request: Request, _gate: Annotated[None, Depends(write_gate, scope="function")]
+) -> Iterator[Session]:
     session = get_sessionmaker()()
     try:
         if writes(request):
@@ -82,14 +91,16 @@ def get_session(request: Request, _gate: Annotated[None, Depends(write_gate, sco
         session.close()
 
 
-# scope="function": commit before the response is sent, so a client never sees success for lost data.
+# scope="function": commit before the response is sent, so a client never sees success for lost
+# data.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling the public API: an anonymous client (by address) or the bot's action server."""
+    """Who is calling the public API: an anonymous client (by address) or the bot's action
+    server."""
 
     actor_type: ActorType
     key: str
@@ -168,12 +179,16 @@ LocaleDep = Annotated[str, Depends(get_locale)]
 
 
 # The client's own records: a reference code in the path, proved by PIN or date of birth in headers.
-ReferenceCode = Annotated[str, Path(min_length=3, max_length=32, description="Reference code, e.g. LT-7K3M-9QXP")]
+ReferenceCode = Annotated[
+    str, Path(min_length=3, max_length=32, description="Reference code, e.g. LT-7K3M-9QXP")
+]
 
 
 def get_proof(
     x_lotse_pin: Annotated[str | None, Header(max_length=12, description="The 6-digit PIN")] = None,
-    x_lotse_birth_date: Annotated[str | None, Header(max_length=10, description="Date of birth, YYYY-MM-DD")] = None,
+    x_lotse_birth_date: Annotated[
+        str | None, Header(max_length=10, description="Date of birth, YYYY-MM-DD")
+    ] = None,
 ) -> Proof:
     return Proof(pin=x_lotse_pin, birth_date=x_lotse_birth_date)
 

@@ -1,4 +1,5 @@
 """Domain errors carry their HTTP status and a stable code; one handler renders them."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -10,7 +11,13 @@ class LotseError(Exception):
     # Changes made before the error are committed (e.g. a failed-attempt counter), not rolled back.
     keep_changes = False
 
-    def __init__(self, code: str | None = None, *, details: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        code: str | None = None,
+        *,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.code = code or self.code
         self.details = details or {}
         self.headers = headers or {}
@@ -52,7 +59,8 @@ class PayloadTooLarge(LotseError):
 
 
 class InvalidInput(LotseError):
-    """A semantically impossible value (born in the future, unknown language) in a well-formed payload."""
+    """A semantically impossible value (born in the future, unknown language) in a well-formed
+    payload."""
 
     status_code = 422
     code = "invalid_input"
@@ -86,4 +94,7 @@ ERROR_SCHEMA = {
 
 def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries for the error statuses a route can return."""
-    return {status: {"description": "Error", "content": {"application/json": {"schema": ERROR_SCHEMA}}} for status in statuses}
+    return {
+        status: {"description": "Error", "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+        for status in statuses
+    }

@@ -1,8 +1,10 @@
 """Languages, catalog lookup and locale formatting for the kiosk API (Babel/CLDR, gettext catalogs).
 
 Catalog message ids are stable keys (`error.slot_full`); the `en` catalog holds the English text.
-Lookup falls back client language -> its parent (fa_AF -> fa) -> en -> de and never returns a raw key.
+Lookup falls back client language -> its parent (fa_AF -> fa) -> en -> de and never returns a raw
+key.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,7 +42,9 @@ _LAST_RESORT = "…"
 UnknownLanguage = shared.UnknownLanguage
 
 # Bidi marks Babel and phones put around numbers; they must not break parsing.
-_BIDI_MARKS = dict.fromkeys(map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None)
+_BIDI_MARKS = dict.fromkeys(
+    map(ord, "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"), None
+)
 
 
 class MissingTranslation(LookupError):
@@ -49,7 +53,8 @@ class MissingTranslation(LookupError):
 
 @dataclass(frozen=True)
 class Text:
-    """A looked-up text and which catalog it came from, so a page can mark a fallback (lang, dir)."""
+    """A looked-up text and which catalog it came from, so a page can mark a fallback (lang,
+    dir)."""
 
     text: str
     language: str
@@ -108,11 +113,14 @@ def native_name(code: str) -> str:
 
 
 def language_name(code: str, in_language: str) -> str:
-    """The name of `code` in another language, e.g. for the German desk: language_name("ar", "de") == "Arabisch"."""
+    """The name of `code` in another language, e.g. for the German desk: language_name("ar",
+    "de") == "Arabisch"."""
     root = _locales_dir()
     if normalize_code(in_language) == "en" and normalize_code(code) is not None:
         return shared.english_name(code, locales_dir=root)
-    name = shared.cldr_locale(code, locales_dir=root).get_display_name(shared.cldr_locale(in_language, locales_dir=root))
+    name = shared.cldr_locale(code, locales_dir=root).get_display_name(
+        shared.cldr_locale(in_language, locales_dir=root)
+    )
     return name or code
 
 
@@ -172,7 +180,8 @@ def _stamp(path: Path) -> float:
         return -1.0
 
 
-# Catalog files are looked at (stat) at most once per interval, not on every lookup: desk views do hundreds.
+# Catalog files are looked at (stat) at most once per interval, not on every lookup: desk views do
+# hundreds.
 _STAMP_INTERVAL_SECONDS = 2.0
 _stamps: dict[tuple[Path, str, str], tuple[float, float, float]] = {}
 
@@ -182,14 +191,20 @@ def _compiled(locales_dir: Path, language: str, domain: str) -> _Compiled | None
     now = time.monotonic()
     seen = _stamps.get(key)
     if seen is None or now - seen[0] > _STAMP_INTERVAL_SECONDS:
-        po, mo = catalog_path(locales_dir, language, domain), catalog_path(locales_dir, language, domain, ".mo")
+        po, mo = (
+            catalog_path(locales_dir, language, domain),
+            catalog_path(locales_dir, language, domain, ".mo"),
+        )
         seen = _stamps[key] = (now, _stamp(po), _stamp(mo))
     return _compiled_cached(locales_dir, language, domain, seen[1], seen[2])
 
 
 @lru_cache(maxsize=256)
-def _compiled_cached(locales_dir: Path, language: str, domain: str, po_stamp: float, mo_stamp: float) -> _Compiled | None:
-    # The compiled .mo when it is at least as new as the .po; else the .po itself (fuzzy entries skipped).
+def _compiled_cached(
+    locales_dir: Path, language: str, domain: str, po_stamp: float, mo_stamp: float
+) -> _Compiled | None:
+    # The compiled .mo when it is at least as new as the .po; else the .po itself (fuzzy entries
+    # skipped).
     if mo_stamp >= 0 and mo_stamp >= po_stamp:
         path = catalog_path(locales_dir, language, domain, ".mo")
     elif po_stamp >= 0:
@@ -239,9 +254,17 @@ def _format(text: str, params: dict[str, Any]) -> str:
     return text
 
 
-def lookup(key: str, locale: str, domain: str = "kiosk", *, n: int | None = None,
-           locales_dir: Path | None = None, **params: Any) -> Text:
-    """The text for `key` in the first language of the fallback chain that has it; raises MissingTranslation."""
+def lookup(
+    key: str,
+    locale: str,
+    domain: str = "kiosk",
+    *,
+    n: int | None = None,
+    locales_dir: Path | None = None,
+    **params: Any,
+) -> Text:
+    """The text for `key` in the first language of the fallback chain that has it; raises
+    MissingTranslation."""
     root = locales_dir or _locales_dir()
     requested = normalize_code(locale, root) or default_language(root)
     for language in fallback_chain(requested, root):
@@ -264,11 +287,14 @@ def translate(key: str, locale: str, domain: str = "kiosk", **params: Any) -> st
 
 
 def translate_plural(key: str, n: int, locale: str, domain: str = "kiosk", **params: Any) -> str:
-    """A plural entry (msgid and msgid_plural both the key) chosen by the language's plural rule; `{n}` is set."""
+    """A plural entry (msgid and msgid_plural both the key) chosen by the language's plural rule;
+    `{n}` is set."""
     return translate_text(key, locale, domain, n=n, **params).text
 
 
-def translate_text(key: str, locale: str, domain: str = "kiosk", *, n: int | None = None, **params: Any) -> Text:
+def translate_text(
+    key: str, locale: str, domain: str = "kiosk", *, n: int | None = None, **params: Any
+) -> Text:
     """Like translate(), with the language the text came from."""
     try:
         return lookup(key, locale, domain, n=n, **params)
@@ -311,17 +337,21 @@ def _number_system_for_symbols(loc: Locale, system: str) -> str:
 
 
 def format_number(value: int | float | Decimal, locale: str) -> str:
-    """A number with the locale's separators and digits: 1.234,5 (de), ١٬٢٣٤٫٥ (ar), ۱٬۲۳۴٫۵ (fa)."""
+    """A number with the locale's separators and digits: 1.234,5 (de), ١٬٢٣٤٫٥ (ar), ۱٬۲۳۴٫۵
+    (fa)."""
     loc, system = _formatting(locale)
-    text = babel_numbers.format_decimal(value, locale=loc, numbering_system=_number_system_for_symbols(loc, system))
+    text = babel_numbers.format_decimal(
+        value, locale=loc, numbering_system=_number_system_for_symbols(loc, system)
+    )
     return localize_digits(text, system)
 
 
 def format_currency(amount: int | float | Decimal, locale: str, currency: str = "EUR") -> str:
     """An amount of money, e.g. 563,00 € (de), €563.00 (en)."""
     loc, system = _formatting(locale)
-    text = babel_numbers.format_currency(amount, currency, locale=loc,
-                                         numbering_system=_number_system_for_symbols(loc, system))
+    text = babel_numbers.format_currency(
+        amount, currency, locale=loc, numbering_system=_number_system_for_symbols(loc, system)
+    )
     return localize_digits(text, system)
 
 
@@ -335,32 +365,45 @@ def format_date(value: dt.date, locale: str, format: str = "long") -> str:
 DISPLAY_TIMEZONE = "Europe/Berlin"
 
 
-def format_time(value: dt.time | dt.datetime, locale: str, format: str = "short",
-                timezone: str | None = DISPLAY_TIMEZONE) -> str:
-    """A time of day, e.g. 09:30 (de), ۹:۳۰ (fa); datetimes are shown in `timezone` (naive ones taken as UTC)."""
+def format_time(
+    value: dt.time | dt.datetime,
+    locale: str,
+    format: str = "short",
+    timezone: str | None = DISPLAY_TIMEZONE,
+) -> str:
+    """A time of day, e.g. 09:30 (de), ۹:۳۰ (fa); datetimes are shown in `timezone` (naive ones
+    taken as UTC)."""
     loc, system = _formatting(locale)
     tz = babel_dates.get_timezone(timezone) if timezone and isinstance(value, dt.datetime) else None
-    return localize_digits(babel_dates.format_time(value, format=format, tzinfo=tz, locale=loc), system)
+    return localize_digits(
+        babel_dates.format_time(value, format=format, tzinfo=tz, locale=loc), system
+    )
 
 
-def format_datetime(value: dt.datetime, locale: str, format: str = "medium",
-                    timezone: str | None = DISPLAY_TIMEZONE) -> str:
-    """A date and time in `timezone` (naive datetimes taken as UTC), e.g. 24.11.2026, 10:30:00 (de)."""
+def format_datetime(
+    value: dt.datetime, locale: str, format: str = "medium", timezone: str | None = DISPLAY_TIMEZONE
+) -> str:
+    """A date and time in `timezone` (naive datetimes taken as UTC), e.g. 24.11.2026, 10:30:00
+    (de)."""
     loc, system = _formatting(locale)
     tz = babel_dates.get_timezone(timezone) if timezone else None
-    return localize_digits(babel_dates.format_datetime(value, format=format, tzinfo=tz, locale=loc), system)
+    return localize_digits(
+        babel_dates.format_datetime(value, format=format, tzinfo=tz, locale=loc), system
+    )
 
 
 # --- parsing what clients type -------------------------------------------------------------------
 
 
 def normalize_digits(text: str) -> str:
-    """Any Unicode decimal digits (Arabic-Indic ٣, Persian ۳, fullwidth ３ ...) as ASCII digits; bidi marks removed."""
+    """Any Unicode decimal digits (Arabic-Indic ٣, Persian ۳, fullwidth ３ ...) as ASCII digits;
+    bidi marks removed."""
     return shared.to_latin_digits(text.translate(_BIDI_MARKS))
 
 
 def parse_int(text: str) -> int:
-    """An integer typed with Western or Eastern Arabic digits, spaces allowed: '٠١٧٦ ٢٣' -> 17623."""
+    """An integer typed with Western or Eastern Arabic digits, spaces allowed: '٠١٧٦ ٢٣' ->
+    17623."""
     cleaned = re.sub(r"[\s\u00a0\u202f]", "", normalize_digits(text))
     if not re.fullmatch(r"[+-]?\d+", cleaned):
         raise ValueError(f"not a whole number: {text!r}")
@@ -368,7 +411,8 @@ def parse_int(text: str) -> int:
 
 
 def parse_number(text: str, locale: str) -> Decimal:
-    """A decimal number in the locale's notation, with Western or Eastern Arabic digits and separators."""
+    """A decimal number in the locale's notation, with Western or Eastern Arabic digits and
+    separators."""
     loc, _ = _formatting(locale)
     cleaned = re.sub(r"[\s\u00a0\u202f']", "", normalize_digits(text))
     if "٫" in cleaned or "٬" in cleaned:  # Arabic decimal and group separators

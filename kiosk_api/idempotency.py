@@ -2,17 +2,23 @@
 
 The key is claimed (inserted) before the work, so a concurrent twin waits on the unique index and
 then replays the first answer, rather than racing it for the same slot or ticket."""
+
 from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Depends, Header
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kiosk_api.deps import CallerDep, SessionDep
 from kiosk_api.errors import Conflict, InvalidInput
 from kiosk_api.models import IdempotencyKey
 
@@ -21,7 +27,8 @@ _CLAIMED = 0  # status of a key whose request has not finished
 
 
 class ConcurrentDuplicate(Conflict):
-    """A twin request with the same key is being processed right now; retrying replays its answer."""
+    """A twin request with the same key is being processed right now; retrying replays its
+    answer."""
 
     code = "duplicate_request_in_progress"
 
@@ -48,7 +55,9 @@ def validate_key(key: str | None) -> str | None:
 
 
 def _stored(session: Session, scope: str, key: str) -> IdempotencyKey | None:
-    return session.scalar(select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key))
+    return session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
+    )
 
 
 def _replay(stored: IdempotencyKey, fingerprint: str) -> JSONResponse:
@@ -67,11 +76,20 @@ def begin(*, session: Session, scope: str, key: str | None, payload: Any) -> JSO
     if stored is not None and stored.status_code != _CLAIMED:
         return _replay(stored, fingerprint)
     if stored is not None:
-        # A claim committed by a request that failed while keeping its changes: the work never happened.
+        # A claim committed by a request that failed while keeping its changes: the work never
+        # happened.
         session.execute(delete(IdempotencyKey).where(IdempotencyKey.id == stored.id))
     try:
         with session.begin_nested():
-            session.add(IdempotencyKey(scope=scope, key=key, request_hash=fingerprint, status_code=_CLAIMED, response_body=""))
+            session.add(
+                IdempotencyKey(
+                    scope=scope,
+                    key=key,
+                    request_hash=fingerprint,
+                    status_code=_CLAIMED,
+                    response_body="",
+                )
+            )
     except IntegrityError:
         stored = _stored(session, scope, key)
         if stored is not None and stored.status_code != _CLAIMED:
@@ -90,3 +108,54 @@ def complete(*, session: Session, scope: str, key: str | None, status_code: int,
         .where(IdempotencyKey.scope == scope, IdempotencyKey.key == key)
         .values(status_code=status_code, response_body=json.dumps(body, default=str))
     )
+
+
+ResultT = TypeVar("ResultT", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """A request's Idempotency-Key (or none) and its caller: runs a creating operation at most
+    once per key."""
+
+    session: Session
+    caller_key: str
+    key: str | None
+
+    def run(
+        self,
+        *,
+        operation: str,
+        payload: BaseModel,
+        work: Callable[[], ResultT],
+        status_code: int = 201,
+    ) -> ResultT | JSONResponse:
+        """The first answer to this key replayed, or `work()` done now and its answer stored with
+        the key."""
+        scope = scope_for(operation, self.caller_key)
+        replay = begin(
+            session=self.session, scope=scope, key=self.key, payload=payload.model_dump(mode="json")
+        )
+        if replay is not None:
+            return replay
+        result = work()
+        complete(
+            session=self.session,
+            scope=scope,
+            key=self.key,
+            status_code=status_code,
+            body=result.model_dump(mode="json"),
+        )
+        return result
+
+
+def get_idempotency(
+    session: SessionDep,
+    caller: CallerDep,
+    idempotency_key: Annotated[str | None, Header(max_length=MAX_KEY_LENGTH)] = None,
+) -> Idempotency:
+    return Idempotency(session=session, caller_key=caller.key, key=idempotency_key)
+
+
+# The one place the Idempotency-Key header is read; routes that create something declare this.
+IdempotencyDep = Annotated[Idempotency, Depends(get_idempotency)]

@@ -1,4 +1,5 @@
 """The kiosk API application."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +21,16 @@ from kiosk_api.middleware import AccessLog, BodySizeLimit, SecurityHeaders
 
 log = logging.getLogger("lotse")
 API_PREFIX = "/api/v1"
-_HTTP_CODES = {400: "bad_request", 401: "not_authenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 406: "not_acceptable", 413: "payload_too_large", 415: "unsupported_media_type"}
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
 
 
 def _message(request: Request, key: str, **params: Any) -> str:
@@ -30,36 +40,77 @@ def _message(request: Request, key: str, **params: Any) -> str:
 async def handle_domain_error(request: Request, error: LotseError) -> JSONResponse:
     return JSONResponse(
         status_code=error.status_code,
-        content=error_body(error.code, _message(request, error.message_key, **{k: v for k, v in error.details.items() if isinstance(v, str | int)}), error.details),
+        content=error_body(
+            error.code,
+            _message(
+                request,
+                error.message_key,
+                **{k: v for k, v in error.details.items() if isinstance(v, str | int)},
+            ),
+            error.details,
+        ),
         headers=error.headers,
     )
 
 
 async def handle_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
     problems = [
-        {"location": [str(part) for part in item.get("loc", ())], "problem": item.get("msg", ""), "type": item.get("type", "")}
+        {
+            "location": [str(part) for part in item.get("loc", ())],
+            "problem": item.get("msg", ""),
+            "type": item.get("type", ""),
+        }
         for item in error.errors()
     ]
-    return JSONResponse(status_code=422, content=error_body("validation_error", _message(request, "error.validation_error"), {"errors": problems}))
+    return JSONResponse(
+        status_code=422,
+        content=error_body(
+            "validation_error", _message(request, "error.validation_error"), {"errors": problems}
+        ),
+    )
 
 
 async def handle_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
     if error.status_code == 400 and isinstance(error.__cause__, UnicodeError):
-        # FastAPI reports a body that is not UTF-8 as a bare 400; it is a malformed payload like broken JSON.
-        problem = {"location": ["body"], "problem": "body is not valid UTF-8", "type": "json_invalid"}
-        return JSONResponse(status_code=422, content=error_body("validation_error", _message(request, "error.validation_error"), {"errors": [problem]}))
+        # FastAPI reports a body that is not UTF-8 as a bare 400; it is a malformed payload like
+        # broken JSON.
+        problem = {
+            "location": ["body"],
+            "problem": "body is not valid UTF-8",
+            "type": "json_invalid",
+        }
+        return JSONResponse(
+            status_code=422,
+            content=error_body(
+                "validation_error",
+                _message(request, "error.validation_error"),
+                {"errors": [problem]},
+            ),
+        )
     code = _HTTP_CODES.get(error.status_code, "http_error")
     details = getattr(error, "details", None)
-    return JSONResponse(status_code=error.status_code, content=error_body(code, _message(request, f"error.{code}"), details), headers=getattr(error, "headers", None))
+    return JSONResponse(
+        status_code=error.status_code,
+        content=error_body(code, _message(request, f"error.{code}"), details),
+        headers=getattr(error, "headers", None),
+    )
 
 
 async def handle_unexpected(request: Request, error: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, getattr(request.scope.get("route"), "path", "(unmatched)"))
-    return JSONResponse(status_code=500, content=error_body("internal_error", _message(request, "error.internal_error")))
+    log.exception(
+        "unhandled error on %s %s",
+        request.method,
+        getattr(request.scope.get("route"), "path", "(unmatched)"),
+    )
+    return JSONResponse(
+        status_code=500,
+        content=error_body("internal_error", _message(request, "error.internal_error")),
+    )
 
 
 def configure_logging(level: str) -> None:
-    """Our loggers print where uvicorn's do; they carry route templates and codes, never personal data."""
+    """Our loggers print where uvicorn's do; they carry route templates and codes, never personal
+    data."""
     lotse = logging.getLogger("lotse")
     if not lotse.handlers:
         handler = logging.StreamHandler()
@@ -71,9 +122,11 @@ def configure_logging(level: str) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Loads the SGB II content once, then starts the background jobs (chat pushes, retention purge) in their threads."""
+    """Loads the SGB II content once, then starts the background jobs (chat pushes, retention
+    purge) in their threads."""
     settings = get_settings()
-    # Loaded before the first request: concurrent first requests would each build the store (~0.5 s of CPU each).
+    # Loaded before the first request: concurrent first requests would each build the store (~0.5 s
+    # of CPU each).
     from kiosk_api.content.service import get_store
 
     await asyncio.to_thread(get_store)
@@ -97,7 +150,10 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         title="Lotse kiosk API",
         version="1.0.0",
-        description="Intake, consent, routing, appointments and the lobby queue for job centres and Integration Points.",
+        description=(
+            "Intake, consent, routing, appointments and the lobby queue for job centres "
+            "and Integration Points."
+        ),
     )
     app.add_exception_handler(LotseError, handle_domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, handle_validation_error)  # type: ignore[arg-type]
@@ -120,8 +176,20 @@ def create_app() -> FastAPI:
     from kiosk_api.translation.router import router as translation_router
 
     for router in (
-        languages_router, consent_router, intake_router, checklist_router, appointments_router, checkin_router, content_router,
-        handover_router, staff_router, desk_router, inbox_router, records_router, admin_router, translation_router,
+        languages_router,
+        consent_router,
+        intake_router,
+        checklist_router,
+        appointments_router,
+        checkin_router,
+        content_router,
+        handover_router,
+        staff_router,
+        desk_router,
+        inbox_router,
+        records_router,
+        admin_router,
+        translation_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     from kiosk_api.web.router import router as web_router

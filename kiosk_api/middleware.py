@@ -1,4 +1,5 @@
 """ASGI middleware: body size limit, access log without personal data, security headers."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,8 @@ access_log = logging.getLogger("lotse.access")
 
 
 class BodyTooLarge(HTTPException):
-    """An HTTPException, so FastAPI's body reader re-raises it as 413 instead of turning it into a 400."""
+    """An HTTPException, so FastAPI's body reader re-raises it as 413 instead of turning it into
+    a 400."""
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__(status_code=413)
@@ -64,7 +66,8 @@ class BodySizeLimit:
 
 
 class AccessLog:
-    """Logs method, route template, status and duration: never raw paths, which carry reference codes."""
+    """Logs method, route template, status and duration: never raw paths, which carry reference
+    codes."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -87,7 +90,11 @@ class AccessLog:
             route = scope.get("route")
             template = getattr(route, "path", None) or "(unmatched)"
             access_log.info(
-                "%s %s %s %.1fms", scope.get("method"), template, status_holder.get("status", 500), (time.perf_counter() - started) * 1000
+                "%s %s %s %.1fms",
+                scope.get("method"),
+                template,
+                status_holder.get("status", 500),
+                (time.perf_counter() - started) * 1000,
             )
 
 
@@ -123,10 +130,24 @@ def _too_large(scope: Scope, max_bytes: int) -> dict[str, Any]:
     from kiosk_api.i18n import negotiate, translate
 
     accept = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
-    return error_body("payload_too_large", translate("error.payload_too_large", negotiate(accept or None)), {"max_bytes": max_bytes})
+    return error_body(
+        "payload_too_large",
+        translate("error.payload_too_large", negotiate(accept or None)),
+        {"max_bytes": max_bytes},
+    )
 
 
 async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
     payload = json.dumps(body).encode()
-    await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})

@@ -1,7 +1,9 @@
-"""PDF documents with fonts that cover the clients' scripts (Latin, Arabic, Ethiopic) and a QR code in the header.
+"""PDF documents with fonts that cover the clients' scripts (Latin, Arabic, Ethiopic) and a QR code
+in the header.
 
-Line breaks are measured with the main font, so the main font is the one of the document's script; the
-others only fill in glyphs it lacks (a German term in an Arabic text)."""
+Line breaks are measured with the main font, so the main font is the one of the document's
+script; the others only fill in glyphs it lacks (a German term in an Arabic text)."""
+
 from __future__ import annotations
 
 import io
@@ -14,7 +16,11 @@ from fpdf import FPDF
 
 from kiosk_api.errors import LotseError
 
-FONT_DIRS = (Path("/usr/share/fonts/truetype"), Path("/usr/share/fonts/opentype"), Path("/usr/local/share/fonts"))
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype"),
+    Path("/usr/share/fonts/opentype"),
+    Path("/usr/local/share/fonts"),
+)
 LATIN_FONTS = ("dejavu/DejaVuSans.ttf", "noto/NotoSans-Regular.ttf")
 ARABIC_FONTS = ("noto/NotoSansArabic-Regular.ttf", "noto/NotoNaskhArabic-Regular.ttf")
 ETHIOPIC_FONTS = ("noto/NotoSansEthiopic-Regular.ttf", "noto/NotoSerifEthiopic-Regular.ttf")
@@ -39,7 +45,8 @@ def _first(candidates: Sequence[str]) -> Path | None:
 
 
 def new_document(title: str, language: str = "de") -> FPDF:
-    """An A4 document whose font "main" is made for `language`'s script, falling back to the other scripts."""
+    """An A4 document whose font "main" is made for `language`'s script, falling back to the
+    other scripts."""
     scripts = [LATIN_FONTS, ARABIC_FONTS, ETHIOPIC_FONTS]
     if language in ARABIC_SCRIPT_LANGUAGES:
         scripts = [ARABIC_FONTS, LATIN_FONTS, ETHIOPIC_FONTS]
@@ -64,9 +71,10 @@ def new_document(title: str, language: str = "de") -> FPDF:
 
 
 def set_main_font(pdf: FPDF, size: float) -> None:
-    """The main font at `size`. fpdf2 2.8 skips set_font when family and size look unchanged, even while the
-    last text ended in a fallback font: Ethiopic text after "LT-ABCD-1234" was then measured with DejaVu's
-    widths and its letters overlapped. Selecting another font first makes the change real."""
+    """The main font at `size`. fpdf2 2.8 skips set_font when family and size look unchanged,
+    even while the last text ended in a fallback font: Ethiopic text after "LT-ABCD-1234" was
+    then measured with DejaVu's widths and its letters overlapped. Selecting another font first
+    makes the change real."""
     if "fallback0" in pdf.fonts:
         pdf.set_font("fallback0", size=size)
     pdf.set_font("main", size=size)
@@ -79,9 +87,11 @@ class HeaderLine:
     height: float
 
 
-def header_with_qr(pdf: FPDF, lines: Sequence[HeaderLine], qr_data: str, *, rtl: bool = False) -> None:
-    """The QR code in the top corner (left in right-to-left documents), the lines in the column beside it;
-    the body then starts below both, so no text runs under the code."""
+def header_with_qr(
+    pdf: FPDF, lines: Sequence[HeaderLine], qr_data: str, *, rtl: bool = False
+) -> None:
+    """The QR code in the top corner (left in right-to-left documents), the lines in the column
+    beside it; the body then starts below both, so no text runs under the code."""
     qr_x = MARGIN if rtl else pdf.w - MARGIN - QR_SIZE
     place_qr(pdf, qr_data, x=qr_x, y=MARGIN, width=QR_SIZE)
     column = pdf.w - 2 * MARGIN - QR_SIZE - GAP
@@ -90,7 +100,9 @@ def header_with_qr(pdf: FPDF, lines: Sequence[HeaderLine], qr_data: str, *, rtl:
     for line in lines:
         set_main_font(pdf, line.size)
         pdf.set_x(left)
-        pdf.multi_cell(column, line.height, line.text, align="R" if rtl else "L", new_x="LEFT", new_y="NEXT")
+        pdf.multi_cell(
+            column, line.height, line.text, align="R" if rtl else "L", new_x="LEFT", new_y="NEXT"
+        )
     pdf.set_xy(MARGIN, max(pdf.get_y(), MARGIN + QR_SIZE) + GAP)
 
 

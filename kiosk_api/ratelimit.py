@@ -1,4 +1,5 @@
 """A sliding-window limiter per bucket and key, held in this process."""
+
 from __future__ import annotations
 
 import threading
@@ -14,7 +15,8 @@ class SlidingWindowLimiter:
         self._lock = threading.Lock()
 
     def hit(self, bucket: str, key: str, *, limit: int, window_seconds: float = 60.0) -> None:
-        """Counts one request; raises 429 with Retry-After once `limit` is reached within the window."""
+        """Counts one request; raises 429 with Retry-After once `limit` is reached within the
+        window."""
         now = time.monotonic()
         with self._lock:
             hits = self._hits.setdefault((bucket, key), deque())
@@ -22,7 +24,10 @@ class SlidingWindowLimiter:
                 hits.popleft()
             if len(hits) >= limit:
                 retry_after = max(1, int(hits[0] + window_seconds - now) + 1)
-                raise TooManyRequests(details={"retry_after_seconds": retry_after}, headers={"Retry-After": str(retry_after)})
+                raise TooManyRequests(
+                    details={"retry_after_seconds": retry_after},
+                    headers={"Retry-After": str(retry_after)},
+                )
             hits.append(now)
             if len(self._hits) > 50_000:
                 self._evict(now, window_seconds)
@@ -42,7 +47,10 @@ class SlidingWindowLimiter:
                 hits.popleft()
             if len(hits) >= limit:
                 retry_after = max(1, int(hits[0] + window_seconds - now) + 1)
-                raise TooManyRequests(details={"retry_after_seconds": retry_after}, headers={"Retry-After": str(retry_after)})
+                raise TooManyRequests(
+                    details={"retry_after_seconds": retry_after},
+                    headers={"Retry-After": str(retry_after)},
+                )
 
     def add(self, bucket: str, key: str) -> None:
         with self._lock:

@@ -1,4 +1,5 @@
 """Reference codes, PINs, staff passwords and tokens."""
+
 from __future__ import annotations
 
 import hashlib
@@ -41,7 +42,8 @@ def new_pin() -> str:
 
 
 def hash_secret(code: str, secret: str) -> str:
-    """Keyed hash of a PIN bound to its code: fast enough for the check-in path, useless without the server key."""
+    """Keyed hash of a PIN bound to its code: fast enough for the check-in path, useless without
+    the server key."""
     key = get_settings().secret_key.encode()
     return hmac.new(key, f"{code}:{secret}".encode(), hashlib.sha256).hexdigest()
 
@@ -58,7 +60,10 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     try:
-        return _password_hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _password_hasher.verify(password_hash or _DUMMY_HASH, password)
+            and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 

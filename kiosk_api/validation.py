@@ -1,4 +1,5 @@
 """Reusable field validators: language codes, plausible dates, countries."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,7 +9,8 @@ from babel import Locale
 from pydantic import AfterValidator, StringConstraints
 
 _OLDEST = date(1900, 1, 1)
-# Rasa sender ids (socket.io session ids, Telegram chat ids, phone numbers); no '/' or '?' so they stay one URL segment.
+# Rasa sender ids (socket.io session ids, Telegram chat ids, phone numbers); no '/' or '?' so they
+# stay one URL segment.
 CONVERSATION_ID_PATTERN = r"^[A-Za-z0-9_:+.@=-]{1,128}$"
 
 
@@ -39,7 +41,9 @@ def recent_or_past_date(value: date) -> date:
     return value
 
 
-_COUNTRIES = frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+_COUNTRIES = frozenset(
+    code for code in Locale("en").territories if len(code) == 2 and code.isalpha()
+)
 
 
 def country_code(value: str) -> str:
@@ -49,6 +53,8 @@ def country_code(value: str) -> str:
     return value
 
 
-LanguageCode = Annotated[str, StringConstraints(min_length=2, max_length=16), AfterValidator(language_code)]
+LanguageCode = Annotated[
+    str, StringConstraints(min_length=2, max_length=16), AfterValidator(language_code)
+]
 PastDate = Annotated[date, AfterValidator(past_date)]
 RecentOrPastDate = Annotated[date, AfterValidator(recent_or_past_date)]

@@ -1,4 +1,6 @@
-"""YAML data files of the project, read with libyaml where it is installed (the pure-Python parser takes seconds)."""
+"""YAML data files of the project, read with libyaml where it is installed (the pure-Python
+parser takes seconds)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,16 +1,20 @@
-"""The languages of Lotse, read from locales/languages.yml: the one registry the kiosk API and the bot use.
+"""The languages of Lotse, read from locales/languages.yml: the one registry the kiosk API and the
+bot use.
 
-Per language: which parts serve it (kiosk, bot, content), its CLDR locale, names, text direction, digits,
-parent and aliases. Direction and digits come from CLDR (Babel) unless languages.yml overrides them.
+Per language: which parts serve it (kiosk, bot, content), its CLDR locale, names, text direction,
+digits, parent and aliases. Direction and digits come from CLDR (Babel) unless languages.yml
+overrides them.
 
     normalize("fa-AF") == "fa_AF"; normalize("prs") == "fa_AF"; normalize("fa-IR") == "fa"
     fallback_chain("fa_AF") == ["fa_AF", "fa", "en", "de"]
     direction("ps") == "rtl"; numbering("fa") == "arabext"; numbering("ar") == "arab"
     localize_digits("2026", "fa") == "۲۰۲۶"; to_latin_digits("٢٠٢٦") == "2026"
 
-Codes outside languages.yml are looked up in CLDR directly where that makes sense (direction("ckb") ==
-"rtl"); UnknownLanguage when CLDR does not know them either. Runs on Python 3.10 (bot) and 3.11 (kiosk API).
+Codes outside languages.yml are looked up in CLDR directly where that makes sense (direction("ckb")
+== "rtl"); UnknownLanguage when CLDR does not know them either. Runs on Python 3.10 (bot) and 3.11
+(kiosk API).
 """
+
 from __future__ import annotations
 
 import re
@@ -32,13 +36,18 @@ PARTS: tuple[str, ...] = ("kiosk", "bot", "content")
 DIRECTIONS = frozenset({"ltr", "rtl"})
 _DEFAULT_FALLBACK: tuple[str, ...] = ("en", "de")
 
-# CLDR digit sets by numbering system; Babel formats symbols per system but always writes Latin digits.
+# CLDR digit sets by numbering system; Babel formats symbols per system but always writes Latin
+# digits.
 DIGITS: Mapping[str, str] = {
     "latn": "0123456789",
     "arab": "٠١٢٣٤٥٦٧٨٩",
     "arabext": "۰۱۲۳۴۵۶۷۸۹",
 }
-_FROM_LATIN = {system: str.maketrans(DIGITS["latn"], digits) for system, digits in DIGITS.items() if system != "latn"}
+_FROM_LATIN = {
+    system: str.maketrans(DIGITS["latn"], digits)
+    for system, digits in DIGITS.items()
+    if system != "latn"
+}
 
 
 class UnknownLanguage(ValueError):
@@ -61,7 +70,8 @@ class Language:
 
 @dataclass(frozen=True, eq=False)
 class Registry:
-    """languages.yml, read: languages in the file's order, aliases, default and fallback languages."""
+    """languages.yml, read: languages in the file's order, aliases, default and fallback
+    languages."""
 
     languages: Mapping[str, Language]
     aliases: Mapping[str, str]
@@ -75,7 +85,8 @@ class Registry:
         return self.served[part]
 
     def normalize(self, code: object, part: str | None = None) -> str | None:
-        """The language code for a tag like `fa-AF`, `AR_sy`, `prs`, `fa-IR`; None when `part` does not serve it."""
+        """The language code for a tag like `fa-AF`, `AR_sy`, `prs`, `fa-IR`; None when `part`
+        does not serve it."""
         if code is None:
             return None
         parts = re.split(r"[-_]", str(code).strip())
@@ -91,7 +102,8 @@ class Registry:
         return None
 
     def fallback_chain(self, code: object, part: str | None = None) -> list[str]:
-        """Languages tried in order: the language, its parent(s), then the fallbacks (en, de); no repeats."""
+        """Languages tried in order: the language, its parent(s), then the fallbacks (en, de); no
+        repeats."""
         chain: list[str] = []
         norm = self.normalize(code, part)
         while norm is not None and norm not in chain:
@@ -118,7 +130,9 @@ def _make_language(code: str, spec: Mapping[str, Any]) -> Language:
     serves = tuple(spec.get("serves") or PARTS)
     unknown = [part for part in serves if part not in PARTS]
     if unknown:
-        raise ValueError(f"languages.yml: {code} serves unknown parts {unknown}; known: {', '.join(PARTS)}")
+        raise ValueError(
+            f"languages.yml: {code} serves unknown parts {unknown}; known: {', '.join(PARTS)}"
+        )
     if "plural_forms" not in spec:
         raise ValueError(f"languages.yml: {code} has no plural_forms")
     return Language(
@@ -139,12 +153,22 @@ def _make_language(code: str, spec: Mapping[str, Any]) -> Language:
 def load(locales_dir: Path = LOCALES_DIR) -> Registry:
     """languages.yml of a locales directory, read once (reload() forgets it)."""
     cfg = read_yaml(Path(locales_dir) / LANGUAGES_FILE) or {}
-    languages = {str(code): _make_language(str(code), spec or {}) for code, spec in (cfg.get("languages") or {}).items()}
-    aliases = {_canonical(alias): str(target) for alias, target in (cfg.get("aliases") or {}).items()}
+    languages = {
+        str(code): _make_language(str(code), spec or {})
+        for code, spec in (cfg.get("languages") or {}).items()
+    }
+    aliases = {
+        _canonical(alias): str(target) for alias, target in (cfg.get("aliases") or {}).items()
+    }
     default = str(cfg.get("default") or next(iter(languages), "de"))
     fallback = tuple(str(code) for code in (cfg.get("fallback") or _DEFAULT_FALLBACK))
-    served = {part: tuple(code for code, language in languages.items() if part in language.serves) for part in PARTS}
-    return Registry(languages=languages, aliases=aliases, default=default, fallback=fallback, served=served)
+    served = {
+        part: tuple(code for code, language in languages.items() if part in language.serves)
+        for part in PARTS
+    }
+    return Registry(
+        languages=languages, aliases=aliases, default=default, fallback=fallback, served=served
+    )
 
 
 def registry(locales_dir: Path | None = None) -> Registry:
@@ -160,7 +184,8 @@ def reload() -> None:
 
 
 def served_by(part: str, *, locales_dir: Path | None = None) -> tuple[str, ...]:
-    """The codes of the languages a part (kiosk, bot, content) offers, in the order of languages.yml."""
+    """The codes of the languages a part (kiosk, bot, content) offers, in the order of
+    languages.yml."""
     return registry(locales_dir).served_by(part)
 
 
@@ -168,14 +193,20 @@ def default_language(*, locales_dir: Path | None = None) -> str:
     return registry(locales_dir).default
 
 
-def normalize(code: object, part: str | None = None, *, locales_dir: Path | None = None) -> str | None:
-    """The code in languages.yml for `fa-AF`, `FA_af`, `prs`, `fa-IR`, `de-AT`; None when unknown or not
-    served by `part`. Case and `-`/`_` do not matter; a region Lotse does not offer falls back to the language."""
+def normalize(
+    code: object, part: str | None = None, *, locales_dir: Path | None = None
+) -> str | None:
+    """The code in languages.yml for `fa-AF`, `FA_af`, `prs`, `fa-IR`, `de-AT`; None when unknown
+    or not served by `part`. Case and `-`/`_` do not matter; a region Lotse does not offer falls
+    back to the language."""
     return registry(locales_dir).normalize(code, part)
 
 
-def get_language(code: object, part: str | None = None, *, locales_dir: Path | None = None) -> Language:
-    """A language of languages.yml by any of its spellings; UnknownLanguage if `part` does not serve it."""
+def get_language(
+    code: object, part: str | None = None, *, locales_dir: Path | None = None
+) -> Language:
+    """A language of languages.yml by any of its spellings; UnknownLanguage if `part` does not
+    serve it."""
     reg = registry(locales_dir)
     norm = reg.normalize(code, part)
     if norm is None:
@@ -183,7 +214,9 @@ def get_language(code: object, part: str | None = None, *, locales_dir: Path | N
     return reg.languages[norm]
 
 
-def fallback_chain(code: object, part: str | None = None, *, locales_dir: Path | None = None) -> list[str]:
+def fallback_chain(
+    code: object, part: str | None = None, *, locales_dir: Path | None = None
+) -> list[str]:
     """Languages to look a text up in: the language, its parent (fa_AF -> fa), then en, de."""
     return registry(locales_dir).fallback_chain(code, part)
 
@@ -215,12 +248,16 @@ def babel_locale(code: object, *, locales_dir: Path | None = None) -> str:
 def direction(code: object, *, locales_dir: Path | None = None) -> str:
     """`rtl` or `ltr`: languages.yml's choice, else CLDR's (rtl for ar, fa, fa_AF, ps, ckb)."""
     language = _known(code, locales_dir)
-    return language.direction if language else cldr_locale(code, locales_dir=locales_dir).text_direction
+    return (
+        language.direction
+        if language
+        else cldr_locale(code, locales_dir=locales_dir).text_direction
+    )
 
 
 def numbering(code: object, *, locales_dir: Path | None = None) -> str:
-    """The digits the client reads: languages.yml's `numbering`, else CLDR's default numbering system
-    of the locale (Persian and Pashto: arabext; de: latn)."""
+    """The digits the client reads: languages.yml's `numbering`, else CLDR's default numbering
+    system of the locale (Persian and Pashto: arabext; de: latn)."""
     language = _known(code, locales_dir)
     if language:
         return language.numbering_system
@@ -228,7 +265,8 @@ def numbering(code: object, *, locales_dir: Path | None = None) -> str:
 
 
 def native_name(code: object, *, locales_dir: Path | None = None) -> str:
-    """The language's name in itself (العربية, فارسی, دری, Türkçe, ትግርኛ), as CLDR or languages.yml writes it."""
+    """The language's name in itself (العربية, فارسی, دری, Türkçe, ትግርኛ), as CLDR or
+    languages.yml writes it."""
     language = _known(code, locales_dir)
     if language:
         return language.native_name
@@ -255,8 +293,8 @@ def to_numbering_system(text: str, system: str) -> str:
 
 
 def localize_digits(text: str, code: object, *, locales_dir: Path | None = None) -> str:
-    """Latin digits in the digits a language's readers expect: "24.11." -> "٢٤.١١." (ar), "۲۴.۱۱." (fa).
-    Codes unknown to languages.yml and CLDR keep Latin digits."""
+    """Latin digits in the digits a language's readers expect: "24.11." -> "٢٤.١١." (ar),
+    "۲۴.۱۱." (fa). Codes unknown to languages.yml and CLDR keep Latin digits."""
     try:
         system = numbering(code, locales_dir=locales_dir)
     except UnknownLanguage:

@@ -1,4 +1,6 @@
-"""The assistant's hand-written example questions (bot/data/nlu/<lang>/*.yml), as plain (intent, text) rows."""
+"""The assistant's hand-written example questions (bot/data/nlu/<lang>/*.yml), as plain (intent,
+text) rows."""
+
 from __future__ import annotations
 
 import re

@@ -1,5 +1,6 @@
-"""Residence statuses a client can state: the kiosk API's ResidenceStatus enum is built from this list,
-and the bot accepts exactly these values in its registration form."""
+"""Residence statuses a client can state: the kiosk API's ResidenceStatus enum is built from this
+list, and the bot accepts exactly these values in its registration form."""
+
 from __future__ import annotations
 
 RESIDENCE_STATUSES: tuple[str, ...] = (

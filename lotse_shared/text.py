@@ -1,7 +1,10 @@
-"""How clients write, made comparable: letter variants unified, and office and benefit words mapped to one German key.
+"""How clients write, made comparable: letter variants unified, and office and benefit words mapped
+to one German key.
 
-Used before intent classification (bot) and topic search (kiosk API), so both see "جابسنتر", "jobsenter" and
-"Jobcenter" alike, and "Hartz IV", "ALG 2" and "پول بیکاری" as the benefit's current name."""
+Used before intent classification (bot) and topic search (kiosk API), so both see "جابسنتر",
+"jobsenter" and "Jobcenter" alike, and "Hartz IV", "ALG 2" and "پول بیکاری" as the benefit's
+current name."""
+
 from __future__ import annotations
 
 import hashlib
@@ -16,31 +19,71 @@ from lotse_shared.files import read_yaml
 TERMS_DIR = Path(__file__).resolve().parent.parent / "content" / "terms"
 
 # Arabic-script letters clients interchange (keyboard, dialect, habit): one form each.
-_LETTERS = str.maketrans({
-    "ي": "ی", "ى": "ی", "ئ": "ی", "ك": "ک", "ة": "ه", "ۀ": "ه", "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و",
-    "ـ": None,  # tatweel
-    "\u200c": None, "\u200d": None, "\u200e": None, "\u200f": None, "\ufeff": None,  # zero-width joiners and marks
-    "ё": "е",
-})
+_LETTERS = str.maketrans(
+    {
+        "ي": "ی",
+        "ى": "ی",
+        "ئ": "ی",
+        "ك": "ک",
+        "ة": "ه",
+        "ۀ": "ه",
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ؤ": "و",
+        "ـ": None,  # tatweel
+        "\u200c": None,
+        "\u200d": None,
+        "\u200e": None,
+        "\u200f": None,
+        "\ufeff": None,  # zero-width joiners and marks
+        "ё": "е",
+    }
+)
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _PUNCTUATION = re.compile(r"[^\w\s§]+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
-# Dots and small marks removed, letters that differ only by them fold into one: "حابسنتز" ~ "جابسنتر".
-_RASM = str.maketrans({
-    "ب": "ٮ", "ت": "ٮ", "ث": "ٮ", "ن": "ٮ", "ی": "ٮ", "پ": "ٮ", "ج": "ح", "خ": "ح", "چ": "ح", "ذ": "د", "ز": "ر",
-    "ژ": "ر", "ش": "س", "ض": "ص", "ظ": "ط", "غ": "ع", "ف": "ٯ", "ق": "ٯ", "گ": "ک",
-})
+# Dots and small marks removed, letters that differ only by them fold into one: "حابسنتز" ~
+# "جابسنتر".
+_RASM = str.maketrans(
+    {
+        "ب": "ٮ",
+        "ت": "ٮ",
+        "ث": "ٮ",
+        "ن": "ٮ",
+        "ی": "ٮ",
+        "پ": "ٮ",
+        "ج": "ح",
+        "خ": "ح",
+        "چ": "ح",
+        "ذ": "د",
+        "ز": "ر",
+        "ژ": "ر",
+        "ش": "س",
+        "ض": "ص",
+        "ظ": "ط",
+        "غ": "ع",
+        "ف": "ٯ",
+        "ق": "ٯ",
+        "گ": "ک",
+    }
+)
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF]")
 _LATIN_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F0-9]*")
-# Variants shorter than this are matched only as written: fuzzy matching of short words finds too much.
+# Variants shorter than this are matched only as written: fuzzy matching of short words finds too
+# much.
 FUZZY_MIN_LETTERS = 6
 
 
 def fold(text: str) -> str:
-    """Lower case, NFKC, one form per Arabic-script letter, no diacritics or zero-width marks, Latin digits,
-    punctuation as spaces."""
-    text = unicodedata.normalize("NFKC", text or "").casefold().translate(_LETTERS).translate(_DIGITS)
-    # Combining marks (harakat, accents typed separately) are left out; precomposed letters (é, ü) stay.
+    """Lower case, NFKC, one form per Arabic-script letter, no diacritics or zero-width marks,
+    Latin digits, punctuation as spaces."""
+    text = (
+        unicodedata.normalize("NFKC", text or "").casefold().translate(_LETTERS).translate(_DIGITS)
+    )
+    # Combining marks (harakat, accents typed separately) are left out; precomposed letters (é, ü)
+    # stay.
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
 
@@ -51,13 +94,17 @@ def rasm(word: str) -> str:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Every language's words for the offices and benefits, and the greetings clients put before a question."""
+    """Every language's words for the offices and benefits, and the greetings clients put before
+    a question."""
 
     phrases: dict[tuple[str, ...], str]  # folded words -> German key
-    fuzzy: dict[str, str]  # a one-word variant's letter skeleton, or its forms one letter off -> German key
+    fuzzy: dict[
+        str, str
+    ]  # a one-word variant's letter skeleton, or its forms one letter off -> German key
     greetings: frozenset[tuple[str, ...]]
     longest: int
     keys: frozenset[str]
+    longest_word: int = 0  # letters in the longest one-word variant
 
     def canonical(self, text: str) -> str:
         """`text` folded, with every known variant replaced by its German key."""
@@ -66,7 +113,7 @@ class Vocabulary:
         i = 0
         while i < len(words):
             for size in range(min(self.longest, len(words) - i), 0, -1):
-                key = self.phrases.get(tuple(words[i:i + size]))
+                key = self.phrases.get(tuple(words[i : i + size]))
                 if key is not None:
                     out.append(key)
                     i += size
@@ -77,9 +124,10 @@ class Vocabulary:
         return " ".join(out)
 
     def _fuzzy(self, word: str) -> str:
-        """The key of a variant this word misspells: dots misplaced (Arabic script), else one letter missing,
-        one too many or one replaced (Latin and Cyrillic)."""
-        if len(word) < FUZZY_MIN_LETTERS:
+        """The key of a variant this word misspells: dots misplaced (Arabic script), else one
+        letter missing, one too many or one replaced (Latin and Cyrillic)."""
+        if not FUZZY_MIN_LETTERS <= len(word) <= self.longest_word + 1:
+            # longer than any variant by two or more: no match, and no quadratic work on a huge word
             return word
         if _ARABIC_SCRIPT.search(word):
             return self.fuzzy.get(rasm(word), word)
@@ -87,19 +135,22 @@ class Vocabulary:
         for i in range(len(word)):
             if found is not None:
                 break
-            shorter = word[:i] + word[i + 1:]
-            found = self.fuzzy.get("variant:" + shorter) or self.fuzzy.get(f"replaced:{i}:{shorter}")
+            shorter = word[:i] + word[i + 1 :]
+            found = self.fuzzy.get("variant:" + shorter) or self.fuzzy.get(
+                f"replaced:{i}:{shorter}"
+            )
         return found or word
 
     def without_office_words(self, text: str) -> str:
-        """`text` as written, minus the German office and benefit words in Latin letters ("Termin", "jobcentr"):
+        """`text` as written, minus the German office and benefit words in Latin letters ("Termin",
+        "jobcentr"):
         they say nothing about the language the client writes in."""
         tokens = list(_LATIN_WORD.finditer(text))
         drop: list[tuple[int, int]] = []
         i = 0
         while i < len(tokens):
             for size in range(min(self.longest, len(tokens) - i), 0, -1):
-                words = tuple(fold(m.group(0)) for m in tokens[i:i + size])
+                words = tuple(fold(m.group(0)) for m in tokens[i : i + size])
                 if words in self.phrases or (size == 1 and self._fuzzy(words[0]) in self.keys):
                     drop.append((tokens[i].start(), tokens[i + size - 1].end()))
                     i += size
@@ -138,13 +189,15 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
                 if len(joined) >= FUZZY_MIN_LETTERS:
                     phrases.setdefault((joined,), key)  # "job center" also typed as one word
                     if any(ch.isdigit() for ch in joined):
-                        continue  # "arbeitslosengeld 2" must not make plain "Arbeitslosengeld" the same benefit
+                        # "arbeitslosengeld 2" must not make plain "Arbeitslosengeld" the same
+                        # benefit
+                        continue
                     if _ARABIC_SCRIPT.search(joined):
                         fuzzy.setdefault(rasm(joined), key)
                         continue
                     fuzzy.setdefault("variant:" + joined, key)
                     for i in range(len(joined)):
-                        shorter = joined[:i] + joined[i + 1:]
+                        shorter = joined[:i] + joined[i + 1 :]
                         fuzzy.setdefault("missing:" + shorter, key)  # "jobcentr"
                         fuzzy.setdefault(f"replaced:{i}:{shorter}", key)  # "jobsenter"
         for greeting in data.get("greetings") or []:
@@ -152,7 +205,15 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
             if words:
                 greetings.add(words)
     longest = max((len(words) for words in phrases), default=1)
-    return Vocabulary(phrases=phrases, fuzzy=fuzzy, greetings=frozenset(greetings), longest=longest, keys=frozenset(phrases.values()))
+    longest_word = max((len(words[0]) for words in phrases if len(words) == 1), default=0)
+    return Vocabulary(
+        phrases=phrases,
+        fuzzy=fuzzy,
+        greetings=frozenset(greetings),
+        longest=longest,
+        keys=frozenset(phrases.values()),
+        longest_word=longest_word,
+    )
 
 
 @lru_cache(maxsize=4)
@@ -161,12 +222,14 @@ def vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
 
 
 def normalize(text: str, terms_dir: Path = TERMS_DIR) -> str:
-    """The form the classifier and the search compare: folded, with office and benefit words as German keys."""
+    """The form the classifier and the search compare: folded, with office and benefit words as
+    German keys."""
     return vocabulary(terms_dir).canonical(text)
 
 
 def fingerprint(terms_dir: Path = TERMS_DIR) -> str:
-    """Changes whenever the vocabulary files or this normaliser change (a model trained on them is then stale)."""
+    """Changes whenever the vocabulary files or this normaliser change (a model trained on them
+    is then stale)."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
     for path in sorted(terms_dir.glob("*.yml")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

@@ -16,4 +16,4 @@ content-check: $(VENV)/.installed
 
 TEST_TARGETS += test-content
 test-content: install catalogs-check content-check
-	$(PY) -m pytest -q -p no:cacheprovider tests/content tests/i18n
+	$(PY) -m pytest -q -p no:cacheprovider tests/content tests/i18n tests/test_structure.py

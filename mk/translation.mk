@@ -13,4 +13,4 @@ translations-list: $(VENV)/.installed
 TEST_TARGETS += test-translation
 test-translation: install
 	$(PY) -m pytest -q -p no:cacheprovider tests/translation
-	./scripts/with_postgres.sh $(PY) -m pytest -q -p no:cacheprovider tests/translation
+	./scripts/with_postgres.sh $(PY) -m pytest -q -p no:cacheprovider --db=postgres tests/translation

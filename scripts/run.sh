@@ -2,25 +2,49 @@
 # Starts Lotse on this machine: kiosk API, and the Rasa server + action server when the bot is built.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p var
+# var/ holds secrets, logs and the databases: this user only.
+mkdir -p -m 700 var && chmod 700 var
 export LOTSE_PORT=${LOTSE_PORT:-8000}
 export LOTSE_TRACKER_DATABASE_URL=${LOTSE_TRACKER_DATABASE_URL:-sqlite:///$PWD/var/tracker.db}
 # Local secrets, made once per checkout and kept out of git.
 if [[ ! -f var/secrets.env ]]; then
   umask 077
+  set -o noclobber  # O_EXCL: never write into a file (or link) someone else put there
   {
     echo "LOTSE_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
     echo "LOTSE_BOT_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
     echo "RASA_JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
   } > var/secrets.env
+  set +o noclobber
+fi
+# Checkouts from before the action server had a secret get one added.
+if ! grep -q '^LOTSE_ACTIONS_SECRET=' var/secrets.env; then
+  (umask 077; echo "LOTSE_ACTIONS_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')" >> var/secrets.env)
 fi
 set -a; source var/secrets.env; set +a
 
 .venv/bin/lotse init
 
-pids=()
+# After the URLs the console stays quiet: each process writes its output (library warnings included) to its
+# own log under var/; a process that stops is reported on the console with the log to read.
+declare -a pids=()
+declare -A names=() logs=()
+start() {
+  local name=$1 log=$2
+  shift 2
+  "$@" >"$log" 2>&1 &
+  pids+=($!); names[$!]=$name; logs[$!]=$log
+}
+report_exit() {
+  local pid=$1 code=$2
+  echo >&2
+  echo "${names[$pid]} exited (code $code), see ${logs[$pid]}; its last lines:" >&2
+  tail -n 20 "${logs[$pid]}" | sed 's/^/  | /' >&2
+}
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 BOT=no
 if [[ -x bot/scripts/start_actions.sh && -x bot/scripts/start_rasa.sh ]] && ls bot/models/*.tar.gz >/dev/null 2>&1; then
@@ -29,14 +53,20 @@ if [[ -x bot/scripts/start_actions.sh && -x bot/scripts/start_rasa.sh ]] && ls b
   export LOTSE_RASA_URL=${LOTSE_RASA_URL:-http://127.0.0.1:${RASA_PORT:-5005}} LOTSE_RASA_JWT_SECRET=$RASA_JWT_SECRET
   export LOTSE_ACTIONS_URL=${LOTSE_ACTIONS_URL:-http://127.0.0.1:${ACTIONS_PORT:-5055}/webhook}
 fi
-.venv/bin/lotse serve & pids+=($!)
+start "kiosk API" var/kiosk-api.log .venv/bin/lotse serve
+api_pid=${pids[0]}
 if [[ $BOT == yes ]]; then
-  bot/scripts/start_actions.sh & pids+=($!)
-  bot/scripts/start_rasa.sh & pids+=($!)
+  start "action server" var/actions.log bot/scripts/start_actions.sh
+  start "Rasa server" var/rasa-console.log bot/scripts/start_rasa.sh
 fi
 
 for _ in $(seq 1 60); do
   curl -fsS "http://127.0.0.1:$LOTSE_PORT/health" >/dev/null 2>&1 && break
+  if ! kill -0 "$api_pid" 2>/dev/null; then
+    wait "$api_pid" && code=0 || code=$?
+    report_exit "$api_pid" "$code"
+    exit 1
+  fi
   sleep 1
 done
 cat <<INFO
@@ -54,4 +84,8 @@ if [[ $BOT == yes ]]; then
 else
   echo "  (the assistant is not built yet: make bot-train, then make run)"
 fi
-wait -n "${pids[@]}"
+echo "  logs           var/kiosk-api.log$([[ $BOT == yes ]] && echo ", var/actions.log, var/rasa-console.log, var/rasa.log")"
+
+wait -n -p exited "${pids[@]}" && code=0 || code=$?
+report_exit "$exited" "$code"
+exit 1

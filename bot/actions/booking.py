@@ -1,4 +1,5 @@
 """Appointments through the kiosk API: free days and times as buttons, book, move, cancel, show."""
+
 from __future__ import annotations
 
 import os
@@ -14,9 +15,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
 from bot.actions.common import api_failed, booking_proof, language, record_proof
+from bot.actions.dates import parse_day
 from bot.actions.info import answer
 from bot.actions.understanding import CANCEL_JOBCENTER_APPOINTMENT_TOPIC
-from bot.actions.dates import parse_day
 from bot.nlg.render import parse_moment
 
 SITE_TZ = ZoneInfo("Europe/Berlin")
@@ -49,7 +50,9 @@ async def service_for(tracker: Tracker) -> str:
     proof = record_proof(tracker)
     if proof and tracker.get_slot("intake_submitted"):
         try:
-            return (await kiosk.routing(proof[0], proof[1], language=language(tracker)))["service_code"]
+            return (await kiosk.routing(proof[0], proof[1], language=language(tracker)))[
+                "service_code"
+            ]
         except kiosk.KioskError:
             pass
     return info_service()
@@ -57,14 +60,19 @@ async def service_for(tracker: Tracker) -> str:
 
 async def free_slots(tracker: Tracker, first: date, last: date) -> list[dict[str, Any]]:
     return await kiosk.free_slots(
-        service=await service_for(tracker), date_from=first.isoformat(), date_to=last.isoformat(), language=language(tracker)
+        service=await service_for(tracker),
+        date_from=first.isoformat(),
+        date_to=last.isoformat(),
+        language=language(tracker),
     )
 
 
 async def offer_days(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
     today = date.today()
     slots = await free_slots(tracker, today, today + timedelta(days=DAYS_AHEAD))
-    days = sorted({local_day(slot) for slot in slots if slot.get("free_places", 1) > 0})[:MAX_DAY_BUTTONS]
+    days = sorted({local_day(slot) for slot in slots if slot.get("free_places", 1) > 0})[
+        :MAX_DAY_BUTTONS
+    ]
     if not days:
         dispatcher.utter_message(response="utter_no_slots")
         return []
@@ -73,12 +81,20 @@ async def offer_days(dispatcher: CollectingDispatcher, tracker: Tracker) -> list
 
 
 async def offer_times(dispatcher: CollectingDispatcher, tracker: Tracker, day: date) -> list[Any]:
-    slots = [s for s in await free_slots(tracker, day, day) if local_day(s) == day and s.get("free_places", 1) > 0]
+    slots = [
+        s
+        for s in await free_slots(tracker, day, day)
+        if local_day(s) == day and s.get("free_places", 1) > 0
+    ]
     if not slots:
         dispatcher.utter_message(response="utter_no_slots")
         return await offer_days(dispatcher, tracker)
     chosen = [
-        {"id": s["id"], "starts_at": s["starts_at"], "interpreter_language": s.get("interpreter_language")}
+        {
+            "id": s["id"],
+            "starts_at": s["starts_at"],
+            "interpreter_language": s.get("interpreter_language"),
+        }
         for s in slots[:MAX_SLOT_BUTTONS]
     ]
     dispatcher.utter_message(response="utter_choose_slot", day_date=day.isoformat(), slots=chosen)
@@ -92,7 +108,9 @@ async def book(dispatcher: CollectingDispatcher, tracker: Tracker, slot_id: int)
         if moving:
             code, proof = booking_proof(tracker)  # type: ignore[misc]
             result = await kiosk.move_booking(code, proof, slot_id=slot_id, language=lang)
-            dispatcher.utter_message(response="utter_moved", start_datetime=result["slot"]["starts_at"])
+            dispatcher.utter_message(
+                response="utter_moved", start_datetime=result["slot"]["starts_at"]
+            )
             return [SlotSet("booking_mode", None), SlotSet("slot_id", None)]
         record = record_proof(tracker) if tracker.get_slot("consent") == "given" else None
         result = await kiosk.book(
@@ -100,14 +118,22 @@ async def book(dispatcher: CollectingDispatcher, tracker: Tracker, slot_id: int)
             language=lang,
             reference_code=record[0] if record else None,
             proof=record[1] if record else None,
-            # One key per client message: a retried request never books twice, a new choice always books.
-            idempotency_key=f"bot-{tracker.sender_id}-{(tracker.latest_message or {}).get('message_id') or uuid.uuid4().hex}-{slot_id}"[:128],
+            # One key per client message: a retried request never books twice, a new choice always
+            # books.
+            idempotency_key=(
+                f"bot-{tracker.sender_id}-"
+                f"{(tracker.latest_message or {}).get('message_id') or uuid.uuid4().hex}-{slot_id}"
+            )[:128],
         )
     except kiosk.KioskError as error:
         if error.status == 409:
             dispatcher.utter_message(response="utter_slot_taken")
             day = tracker.get_slot("day")
-            return await offer_times(dispatcher, tracker, date.fromisoformat(day)) if day else await offer_days(dispatcher, tracker)
+            return (
+                await offer_times(dispatcher, tracker, date.fromisoformat(day))
+                if day
+                else await offer_days(dispatcher, tracker)
+            )
         return api_failed(dispatcher, error)
     pin = result.get("pin") or (record[1].pin if record else None)
     if result.get("anonymous"):
@@ -119,9 +145,15 @@ async def book(dispatcher: CollectingDispatcher, tracker: Tracker, slot_id: int)
         )
     else:
         dispatcher.utter_message(
-            response="utter_booked", start_datetime=result["slot"]["starts_at"], booking_code=result["booking_code_display"]
+            response="utter_booked",
+            start_datetime=result["slot"]["starts_at"],
+            booking_code=result["booking_code_display"],
         )
-    return [SlotSet("booking_code", result["booking_code"]), SlotSet("booking_pin", pin), SlotSet("slot_id", None)]
+    return [
+        SlotSet("booking_code", result["booking_code"]),
+        SlotSet("booking_pin", pin),
+        SlotSet("slot_id", None),
+    ]
 
 
 async def handle_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
@@ -133,7 +165,9 @@ async def handle_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         day_value = latest_entity(tracker, "day")
         day = date.fromisoformat(day_value) if day_value else None
         if day is None:
-            day = parse_day((tracker.latest_message or {}).get("text") or "", language(tracker), date.today())
+            day = parse_day(
+                (tracker.latest_message or {}).get("text") or "", language(tracker), date.today()
+            )
         if day is None:
             dispatcher.utter_message(response="utter_date_not_understood")
             return await offer_days(dispatcher, tracker)
@@ -162,7 +196,9 @@ class ActionOfferDays(Action):
     def name(self) -> str:
         return "action_offer_days"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         events: list[Any] = []
         try:
             if (tracker.latest_message.get("intent") or {}).get("name") == "move_appointment":
@@ -186,7 +222,9 @@ class ActionOfferSlots(Action):
     def name(self) -> str:
         return "action_offer_slots"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         return await handle_choice(dispatcher, tracker)
 
 
@@ -194,14 +232,18 @@ class ActionBookSlot(Action):
     def name(self) -> str:
         return "action_book_slot"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         return await handle_choice(dispatcher, tracker)
 
 
 class BookingAnswer(Action, ABC):
     """Finds the client's upcoming booking and answers about it; says so when there is none."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         try:
             found = await current_booking(tracker)
         except kiosk.KioskError as error:
@@ -210,12 +252,16 @@ class BookingAnswer(Action, ABC):
             return await self.without_booking(dispatcher, tracker)
         return self.answer(dispatcher, *found)
 
-    async def without_booking(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
+    async def without_booking(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[Any]:
         dispatcher.utter_message(response="utter_no_booking")
         return []
 
     @abstractmethod
-    def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof) -> list[Any]:
+    def answer(
+        self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof
+    ) -> list[Any]:
         """What to say and set about the booking."""
 
 
@@ -225,9 +271,13 @@ class ActionShowBooking(BookingAnswer):
     def name(self) -> str:
         return "action_show_booking"
 
-    def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof) -> list[Any]:
+    def answer(
+        self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof
+    ) -> list[Any]:
         dispatcher.utter_message(
-            response="utter_your_appointment", start_datetime=booking["slot"]["starts_at"], booking_code=booking["booking_code_display"]
+            response="utter_your_appointment",
+            start_datetime=booking["slot"]["starts_at"],
+            booking_code=booking["booking_code_display"],
         )
         return []
 
@@ -236,12 +286,19 @@ class ActionAskCancel(BookingAnswer):
     def name(self) -> str:
         return "action_ask_cancel"
 
-    def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof) -> list[Any]:
-        dispatcher.utter_message(response="utter_ask_confirm_cancel", start_datetime=booking["slot"]["starts_at"])
+    def answer(
+        self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof
+    ) -> list[Any]:
+        dispatcher.utter_message(
+            response="utter_ask_confirm_cancel", start_datetime=booking["slot"]["starts_at"]
+        )
         return [SlotSet("booking_code", booking["booking_code"]), SlotSet("booking_pin", proof.pin)]
 
-    async def without_booking(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
-        """No appointment booked here: the client means one the Jobcenter gave them, so explain how to cancel that."""
+    async def without_booking(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> list[Any]:
+        """No appointment booked here: the client means one the Jobcenter gave them, so explain
+        how to cancel that."""
         dispatcher.utter_message(response="utter_no_booking")
         return await answer(dispatcher, tracker, CANCEL_JOBCENTER_APPOINTMENT_TOPIC)
 
@@ -250,7 +307,9 @@ class ActionCancelBooking(Action):
     def name(self) -> str:
         return "action_cancel_booking"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         proof = booking_proof(tracker)
         if not proof:
             dispatcher.utter_message(response="utter_no_booking")

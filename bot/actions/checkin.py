@@ -1,4 +1,5 @@
 """Check-in from the chat, and the turn reminders the kiosk API pushes for a ticket taken here."""
+
 from __future__ import annotations
 
 import re
@@ -20,7 +21,9 @@ WRONG_PROOF_CODES = frozenset({"wrong_proof", "record_not_found", "proof_require
 def reference_code(value: Any) -> str | None:
     """A reference code as typed (lower case, spaces, dashes, Arabic digits), or None."""
     cleaned = "".join(ch for ch in str(value or "").translate(_DIGITS).upper() if ch.isalnum())
-    if not 8 <= len(cleaned) <= 32 or not cleaned.isascii():  # codes are random letters and digits, e.g. LTESKJVEPQ
+    if (
+        not 8 <= len(cleaned) <= 32 or not cleaned.isascii()
+    ):  # codes are random letters and digits, e.g. LTESKJVEPQ
         return None
     return cleaned
 
@@ -36,14 +39,24 @@ class ActionTurnReminder(Action):
     def name(self) -> str:
         return "action_turn_reminder"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         values = pushed_values(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         number = str(values.get("ticket_number") or "")
         if intent == "EXTERNAL_ticket_called":
-            dispatcher.utter_message(response="utter_ticket_called", ticket_number=number, desk=str(values.get("desk") or ""))
+            dispatcher.utter_message(
+                response="utter_ticket_called",
+                ticket_number=number,
+                desk=str(values.get("desk") or ""),
+            )
         elif intent == "EXTERNAL_ticket_near":
-            dispatcher.utter_message(response="utter_ticket_near", ticket_number=number, position=values.get("position") or "")
+            dispatcher.utter_message(
+                response="utter_ticket_near",
+                ticket_number=number,
+                position=values.get("position") or "",
+            )
         return []
 
 
@@ -57,8 +70,14 @@ class ActionCheckIn(Action):
     def name(self) -> str:
         return "action_check_in"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
-        done = [SlotSet("checkin_needs_code", False), SlotSet("checkin_code", None), SlotSet("checkin_pin", None)]
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
+        done = [
+            SlotSet("checkin_needs_code", False),
+            SlotSet("checkin_code", None),
+            SlotSet("checkin_pin", None),
+        ]
         typed_code, typed_pin = tracker.get_slot("checkin_code"), tracker.get_slot("checkin_pin")
         if typed_code and typed_pin:
             proof: tuple[str, kiosk.Proof] | None = (typed_code, kiosk.Proof(typed_pin))
@@ -69,8 +88,12 @@ class ActionCheckIn(Action):
         message_id = (tracker.latest_message or {}).get("message_id") or uuid.uuid4().hex
         try:
             ticket = await kiosk.check_in(
-                reference_code=proof[0], proof=proof[1], conversation_id=tracker.sender_id, output_channel=output_channel(tracker),
-                language=language(tracker), idempotency_key=f"bot-checkin-{tracker.sender_id}-{message_id}"[:128],
+                reference_code=proof[0],
+                proof=proof[1],
+                conversation_id=tracker.sender_id,
+                output_channel=output_channel(tracker),
+                language=language(tracker),
+                idempotency_key=f"bot-checkin-{tracker.sender_id}-{message_id}"[:128],
             )
         except kiosk.KioskError as error:
             if error.code in WRONG_PROOF_CODES:
@@ -81,12 +104,20 @@ class ActionCheckIn(Action):
                 api_failed(dispatcher, error)
             return done
         if ticket.get("status") == "called":
-            dispatcher.utter_message(response="utter_ticket_called", ticket_number=ticket["display_number"], desk=ticket.get("desk") or "")
+            dispatcher.utter_message(
+                response="utter_ticket_called",
+                ticket_number=ticket["display_number"],
+                desk=ticket.get("desk") or "",
+            )
         elif not ticket.get("position"):
-            dispatcher.utter_message(response="utter_checked_in_next", ticket_number=ticket["display_number"])
+            dispatcher.utter_message(
+                response="utter_checked_in_next", ticket_number=ticket["display_number"]
+            )
         else:
             dispatcher.utter_message(
-                response="utter_checked_in", ticket_number=ticket["display_number"], position=ticket["position"],
+                response="utter_checked_in",
+                ticket_number=ticket["display_number"],
+                position=ticket["position"],
                 wait_minutes=ticket.get("estimated_wait_minutes") or 0,
             )
         return done
@@ -96,13 +127,17 @@ class ValidateCheckinForm(FormValidationAction):
     def name(self) -> str:
         return "validate_checkin_form"
 
-    def validate_checkin_code(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
+    def validate_checkin_code(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
         checked = reference_code(value)
         if checked is None:
             dispatcher.utter_message(response="utter_invalid_reference_code")
         return {"checkin_code": checked}
 
-    def validate_checkin_pin(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
+    def validate_checkin_pin(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
         checked = pin(value)
         if checked is None:
             dispatcher.utter_message(response="utter_invalid_pin")

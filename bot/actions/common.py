@@ -1,4 +1,6 @@
-"""Small helpers the actions share: the conversation language, the client's proofs, the channel pushes come back on."""
+"""Small helpers the actions share: the conversation language, the client's proofs, the channel
+pushes come back on."""
+
 from __future__ import annotations
 
 import logging
@@ -44,5 +46,10 @@ def output_channel(tracker: Tracker) -> str:
 
 
 def pushed_values(tracker: Tracker) -> dict[str, Any]:
-    """The values of a push (trigger_intent entities): read from the message, never kept in slots."""
-    return {e.get("entity"): e.get("value") for e in (tracker.latest_message or {}).get("entities") or [] if e.get("entity")}
+    """The values of a push (trigger_intent entities): read from the message, never kept in
+    slots."""
+    return {
+        e.get("entity"): e.get("value")
+        for e in (tracker.latest_message or {}).get("entities") or []
+        if e.get("entity")
+    }

@@ -1,4 +1,6 @@
-"""Consent first: the notice from the kiosk API, then the client's yes (a record) or no (anonymous)."""
+"""Consent first: the notice from the kiosk API, then the client's yes (a record) or no
+(anonymous)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,7 +25,9 @@ class ActionConsentNotice(Action):
     def name(self) -> str:
         return "action_consent_notice"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         try:
             notice = await kiosk.consent_notice(language(tracker))
         except kiosk.KioskError as error:
@@ -43,7 +47,9 @@ class ActionGiveConsent(Action):
     def name(self) -> str:
         return "action_give_consent"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         if tracker.get_slot("consent") == "given" and tracker.get_slot("reference_code"):
             dispatcher.utter_message(response="utter_consent_already_given")
             return [SlotSet("consent", "given")]
@@ -73,6 +79,8 @@ class ActionRefuseConsent(Action):
     def name(self) -> str:
         return "action_refuse_consent"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         dispatcher.utter_message(response="utter_consent_refused")
         return [SlotSet("consent", "refused")]

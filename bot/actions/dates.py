@@ -1,4 +1,5 @@
 """Understands the day a client types in the booking flow: "tomorrow", "next Tuesday", "3.12."."""
+
 from __future__ import annotations
 
 import re
@@ -54,13 +55,19 @@ def parse_day(text: str, language: str, today: date) -> date | None:
     weekdays = _weekdays(language)
     # Longest names first, so Persian "سه‌شنبه" is not taken for "شنبه".
     pairs = [(name, index) for index, names in enumerate(weekdays) for name in names]
-    pairs += [(_squash(stem), index) for index, stems in enumerate(words.get("weekday_stems") or []) for stem in stems]
+    pairs += [
+        (_squash(stem), index)
+        for index, stems in enumerate(words.get("weekday_stems") or [])
+        for stem in stems
+    ]
     candidates = sorted(pairs, key=lambda x: -len(x[0]))
     for name, index in candidates:
         if name and name in squashed:
             ahead = (index - today.weekday()) % 7 or 7
             day = today + timedelta(days=ahead)
-            if any(w in lowered for w in words.get("next_week", [])) and day < today + timedelta(days=7 - today.weekday()):
+            if any(w in lowered for w in words.get("next_week", [])) and day < today + timedelta(
+                days=7 - today.weekday()
+            ):
                 day += timedelta(days=7)
             return day
     match = _NUMERIC.search(raw)

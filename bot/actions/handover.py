@@ -1,4 +1,6 @@
-"""Talking to a person at the desk: the hand-over, the quiet form while the desk holds the chat, the desk's replies."""
+"""Talking to a person at the desk: the hand-over, the quiet form while the desk holds the chat,
+the desk's replies."""
+
 from __future__ import annotations
 
 import logging
@@ -21,10 +23,14 @@ class ActionHandover(Action):
     def name(self) -> str:
         return "action_handover"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         try:
             handover = await kiosk.open_handover(
-                conversation_id=tracker.sender_id, language=language(tracker), output_channel=output_channel(tracker),
+                conversation_id=tracker.sender_id,
+                language=language(tracker),
+                output_channel=output_channel(tracker),
                 reference_code=tracker.get_slot("reference_code"),
             )
         except kiosk.KioskError as error:
@@ -35,30 +41,46 @@ class ActionHandover(Action):
         if opening.get("open_now"):
             dispatcher.utter_message(response="utter_handover_open")
         elif opening.get("next_opening_at"):
-            dispatcher.utter_message(response="utter_handover_closed_hours", next_opening_datetime=opening["next_opening_at"])
+            dispatcher.utter_message(
+                response="utter_handover_closed_hours",
+                next_opening_datetime=opening["next_opening_at"],
+            )
         else:
             dispatcher.utter_message(response="utter_handover_no_hours")
         return [SlotSet("handover_active", True)]
 
 
 class ActionSessionStart(Action):
-    """A new session (after 120 idle minutes) keeps the slots, and the desk's quiet form while the desk holds the chat."""
+    """A new session (after 120 idle minutes) keeps the slots, and the desk's quiet form while
+    the desk holds the chat."""
 
     def name(self) -> str:
         return "action_session_start"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         events: list[Any] = [SessionStarted()]
-        # As Rasa's own session start with carry_over_slots_to_new_session: every slot that has a value.
-        events += [SlotSet(name, value) for name, value in tracker.slots.items() if value is not None]
+        # As Rasa's own session start with carry_over_slots_to_new_session: every slot that has a
+        # value.
+        events += [
+            SlotSet(name, value) for name, value in tracker.slots.items() if value is not None
+        ]
         if tracker.get_slot("handover_active"):
             try:
                 still_open = await kiosk.handover_is_open(tracker.sender_id)
             except kiosk.KioskError as error:
-                logger.warning("hand-over state unknown at session start: %s %s", error.status, error.code)
-                still_open = True  # keep forwarding; a closed hand-over is noticed with the next message
+                logger.warning(
+                    "hand-over state unknown at session start: %s %s", error.status, error.code
+                )
+                still_open = (
+                    True  # keep forwarding; a closed hand-over is noticed with the next message
+                )
             if still_open:
-                events += [ActiveLoop("handover_form"), SlotSet("requested_slot", "handover_message")]
+                events += [
+                    ActiveLoop("handover_form"),
+                    SlotSet("requested_slot", "handover_message"),
+                ]
             else:
                 events.append(SlotSet("handover_active", False))
         events.append(ActionExecuted("action_listen"))
@@ -71,9 +93,13 @@ class ValidateHandoverForm(FormValidationAction):
     def name(self) -> str:
         return "validate_handover_form"
 
-    async def validate_handover_message(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
+    async def validate_handover_message(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict
+    ) -> dict[str, Any]:
         text = str(value or "").strip()
-        if not text or text.startswith("/"):  # a button pressed while the bot is quiet: nothing for the desk to read
+        if not text or text.startswith(
+            "/"
+        ):  # a button pressed while the bot is quiet: nothing for the desk to read
             return {"handover_message": None}
         try:
             await kiosk.forward_to_desk(tracker.sender_id, text[:4000])
@@ -86,18 +112,25 @@ class ValidateHandoverForm(FormValidationAction):
 
 
 class ActionStaffReply(Action):
-    """A reply typed at the desk, already in the client's language, labelled as coming from the staff."""
+    """A reply typed at the desk, already in the client's language, labelled as coming from the
+    staff."""
 
     def name(self) -> str:
         return "action_staff_reply"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         values = pushed_values(tracker)
         text, original = str(values.get("text") or ""), str(values.get("original") or "")
         if not text:
             return []
         if values.get("machine_translated"):
-            dispatcher.utter_message(response="utter_staff_reply_machine_translated", staff_text=text, original_text=original)
+            dispatcher.utter_message(
+                response="utter_staff_reply_machine_translated",
+                staff_text=text,
+                original_text=original,
+            )
         elif text == original and language(tracker).split("_")[0] != DESK_LANGUAGE:
             dispatcher.utter_message(response="utter_staff_reply_untranslated", staff_text=text)
         else:
@@ -111,7 +144,9 @@ class ActionHandoverEnded(Action):
     def name(self) -> str:
         return "action_handover_ended"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         if tracker.get_slot("handover_active"):
             dispatcher.utter_message(response="utter_handover_ended")
         return [SlotSet("handover_active", False), SlotSet("handover_message", None)]

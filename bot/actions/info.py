@@ -1,4 +1,6 @@
-"""SGB II questions answered from the dated, sourced content the kiosk API serves; unsure: the closest three."""
+"""SGB II questions answered from the dated, sourced content the kiosk API serves; unsure: the
+closest three."""
+
 from __future__ import annotations
 
 import json
@@ -24,17 +26,22 @@ def info_page(topic: str, language_code: str) -> str:
 
 
 def topic_buttons(topic: str) -> list[dict[str, str]]:
-    """More, documents, book, source: offered under every answer (the last message of the turn keeps them visible)."""
+    """More, documents, book, source: offered under every answer (the last message of the turn
+    keeps them visible)."""
     return [
         {"title_key": "button.topic_more", "payload": "/topic_more" + json.dumps({"topic": topic})},
         {"title_key": "button.documents", "payload": "/ask_documents"},
         {"title_key": "button.book", "payload": "/book_appointment"},
-        {"title_key": "button.topic_source", "payload": "/topic_source" + json.dumps({"topic": topic})},
+        {
+            "title_key": "button.topic_source",
+            "payload": "/topic_source" + json.dumps({"topic": topic}),
+        },
     ]
 
 
 def notes(item: dict[str, Any]) -> list[str]:
-    """What the client must know about the text itself: unchecked draft, machine translation, possibly outdated."""
+    """What the client must know about the text itself: unchecked draft, machine translation,
+    possibly outdated."""
     found = ["note.topic_checked" if item.get("reviewed") else "note.topic_draft"]
     if item.get("machine_translated"):
         found.append("note.machine_translated")
@@ -58,13 +65,23 @@ def parts(paragraph: str, limit: int = PART_CHARACTERS) -> list[str]:
 
 
 def known_topics(domain: dict[str, Any]) -> list[str]:
-    return [topic for name in domain.get("intents", []) if isinstance(name, str) and (topic := topic_of(name))]
+    return [
+        topic
+        for name in domain.get("intents", [])
+        if isinstance(name, str) and (topic := topic_of(name))
+    ]
 
 
 async def searched(message: dict[str, Any], language_code: str) -> list[str]:
-    """The kiosk's topic search for the message; nothing when it cannot be reached (the classifier still ranks)."""
+    """The kiosk's topic search for the message; nothing when it cannot be reached (the
+    classifier still ranks)."""
     try:
-        return [match["topic"] for match in await kiosk.search_topics(message.get("text") or "", language=language_code)]
+        return [
+            match["topic"]
+            for match in await kiosk.search_topics(
+                message.get("text") or "", language=language_code
+            )
+        ]
     except kiosk.KioskError:
         return []
 
@@ -79,34 +96,50 @@ def related_buttons(topics: list[str]) -> list[dict[str, str]]:
     return [{"title_key": f"topic.{topic}", "payload": f"/ask_{topic}"} for topic in topics]
 
 
-async def answer(dispatcher: CollectingDispatcher, tracker: Tracker, topic: str, related: list[str] | None = None) -> list[Any]:
+async def answer(
+    dispatcher: CollectingDispatcher, tracker: Tracker, topic: str, related: list[str] | None = None
+) -> list[Any]:
     if topic == DOCUMENTS:
-        dispatcher.utter_message(response="utter_documents_checklist", documents=documents_for(tracker.get_slot("residence_status")))
+        dispatcher.utter_message(
+            response="utter_documents_checklist",
+            documents=documents_for(tracker.get_slot("residence_status")),
+        )
         return []
     try:
         item = await kiosk.content(topic, language=language(tracker))
     except kiosk.KioskError:
         dispatcher.utter_message(response="utter_topic_unavailable")
         return []
-    dispatcher.utter_message(response="utter_topic_answer", title=item["title"], summary=item["summary"])
-    dispatcher.utter_message(response="utter_topic_footer", notes=notes(item), valid_as_of_date=item["valid_as_of"],
-                             choices=topic_buttons(topic) + related_buttons(related or []))
+    dispatcher.utter_message(
+        response="utter_topic_answer", title=item["title"], summary=item["summary"]
+    )
+    dispatcher.utter_message(
+        response="utter_topic_footer",
+        notes=notes(item),
+        valid_as_of_date=item["valid_as_of"],
+        choices=topic_buttons(topic) + related_buttons(related or []),
+    )
     return [SlotSet("topic", topic)]
 
 
 class ActionAnswerTopic(Action):
-    """The topic is the intent name without "ask_": summary, what the text is (draft, translation), buttons; when the
-    classifier was not sure, the two next closest topics beside it."""
+    """The topic is the intent name without "ask_": summary, what the text is (draft,
+    translation), buttons; when the classifier was not sure, the two next closest topics beside
+    it."""
 
     def name(self) -> str:
         return "action_answer_topic"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         message = tracker.latest_message
         topic = topic_of((message.get("intent") or {}).get("name")) or ""
         decision = None
         if (message.get("intent") or {}).get("confidence", 1.0) < RELATED_BELOW:
-            decision = decide(message, await searched(message, language(tracker)), known_topics(domain))
+            decision = decide(
+                message, await searched(message, language(tracker)), known_topics(domain)
+            )
         return await answer(dispatcher, tracker, topic, decision.related if decision else [])
 
 
@@ -116,7 +149,9 @@ class ActionTopicMore(Action):
     def name(self) -> str:
         return "action_topic_more"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         topic = requested_topic(tracker)
         if not topic:
             dispatcher.utter_message(response="utter_help")
@@ -129,18 +164,24 @@ class ActionTopicMore(Action):
         points = [part for paragraph in item.get("body") or [] for part in parts(paragraph)]
         for point in points[:-1]:
             dispatcher.utter_message(response="utter_topic_point", point=point)
-        dispatcher.utter_message(response="utter_topic_point", point=points[-1] if points else item["summary"],
-                                 choices=[b for b in topic_buttons(topic) if not b["payload"].startswith("/topic_more")])
+        dispatcher.utter_message(
+            response="utter_topic_point",
+            point=points[-1] if points else item["summary"],
+            choices=[b for b in topic_buttons(topic) if not b["payload"].startswith("/topic_more")],
+        )
         return [SlotSet("topic", topic)]
 
 
 class ActionTopicSource(Action):
-    """Where the text comes from (official pages) and the topic's page to read, print or take to the phone."""
+    """Where the text comes from (official pages) and the topic's page to read, print or take to
+    the phone."""
 
     def name(self) -> str:
         return "action_topic_source"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         topic = requested_topic(tracker)
         if not topic:
             dispatcher.utter_message(response="utter_help")
@@ -151,19 +192,29 @@ class ActionTopicSource(Action):
         except kiosk.KioskError:
             dispatcher.utter_message(response="utter_topic_unavailable")
             return []
-        sources = "\n".join(f"• {source['title']}: {source['url']}" for source in item.get("sources") or [])
-        dispatcher.utter_message(response="utter_topic_sources", sources=sources, page_url=info_page(topic, code),
-                                 valid_as_of_date=item["valid_as_of"], notes=notes(item))
+        sources = "\n".join(
+            f"• {source['title']}: {source['url']}" for source in item.get("sources") or []
+        )
+        dispatcher.utter_message(
+            response="utter_topic_sources",
+            sources=sources,
+            page_url=info_page(topic, code),
+            valid_as_of_date=item["valid_as_of"],
+            notes=notes(item),
+        )
         return [SlotSet("topic", topic)]
 
 
 class ActionSuggestTopics(Action):
-    """Unsure or out of scope: offers the three closest topics, or says honestly where else to ask."""
+    """Unsure or out of scope: offers the three closest topics, or says honestly where else to
+    ask."""
 
     def name(self) -> str:
         return "action_suggest_topics"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         message = tracker.latest_message
         decision = decide(message, await searched(message, language(tracker)), known_topics(domain))
         if decision is not None and decision.answer:

@@ -1,4 +1,5 @@
 """Which language the conversation is in: the client's explicit choice, else what they write in."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,8 +25,11 @@ def detected_language(tracker: Tracker) -> tuple[str | None, float]:
 def chosen_language(tracker: Tracker) -> str | None:
     """A served language the client named ("English please", "بالعربي", a language button)."""
     message = tracker.latest_message or {}
-    # language_choice: the classifier answered a question asked together with the choice ("English please, …").
-    if (message.get("intent") or {}).get("name") != "choose_language" and not message.get("language_choice"):
+    # language_choice: the classifier answered a question asked together with the choice ("English
+    # please, …").
+    if (message.get("intent") or {}).get("name") != "choose_language" and not message.get(
+        "language_choice"
+    ):
         return None
     for entity in message.get("entities") or []:
         if entity.get("entity") == "language":
@@ -41,7 +45,9 @@ class ValidateSlotMappings(ValidationAction):
     def name(self) -> str:
         return "action_validate_slot_mappings"
 
-    async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+    async def extract_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         chosen = chosen_language(tracker)
         if chosen:
             return {"language": chosen}
@@ -55,12 +61,16 @@ class ValidateSlotMappings(ValidationAction):
             return {}
         if current is None:
             return {"language": code}
-        in_form = bool((tracker.active_loop or {}).get("name")) or bool(tracker.get_slot("requested_slot"))
+        in_form = bool((tracker.active_loop or {}).get("name")) or bool(
+            tracker.get_slot("requested_slot")
+        )
         if len(text.split()) >= MIN_WORDS_TO_SWITCH and not in_form:
             return {"language": code}
         return {}
 
-    async def extract_language_explicit(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> dict[str, Any]:
+    async def extract_language_explicit(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
         return {"language_explicit": True} if chosen_language(tracker) else {}
 
 
@@ -70,7 +80,9 @@ class ActionLanguageChosen(Action):
     def name(self) -> str:
         return "action_language_chosen"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[Any]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[Any]:
         if chosen_language(tracker):
             dispatcher.utter_message(response="utter_language_set")
         else:

@@ -1,12 +1,15 @@
-"""What the assistant does with a question: answer a topic, offer the closest three, or say honestly it cannot.
+"""What the assistant does with a question: answer a topic, offer the closest three, or say honestly
+it cannot.
 
-One function for the live action (with the kiosk API's topic search) and for `make bot-eval-real` (with the
-same search run locally), so the figures measure what clients get."""
+One function for the live action (with the kiosk API's topic search) and for `make bot-eval-real`
+(with the same search run locally), so the figures measure what clients get."""
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import zip_longest
-from typing import Any, Iterable
+from typing import Any
 
 TOPIC_PREFIX = "ask_"
 # The checklist of documents is answered like a topic, from the site's checklist rules.
@@ -14,20 +17,22 @@ DOCUMENTS = "documents"
 OUT_OF_SCOPE = "out_of_scope"
 FALLBACK = "nlu_fallback"
 SUGGESTIONS = 3
-# "How do I cancel my appointment?" without a booking in Lotse means one the Jobcenter set: its topic answers.
+# "How do I cancel my appointment?" without a booking in Lotse means one the Jobcenter set: its
+# topic answers.
 CANCEL_JOBCENTER_APPOINTMENT_TOPIC = "missed_appointment"
 ANSWERED_WITHOUT_BOOKING = {"cancel_appointment": CANCEL_JOBCENTER_APPOINTMENT_TOPIC}
 # A topic intent this far down the classifier's ranking is still worth offering when it is unsure.
 MIN_RANKED_CONFIDENCE = 0.05
-# Below this confidence an answer comes with the two next closest topics, one tap away if it was misread.
+# Below this confidence an answer comes with the two next closest topics, one tap away if it was
+# misread.
 RELATED_BELOW = 0.9
 RELATED = 2
 
 
 @dataclass(frozen=True)
 class Decision:
-    """`answer`: the topic answered at once, with `related` topics beside it; else `suggestions` ("Did you mean
-    …?"); neither: out of scope."""
+    """`answer`: the topic answered at once, with `related` topics beside it; else `suggestions`
+    ("Did you mean …?"); neither: out of scope."""
 
     answer: str | None = None
     suggestions: list[str] = field(default_factory=list)
@@ -39,14 +44,18 @@ class Decision:
 
 
 def topic_of(intent: str | None) -> str | None:
-    return intent[len(TOPIC_PREFIX):] if intent and intent.startswith(TOPIC_PREFIX) else None
+    return intent[len(TOPIC_PREFIX) :] if intent and intent.startswith(TOPIC_PREFIX) else None
 
 
-def decide(parse: dict[str, Any], searched: Iterable[str], topics: Iterable[str], *, booked: bool = True) -> Decision | None:
-    """None when the message is not a question about a topic (greeting, booking …: the rules answer it).
+def decide(
+    parse: dict[str, Any], searched: Iterable[str], topics: Iterable[str], *, booked: bool = True
+) -> Decision | None:
+    """None when the message is not a question about a topic (greeting, booking …: the rules answer
+    it).
 
-    `parse` is Rasa's parse of the message, `searched` the topic search's matches, best first; `booked`: whether
-    the client has an appointment booked through Lotse (a first message never has)."""
+    `parse` is Rasa's parse of the message, `searched` the topic search's matches, best first;
+    `booked`: whether the client has an appointment booked through Lotse (a first message never
+    has)."""
     known = set(topics) | {DOCUMENTS}
     intent = (parse.get("intent") or {}).get("name")
     if intent == OUT_OF_SCOPE:
@@ -54,7 +63,11 @@ def decide(parse: dict[str, Any], searched: Iterable[str], topics: Iterable[str]
     topic = topic_of(intent)
     if topic in known:
         confident = (parse.get("intent") or {}).get("confidence", 0.0) >= RELATED_BELOW
-        related = [] if confident else [t for t in closest(parse, searched, known) if t != topic][:RELATED]
+        related = (
+            []
+            if confident
+            else [t for t in closest(parse, searched, known) if t != topic][:RELATED]
+        )
         return Decision(answer=topic, related=related)
     if not booked and intent in ANSWERED_WITHOUT_BOOKING:
         return Decision(answer=ANSWERED_WITHOUT_BOOKING[intent])
@@ -64,8 +77,13 @@ def decide(parse: dict[str, Any], searched: Iterable[str], topics: Iterable[str]
 
 
 def closest(parse: dict[str, Any], searched: Iterable[str], known: set[str]) -> list[str]:
-    """The classifier's and the search's best topics alternately: each catches what the other misses."""
-    ranked = [topic_of(r.get("name")) for r in parse.get("intent_ranking") or [] if r.get("confidence", 0.0) >= MIN_RANKED_CONFIDENCE]
+    """The classifier's and the search's best topics alternately: each catches what the other
+    misses."""
+    ranked = [
+        topic_of(r.get("name"))
+        for r in parse.get("intent_ranking") or []
+        if r.get("confidence", 0.0) >= MIN_RANKED_CONFIDENCE
+    ]
     from_classifier = [topic for topic in ranked if topic in known][:SUGGESTIONS]
     from_search = [topic for topic in searched if topic in known][:SUGGESTIONS]
     offered: list[str] = []

@@ -1,4 +1,6 @@
-"""Checks of the client's answers; return the stored form of a value, or None when it is not valid."""
+"""Checks of the client's answers; return the stored form of a value, or None when it is not
+valid."""
+
 from __future__ import annotations
 
 import re
@@ -8,7 +10,11 @@ from lotse_shared.residence import RESIDENCE_STATUSES
 
 SKIPPED = "__skipped__"
 # German words on the documents, as clients type them: the card says what it is in German.
-_RESIDENCE_WORDS = (("duldung", "duldung"), ("gestattung", "aufenthaltsgestattung"), ("fiktion", "fiktionsbescheinigung"))
+_RESIDENCE_WORDS = (
+    ("duldung", "duldung"),
+    ("gestattung", "aufenthaltsgestattung"),
+    ("fiktion", "fiktionsbescheinigung"),
+)
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{4,24}[0-9]$")
 _DMY = re.compile(r"^\s*(\d{1,2})\s*[./\- ]\s*(\d{1,2})\s*[./\- ]\s*(\d{4})\s*$")
@@ -23,7 +29,8 @@ def name(value: str | None) -> str | None:
 
 
 def birth_date(value: str | None, today: date) -> str | None:
-    """ISO date of a day in the past (at most 120 years ago), from 31.12.1990, 31/12/1990 or 1990-12-31."""
+    """ISO date of a day in the past (at most 120 years ago), from 31.12.1990, 31/12/1990 or
+    1990-12-31."""
     text = (value or "").translate(_DIGITS)
     match = _DMY.match(text)
     if match:

@@ -1,7 +1,9 @@
-"""NLU pipeline component: adds `language_detection` ({language, confidence, reason}) to each parse."""
+"""NLU pipeline component: adds `language_detection` ({language, confidence, reason}) to each
+parse."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -22,28 +24,32 @@ class LanguageIdentifier(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> "LanguageIdentifier":
+    ) -> LanguageIdentifier:
         return cls()
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {}
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         warm_up()
         for message in messages:
             text = message.get("text") or ""
             result = detect(text)
             message.set(
                 OUTPUT_KEY,
-                {"language": result.language, "confidence": round(result.confidence, 4), "reason": result.reason},
+                {
+                    "language": result.language,
+                    "confidence": round(result.confidence, 4),
+                    "reason": result.reason,
+                },
                 add_to_output=True,
             )
         return messages

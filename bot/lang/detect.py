@@ -3,6 +3,7 @@
 lingua knows de, en, ar, fa, fr, tr, uk, ru, so but not Kurmanji, Tigrinya or Pashto, so those are
 recognised by their script or letters, which is also more reliable than statistics on short texts.
 """
+
 from __future__ import annotations
 
 import re
@@ -43,44 +44,66 @@ _RUSSIAN_LETTERS = re.compile(r"[ыэъёЫЭЪЁ]")
 _TURKISH_ONLY_LETTERS = re.compile(r"[ıİğĞöÖüÜ]")
 _KURMANJI_LETTERS = re.compile(r"[êÊîÎûÛ]")
 _NOT_TURKISH_LETTERS = re.compile(r"[qwxQWX]")
-_FRENCH_LETTERS = re.compile(r"[éèàùâôœëïÉÈÀ]|\b(le|la|les|du|des|une|est|pour|mon|ma|mes|je|vous)\b", re.IGNORECASE)
+_FRENCH_LETTERS = re.compile(
+    r"[éèàùâôœëïÉÈÀ]|\b(le|la|les|du|des|une|est|pour|mon|ma|mes|je|vous)\b", re.IGNORECASE
+)
 _WORD = re.compile(r"\w+", re.UNICODE)
 _SOMALI_VOWELS = re.compile(r"aa|ii|uu")
 
 # Frequent function words that tell closely related languages apart where letters do not.
 KURMANJI_WORDS = frozenset(
-    "ez hûn min wî wê ji bi di li ku çi çawa kengê kîjan erê nexêr silav spas dixwazim dikarim heye "
-    "nîne tune bike bikim jî baş rojbaş alîkarî alîkariyê randevû randevûya pirs vê çend kî ye wisa şaş "
-    "nizanim dixwazin bibêjim xwe xweş xwest hene hebe dibe dide didin distînin bistînim "
-    "çiqas ciqas cawa kenge kijan nexer bizanim niha hatim zarok zarokên zarokan jina mêr "
-    "mala malê roja sibeha şeva êvara gelek sipas heval yan pereyê zêde "
-    "mehê meha hefteyê salê nikarim nikaribim biçim bêje bibêje dikim dikin naxwazim alikari derbas bersiv "
-    "hejmara navê qeyd kiriye bûye çûm dibêjin divê".split()
+    (
+        "ez hûn min wî wê ji bi di li ku çi çawa kengê kîjan erê nexêr silav spas dixwazim dikarim "
+        "heye nîne tune bike bikim jî baş rojbaş alîkarî alîkariyê randevû randevûya pirs vê çend "
+        "kî ye wisa şaş nizanim dixwazin bibêjim xwe xweş xwest hene hebe dibe dide didin distînin "
+        "bistînim çiqas ciqas cawa kenge kijan nexer bizanim niha hatim zarok zarokên zarokan jina "
+        "mêr mala malê roja sibeha şeva êvara gelek sipas heval yan pereyê zêde mehê meha hefteyê "
+        "salê nikarim nikaribim biçim bêje bibêje dikim dikin naxwazim alikari derbas bersiv "
+        "hejmara navê qeyd kiriye bûye çûm dibêjin divê"
+    ).split()
 )
-PASHTO_WORDS = frozenset("زه ته موږ ده دی دا زما له د کوم یم مننه غواړم څنګه ولې دې په سره ښه کله شته وه راته وخت شم".split())
-UKRAINIAN_WORDS = frozenset("що як якщо це чи мені мій моя моє таке буде коли де ви є мене можу".split())
-RUSSIAN_WORDS = frozenset("что как если это мне мой моя такое будет когда где вы есть ли меня могу".split())
-GERMAN_WORDS = frozenset("was ist wie wer wo wann ich der die das und mein meine kann bekomme habe zum beim vom".split())
+PASHTO_WORDS = frozenset(
+    (
+        "زه ته موږ ده دی دا زما له د کوم یم مننه غواړم څنګه ولې دې په سره ښه کله شته وه راته وخت شم"
+    ).split()
+)
+UKRAINIAN_WORDS = frozenset(
+    "що як якщо це чи мені мій моя моє таке буде коли де ви є мене можу".split()
+)
+RUSSIAN_WORDS = frozenset(
+    "что как если это мне мой моя такое будет когда где вы есть ли меня могу".split()
+)
+GERMAN_WORDS = frozenset(
+    "was ist wie wer wo wann ich der die das und mein meine kann bekomme habe zum beim vom".split()
+)
 ENGLISH_WORDS = frozenset("what is how who where when i the my can do does".split())
 # German administrative words clients keep in German whatever language they write in; they say
 # nothing about that language, so they are left out before identification.
+# Matched inside one whitespace-separated word at a time: `\S*term\S*` over the whole text
+# backtracks in time quadratic in a word's length (a 20,000-letter word took 30 s).
 _GERMAN_TERMS = re.compile(
-    r"\S*(bürgergeld|grundsicherung|jobcenter|sozialamt|familienkasse|asylblg|sgb(?:\s+ii\b)?|bamf|duldung|"
-    r"aufenthalts|fiktionsbescheinigung|meldebescheinigung|ausländerbehörde|integrationskurs)\S*",
+    r"bürgergeld|grundsicherung|jobcenter|sozialamt|familienkasse|asylblg|sgb|bamf|duldung|"
+    r"aufenthalts|fiktionsbescheinigung|meldebescheinigung|ausländerbehörde|integrationskurs",
     re.IGNORECASE,
 )
+_BOOK_NUMBER = re.compile(r"(ii|2|xii|12)\W*", re.IGNORECASE)  # the "II" of "SGB II"
 DARI_WORDS = frozenset("استم استی استید تشکر میخایم نمیفامم میفامم کجاستید".split())
-# Frequent Somali words that are not words of the other Latin-script languages (not "ma", "ii", "bay", "ama",
-# "sax": French, "SGB II", Turkish, Kurmanji); Somali also writes "ku", so it is checked before Kurmanji.
+# Frequent Somali words that are not words of the other Latin-script languages (not "ma", "ii",
+# "bay", "ama", "sax": French, "SGB II", Turkish, Kurmanji); Somali also writes "ku", so it is
+# checked before Kurmanji.
 SOMALI_WORDS = frozenset(
-    "waxaan waxaad waxay wuxuu waxa waa waan waad maxaa maxay maxaan maxaad sidee sideed goorma xaggee halkee "
-    "yaa kuma haa maya mahadsanid fadlan walaal sxb iyo laakiin haddii hadda ayaan ayaa ayay ayuu baan baad buu "
-    "inaan inaad karaa kartaa karo rabaa rabo doonayaa doonaa baahanahay ballan ballanta ballantayda ballantaydu "
-    "lacag lacagta lacagtayda xogtayda xogta iska salaan nabad nabadgelyo hagaag dabcan igu iga kuu kaa loo laga "
-    "lagu tahay yahay yihiin ahay jiraa jirtaa jira qof shaqo maalin berri maanta toddobaadka xafiiska "
-    "dukumentiyada carruurta guriga kirada luqadda magaca magacayga taariikhda aad anigoo sidaas kadib waxba "
-    "walba dhan oo ahayn aqaan garanayo fahmin mise tan tani taas kan kee kuwee noocee maxuu ilaa una ugu sii "
-    "wad qor sheeg ka dib mar dambe kale bilaash keenaa bixiyaa heli hel qabo tus xog haddaba".split()
+    (
+        "waxaan waxaad waxay wuxuu waxa waa waan waad maxaa maxay maxaan maxaad sidee sideed "
+        "goorma xaggee halkee yaa kuma haa maya mahadsanid fadlan walaal sxb iyo laakiin haddii "
+        "hadda ayaan ayaa ayay ayuu baan baad buu inaan inaad karaa kartaa karo rabaa rabo "
+        "doonayaa doonaa baahanahay ballan ballanta ballantayda ballantaydu lacag lacagta "
+        "lacagtayda xogtayda xogta iska salaan nabad nabadgelyo hagaag dabcan igu iga kuu kaa loo "
+        "laga lagu tahay yahay yihiin ahay jiraa jirtaa jira qof shaqo maalin berri maanta "
+        "toddobaadka xafiiska dukumentiyada carruurta guriga kirada luqadda magaca magacayga "
+        "taariikhda aad anigoo sidaas kadib waxba walba dhan oo ahayn aqaan garanayo fahmin mise "
+        "tan tani taas kan kee kuwee noocee maxuu ilaa una ugu sii wad qor sheeg ka dib mar dambe "
+        "kale bilaash keenaa bixiyaa heli hel qabo tus xog haddaba"
+    ).split()
 )
 
 
@@ -118,12 +141,25 @@ def _lingua(text: str, candidates: tuple[str, ...]) -> Detection:
     return Detection(best, scores[best] / total, "lingua")
 
 
+def without_german_terms(text: str) -> str:
+    """`text` without the words that contain a German administrative term (and the book number
+    after "SGB")."""
+    kept: list[str] = []
+    after_sgb = False
+    for word in text.split():
+        term = _GERMAN_TERMS.search(word)
+        if term is None and not (after_sgb and _BOOK_NUMBER.fullmatch(word)):
+            kept.append(word)
+        after_sgb = term is not None and term.group(0).lower() == "sgb"
+    return " ".join(kept)
+
+
 def detect(text: str) -> Detection:
     """Best served language for one message; language None when the text has no letters."""
     text = unicodedata.normalize("NFC", text or "").strip()
     if not text or text.startswith("/"):
         return Detection(None, 0.0, "empty")
-    stripped = vocabulary().without_office_words(_GERMAN_TERMS.sub(" ", text)).strip()
+    stripped = vocabulary().without_office_words(without_german_terms(text)).strip()
     had_terms = stripped != text
     text = stripped or text
     words = [w.lower() for w in _WORD.findall(text)]
@@ -164,7 +200,9 @@ def detect(text: str) -> Detection:
         # Somali writes long vowels double (aa ii uu), the other Latin-script languages hardly ever.
         somali_spelling = bool(so_words) or any(_SOMALI_VOWELS.search(w) for w in words)
         # Both write "ku": in a Somali-looking text it is not a Kurmanji cue.
-        ku_words = sum(w in KURMANJI_WORDS for w in words) - (words.count("ku") if somali_spelling else 0)
+        ku_words = sum(w in KURMANJI_WORDS for w in words) - (
+            words.count("ku") if somali_spelling else 0
+        )
         if so_words >= max(1, len(words) // 3) and so_words > ku_words:
             return Detection("so", 0.9, "words:somali")
         if not _TURKISH_ONLY_LETTERS.search(text):
@@ -181,8 +219,13 @@ def detect(text: str) -> Detection:
                 return Detection("de" if de_words > en_words else "en", 0.85, "words:de-en")
         # Without any Somali look, lingua takes short English or French for Somali ("I say no").
         result = _lingua(text, LATIN if somali_spelling or "ma" in words else LATIN_WITHOUT_SOMALI)
-        if result.language == "tr" and _NOT_TURKISH_LETTERS.search(text) and not _TURKISH_ONLY_LETTERS.search(text):
-            # Turkish writes no q, w or x; Kurmanji does ("xweş", "qeyd", "we"), lingua knows no Kurmanji.
+        if (
+            result.language == "tr"
+            and _NOT_TURKISH_LETTERS.search(text)
+            and not _TURKISH_ONLY_LETTERS.search(text)
+        ):
+            # Turkish writes no q, w or x; Kurmanji does ("xweş", "qeyd", "we"), lingua knows no
+            # Kurmanji.
             return Detection("ku", 0.85, "letters:qwx")
         return result
     return Detection(None, 0.0, "no-letters")

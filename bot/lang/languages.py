@@ -1,5 +1,7 @@
 """The languages the bot serves: those of locales/languages.yml with `bot` in `serves`, through
-lotse_shared.languages, so kiosk and bot agree on codes, aliases, fallbacks, directions and digits."""
+lotse_shared.languages, so kiosk and bot agree on codes, aliases, fallbacks, directions and
+digits."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,7 +34,8 @@ def babel_locale(code: str) -> str:
 
 
 def numbering(code: str) -> str:
-    """The digits the client reads: languages.yml's choice, else CLDR's default for the locale (Persian: arabext)."""
+    """The digits the client reads: languages.yml's choice, else CLDR's default for the locale
+    (Persian: arabext)."""
     try:
         return shared.numbering(code)
     except shared.UnknownLanguage:  # a locale CLDR lacks reads Latin digits
@@ -40,7 +43,8 @@ def numbering(code: str) -> str:
 
 
 def native_name(code: str) -> str:
-    """The language's name in itself, capitalised for buttons (CLDR via Babel, overridden by languages.yml)."""
+    """The language's name in itself, capitalised for buttons (CLDR via Babel, overridden by
+    languages.yml)."""
     try:
         name = shared.native_name(code)
     except shared.UnknownLanguage:  # a locale CLDR lacks still gets a visible name

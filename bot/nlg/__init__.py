@@ -1,9 +1,10 @@
 """Gettext-based natural language generation for the Rasa server (endpoints.yml `nlg.type`)."""
+
 from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, Optional, Text
+from typing import Any
 
 from rasa.core.nlg.generator import NaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -30,9 +31,12 @@ def _first_bot_message(tracker: DialogueStateTracker) -> bool:
 
 
 class GettextNLG(NaturalLanguageGenerator):
-    """Renders response names from locales/<lang>/LC_MESSAGES/bot.po in the `language` slot's locale."""
+    """Renders response names from locales/<lang>/LC_MESSAGES/bot.po in the `language` slot's
+    locale."""
 
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None) -> None:
+    def __init__(
+        self, endpoint_config: EndpointConfig | None = None, domain: Domain | None = None
+    ) -> None:
         # Rasa creates the NLG before the model's domain is loaded; the buttons then come from the
         # domain files the model was trained from.
         if domain is None or not domain.responses:
@@ -41,16 +45,18 @@ class GettextNLG(NaturalLanguageGenerator):
 
     async def generate(
         self,
-        utter_action: Text,
+        utter_action: str,
         tracker: DialogueStateTracker,
-        output_channel: Text,
+        output_channel: str,
         **kwargs: Any,
-    ) -> Optional[Dict[Text, Any]]:
+    ) -> dict[str, Any] | None:
         slots = tracker.current_slot_values()
         language = current_language(slots)
         variations = self.domain.responses.get(utter_action) or [{}]
         message = render(utter_action, language, variations[0], slots, kwargs)
         if utter_action != DISCLOSURE and _first_bot_message(tracker):
             disclosure = text(DISCLOSURE, language, {"language_name": native_name(language)})
-            message["text"] = f"{disclosure}\n\n{message['text']}" if disclosure else message["text"]
+            message["text"] = (
+                f"{disclosure}\n\n{message['text']}" if disclosure else message["text"]
+            )
         return message

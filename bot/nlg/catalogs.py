@@ -1,4 +1,5 @@
 """The bot's gettext catalogs (locales/<lang>/LC_MESSAGES/bot.po), read once with Babel."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,6 @@
-"""Renders a response name in the client's language: catalog text, Babel-formatted values, buttons."""
+"""Renders a response name in the client's language: catalog text, Babel-formatted values,
+buttons."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_time
 
 from bot.lang.languages import BOT_LANGUAGES, babel_locale, direction, native_name
 from bot.nlg.catalogs import lookup
@@ -52,7 +54,10 @@ def format_value(name: str, value: Any, language: str) -> str:
     try:
         if name.endswith("_datetime"):
             moment = _as_datetime(value)
-            text = f"{format_date(moment.date(), 'full', locale=loc)}, {format_time(moment, 'short', locale=loc)}"
+            text = (
+                f"{format_date(moment.date(), 'full', locale=loc)}, "
+                f"{format_time(moment, 'short', locale=loc)}"
+            )
             return digits(text, language)
         if name.endswith("_date"):
             day = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
@@ -87,7 +92,8 @@ def text(key: str, language: str, params: dict[str, Any] | None = None) -> str |
 
 
 def day_pattern(loc: Locale) -> str:
-    """Weekday, day and month in the locale's own order and punctuation ("پنجشنبه ۳ دسامبر", "Thursday, December 3")."""
+    """Weekday, day and month in the locale's own order and punctuation ("پنجشنبه ۳ دسامبر",
+    "Thursday, December 3")."""
     skeleton = loc.datetime_skeletons.get("MMMMEd")
     return re.sub(r"E+", "EEEE", str(skeleton.pattern)) if skeleton is not None else "EEEE d MMMM"
 
@@ -110,9 +116,13 @@ def dynamic_buttons(kwargs: dict[str, Any], language: str) -> list[dict[str, str
         buttons.append(_button(title, "/inform" + json.dumps({"slot_id": str(slot["id"])})))
     if kwargs.get("language_buttons"):
         for code in BOT_LANGUAGES:
-            buttons.append(_button(native_name(code), "/choose_language" + json.dumps({"language": code})))
+            buttons.append(
+                _button(native_name(code), "/choose_language" + json.dumps({"language": code}))
+            )
     for choice in kwargs.get("choices") or []:
-        buttons.append(_button(text(choice["title_key"], language, choice.get("params")), choice["payload"]))
+        buttons.append(
+            _button(text(choice["title_key"], language, choice.get("params")), choice["payload"])
+        )
     return [b for b in buttons if b]
 
 
@@ -133,7 +143,9 @@ def render(
         if isinstance(value, str) and value.startswith(LABEL_PREFIXES):
             params[name] = text(value, language) or ""
     if "notes" in kwargs:  # catalog keys of short notes, one line each
-        params["notes"] = "\n".join(line for line in (text(key, language) for key in kwargs["notes"]) if line)
+        params["notes"] = "\n".join(
+            line for line in (text(key, language) for key in kwargs["notes"]) if line
+        )
     if "documents" in kwargs:
         lines = [text(f"doc.{doc}", language) for doc in kwargs["documents"]]
         params["documents"] = "\n".join(f"• {line}" for line in lines if line)

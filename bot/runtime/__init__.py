@@ -1,20 +1,28 @@
-"""Lotse's Rasa runtime: the `rasa` command line with Lotse's patches of Rasa internals, and the lock store.
+"""Lotse's Rasa runtime: the `rasa` command line with Lotse's patches of Rasa internals, and the
+lock store.
 
-* `server.py`: `python -m bot.runtime.server run …` (bot/scripts/start_rasa.sh) is Rasa's own command line
-  after `patches.install()`.
+* `server.py`: `python -m bot.runtime.server run …` (bot/scripts/start_rasa.sh) is Rasa's own
+  command line after `patches.install()`.
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
-  (UnsupportedRasaVersion), then applies them, once. There are four patches, each a function there with
-  its measured reason:
-  1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses with a
-     JSON-schema validator built once; an invalid response still fails in Rasa's own check.
-  2. `sqlite_connection_pool`: rasa.core.tracker_store.create_engine_kwargs gives an SQLite file tracker
-     store a pool of connections; other databases keep Rasa's settings.
-  3. `sqlite_wal`: a process-wide SQLAlchemy hook (Engine "connect") switches every SQLite connection to
-     WAL with synchronous=NORMAL. Not a Rasa attribute, but it changes how Rasa's tracker store writes.
-  4. `event_class_table`: Event.resolve_by_type looks an event type name up in a table instead of walking
-     all Event subclasses.
-  Patches 1, 2 and 4 replace a Rasa function; 2 and 3 together make the SQLite tracker store fast
-  (either alone does not).
-* `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a patch,
-  a lock store class that endpoints.yml names (`bot.runtime.lock_store.AtomicRedisLockStore`).
+  (UnsupportedRasaVersion), then applies them, once. There are seven patches, each a function there
+  with its measured reason:
+  1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
+     with a JSON-schema validator built once; an invalid response still fails in Rasa's own check.
+  2. `sqlite_connection_pool`: rasa.core.tracker_store.create_engine_kwargs gives an SQLite file
+     tracker store a pool of connections; other databases keep Rasa's settings.
+  3. `sqlite_wal`: a process-wide SQLAlchemy hook (Engine "connect") switches every SQLite
+     connection to WAL with synchronous=NORMAL. Not a Rasa attribute, but it changes how Rasa's
+     tracker store writes.
+  4. `event_class_table`: Event.resolve_by_type looks an event type name up in a table instead of
+     walking all Event subclasses.
+  5. `message_guard`: Agent.handle_message screens every channel's message first
+     (bot/runtime/guard.py): too long -> `/message_too_long`; `/intent` text only for intents a
+     client may choose, never EXTERNAL_.
+  6. `parse_off_event_loop`: MessageProcessor.parse_message runs the NLU graph in a worker thread.
+  7. `http_limits`: rasa.core.run.configure_app caps request bodies and refuses every /model route.
+  Patches 1, 2, 4, 5, 6 and 7 replace a Rasa function; 2 and 3 together make the SQLite tracker
+  store fast (either alone does not).
+* `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
+  patch, a lock store class that endpoints.yml names
+  (`bot.runtime.lock_store.AtomicRedisLockStore`).
 """

@@ -5,6 +5,7 @@ without a transaction, so two Rasa instances can draw the same ticket and proces
 at the same time (measured: a lost user turn in 1 of 2 runs of tests/bot/test_state.py). Here every
 read-change-write runs in a WATCH/MULTI transaction that Redis retries on a concurrent change.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,12 +22,17 @@ LOCK_KEY_TTL_SECONDS = 3600
 
 
 class AtomicRedisLockStore(RedisLockStore):
-    """Configured in endpoints.yml as `lock_store: {type: bot.runtime.lock_store.AtomicRedisLockStore, url, port, db, password}`."""
+    """Configured in endpoints.yml as `lock_store: {type:
+    bot.runtime.lock_store.AtomicRedisLockStore, url, port, db, password}`."""
 
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         super().__init__(host=endpoint_config.url or "localhost", **endpoint_config.kwargs)
 
-    def _change(self, conversation_id: str, change: Callable[[TicketLock | None], tuple[TicketLock | None, Result]]) -> Result:
+    def _change(
+        self,
+        conversation_id: str,
+        change: Callable[[TicketLock | None], tuple[TicketLock | None, Result]],
+    ) -> Result:
         key = self.key_prefix + conversation_id
 
         def transaction(pipe) -> Result:  # type: ignore[no-untyped-def]

@@ -1,10 +1,11 @@
 """Lotse's patches of Rasa internals: what they are and how many, bot/runtime/__init__.py.
 
-Rasa answers every message on one event loop, so CPU spent there delays every other conversation; the
-reasons were measured at 10 concurrent conversations (bot/README.md, "Latency"). Each patch is a
-function that does nothing when its change is already in place; install() checks the Rasa version and
-then applies them all. Rasa is imported only after the version check.
+Rasa answers every message on one event loop, so CPU spent there delays every other conversation;
+the reasons were measured at 10 concurrent conversations (bot/README.md, "Latency"). Each patch is a
+function that does nothing when its change is already in place; install() checks the Rasa version
+and then applies them all. Rasa is imported only after the version check.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,7 +17,8 @@ from typing import Any
 # changed what they replace, so the server refuses to start with it.
 EXPECTED_RASA_VERSION = "3.6.21"
 
-# Rasa's own functions, kept by the patch that replaces them; the patched functions fall back to them.
+# Rasa's own functions, kept by the patch that replaces them; the patched functions fall back to
+# them.
 _RASA: dict[str, Callable[..., Any]] = {}
 
 
@@ -31,28 +33,34 @@ def installed_rasa_version() -> str:
 
 
 def check_rasa_version(installed: str | None = None) -> None:
-    """Raises UnsupportedRasaVersion unless `installed` (default: the Rasa this process imports) is the expected one."""
+    """Raises UnsupportedRasaVersion unless `installed` (default: the Rasa this process imports)
+    is the expected one."""
     installed = installed_rasa_version() if installed is None else installed
     if installed != EXPECTED_RASA_VERSION:
         raise UnsupportedRasaVersion(
-            f"Rasa {installed} is installed, but Lotse's Rasa patches (bot/runtime/patches.py) were written for "
-            f"Rasa {EXPECTED_RASA_VERSION}; not starting. Install rasa=={EXPECTED_RASA_VERSION} (make bot-install), "
-            f"or check and re-measure every patch against Rasa {installed}, then change EXPECTED_RASA_VERSION."
+            f"Rasa {installed} is installed, but Lotse's Rasa patches (bot/runtime/patches.py) "
+            f"were written for Rasa {EXPECTED_RASA_VERSION}; not starting. Install "
+            f"rasa=={EXPECTED_RASA_VERSION} (make bot-install), or check and re-measure every "
+            f"patch against Rasa {installed}, then change EXPECTED_RASA_VERSION."
         )
 
 
 def rasa_original(name: str) -> Callable[..., Any]:
-    """Rasa's own function that a patch replaced: "validate_action_result", "create_engine_kwargs" or "resolve_by_type"."""
+    """Rasa's own function that a patch replaced: "validate_action_result",
+    "create_engine_kwargs", "resolve_by_type", "handle_message", "parse_message" or
+    "configure_app"."""
     return _RASA[name]
 
 
-# 1. Action server responses -------------------------------------------------------------------------
+# 1. Action server responses
+#    -------------------------------------------------------------------------
 
 _response_validator: Any = None
 
 
 def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
-    """Rasa's check of an action server response, with the validator built once by validator_built_once()."""
+    """Rasa's check of an action server response, with the validator built once by
+    validator_built_once()."""
     if _response_validator.is_valid(result):
         return True
     # Rasa's own check raises its own error (jsonschema.ValidationError, Rasa's message).
@@ -60,7 +68,7 @@ def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
 
 
 def validator_built_once() -> None:
-    """jsonschema.validate() re-checks Rasa's response schema against the 2020-12 meta-schema on every call: 19 ms of CPU per custom action call, 0.3 ms with a validator built once."""
+    """jsonschema.validate() re-checks Rasa's response schema against the 2020-12 meta-schema on every call: 19 ms of CPU per custom action call, 0.3 ms with a validator built once."""  # noqa: E501
     global _response_validator
     from jsonschema.validators import validator_for
     from rasa.core.actions.action import RemoteAction
@@ -75,7 +83,8 @@ def validator_built_once() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 
 
-# 2. SQLite tracker store: connection pool -----------------------------------------------------------
+# 2. SQLite tracker store: connection pool
+#    -----------------------------------------------------------
 
 
 def _engine_kwargs(url: Any) -> dict[str, Any]:
@@ -85,9 +94,11 @@ def _engine_kwargs(url: Any) -> dict[str, Any]:
 
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        # PostgreSQL as Rasa has it; an in-memory database exists per connection, so no pool of them.
+        # PostgreSQL as Rasa has it; an in-memory database exists per connection, so no pool of
+        # them.
         return _RASA["create_engine_kwargs"](url)
-    # The store is used from the event loop's thread only; the pool hands a connection to one user at a time.
+    # The store is used from the event loop's thread only; the pool hands a connection to one user
+    # at a time.
     return {
         "poolclass": QueuePool,
         "pool_size": int(os.environ.get("SQL_POOL_SIZE", "5")),
@@ -97,7 +108,7 @@ def _engine_kwargs(url: Any) -> dict[str, Any]:
 
 
 def sqlite_connection_pool() -> None:
-    """SQLAlchemy 1.4 opens and closes a connection per query on an SQLite file, and closing the last one checkpoints the WAL with an fsync: without the pool WAL (patch 3) is slower, with it 13 ms -> 0.5 ms per commit."""
+    """SQLAlchemy 1.4 opens and closes a connection per query on an SQLite file, and closing the last one checkpoints the WAL with an fsync: without the pool WAL (patch 3) is slower, with it 13 ms -> 0.5 ms per commit."""  # noqa: E501
     from rasa.core import tracker_store
 
     if tracker_store.create_engine_kwargs is _engine_kwargs:
@@ -106,7 +117,8 @@ def sqlite_connection_pool() -> None:
     tracker_store.create_engine_kwargs = _engine_kwargs
 
 
-# 3. SQLite: WAL, no fsync per commit ----------------------------------------------------------------
+# 3. SQLite: WAL, no fsync per commit
+#    ----------------------------------------------------------------
 
 
 def _sqlite_wal_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -118,7 +130,7 @@ def _sqlite_wal_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def sqlite_wal() -> None:
-    """A commit in SQLite's rollback journal waits for fsyncs: 13 ms on this disk, 0.5 ms with WAL, synchronous=NORMAL and patch 2's pool (an OS crash, not a Rasa crash, may lose the last messages; the file stays consistent)."""
+    """A commit in SQLite's rollback journal waits for fsyncs: 13 ms on this disk, 0.5 ms with WAL, synchronous=NORMAL and patch 2's pool (an OS crash, not a Rasa crash, may lose the last messages; the file stays consistent)."""  # noqa: E501
     from sqlalchemy import event
     from sqlalchemy.engine import Engine
 
@@ -126,7 +138,8 @@ def sqlite_wal() -> None:
         event.listen(Engine, "connect", _sqlite_wal_pragmas)
 
 
-# 4. Event classes by type name ----------------------------------------------------------------------
+# 4. Event classes by type name
+#    ----------------------------------------------------------------------
 
 _event_classes: dict[str, type[Any]] = {}
 
@@ -138,7 +151,7 @@ def _resolve_by_type(type_name: str, default: type[Any] | None = None) -> type[A
 
 
 def event_class_table() -> None:
-    """Rasa walks all Event subclasses (23) to find the class of each stored event it loads: 0.12 ms per event on this machine under test load, a table lookup well under 1 µs."""
+    """Rasa walks all Event subclasses (23) to find the class of each stored event it loads: 0.12 ms per event on this machine under test load, a table lookup well under 1 µs."""  # noqa: E501
     from rasa.shared.core.events import Event
     from rasa.shared.utils.common import all_subclasses
 
@@ -150,11 +163,119 @@ def event_class_table() -> None:
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
 
 
-PATCHES: tuple[Callable[[], None], ...] = (validator_built_once, sqlite_connection_pool, sqlite_wal, event_class_table)
+# 5. Every channel's messages screened at the door
+#    ----------------------------------------------------
+
+
+async def _handle_message(self: Any, message: Any) -> Any:
+    """Rasa's Agent.handle_message, after guard.screen() (length caps, which `/intent` a client
+    may send)."""
+    from bot.runtime import guard
+
+    message.text = guard.screen(message.text, self.domain.intents if self.domain else ())
+    return await _RASA["handle_message"](self, message)
+
+
+def message_guard() -> None:
+    """Every channel hands its messages to Agent.handle_message: capped there (a 20,000-letter word held the event loop 31,000 ms), and `/EXTERNAL_…` text from clients refused."""  # noqa: E501
+    from rasa.core.agent import Agent
+
+    if Agent.handle_message is _handle_message:
+        return
+    _RASA["handle_message"] = Agent.handle_message
+    Agent.handle_message = _handle_message  # type: ignore[method-assign]
+
+
+# 6. Message parsing off the event loop
+#    ---------------------------------------------------------------
+
+
+async def _parse_message(
+    self: Any, message: Any, tracker: Any = None, only_output_properties: bool = True
+) -> Any:
+    """Rasa's MessageProcessor.parse_message with the NLU graph run in a worker thread; without
+    its debug log line, which writes the client's text."""
+    import asyncio
+
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if self.http_interpreter:
+        return await _RASA["parse_message"](self, message, tracker, only_output_properties)
+    if tracker is None:
+        tracker = DialogueStateTracker.from_events(message.sender_id, [])
+    parse_data = await asyncio.get_running_loop().run_in_executor(
+        None, self._parse_message_with_graph, message, tracker, only_output_properties
+    )
+    self._update_full_retrieval_intent(parse_data)
+    self._check_for_unseen_features(parse_data)
+    return parse_data
+
+
+def parse_off_event_loop() -> None:
+    """NLU (normaliser, language identification, classifier) costs 5-20 ms of CPU per message: on the event loop every other conversation waits for it, in a thread the loop serves them meanwhile."""  # noqa: E501
+    from rasa.core.processor import MessageProcessor
+
+    if MessageProcessor.parse_message is _parse_message:
+        return
+    _RASA["parse_message"] = MessageProcessor.parse_message
+    MessageProcessor.parse_message = _parse_message  # type: ignore[method-assign]
+
+
+# 7. HTTP: request size cap, model routes refused
+#    ------------------------------------------------------
+
+# A client message is at most a few KB; Sanic's default allows 100 MB per request.
+MAX_REQUEST_BYTES = 256 * 1024
+MODEL_ROUTE = "/model"
+
+
+async def _refuse_model_routes(request: Any) -> Any:
+    from sanic.response import json as json_response
+
+    if request.path == MODEL_ROUTE or request.path.startswith(MODEL_ROUTE + "/"):
+        return json_response(
+            {
+                "status": "failure",
+                "reason": "ModelRoutesOff",
+                "message": "Lotse loads only the model it was started with.",
+                "code": 403,
+            },
+            status=403,
+        )
+    return None
+
+
+def _configure_app(*args: Any, **kwargs: Any) -> Any:
+    app = _RASA["configure_app"](*args, **kwargs)
+    app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
+    app.register_middleware(_refuse_model_routes, "request")
+    return app
+
+
+def http_limits() -> None:
+    """`PUT /model` loads any model file, and a model file is code: every /model route is refused (under 1 ms, before authentication), and request bodies are capped at 256 KB."""  # noqa: E501
+    from rasa.core import run
+
+    if run.configure_app is _configure_app:
+        return
+    _RASA["configure_app"] = run.configure_app
+    run.configure_app = _configure_app
+
+
+PATCHES: tuple[Callable[[], None], ...] = (
+    validator_built_once,
+    sqlite_connection_pool,
+    sqlite_wal,
+    event_class_table,
+    message_guard,
+    parse_off_event_loop,
+    http_limits,
+)
 
 
 def install() -> None:
-    """Refuses a Rasa other than EXPECTED_RASA_VERSION (UnsupportedRasaVersion), then applies every patch; again is a no-op."""
+    """Refuses a Rasa other than EXPECTED_RASA_VERSION (UnsupportedRasaVersion), then applies
+    every patch; again is a no-op."""
     check_rasa_version()
     for patch in PATCHES:
         patch()

@@ -1,7 +1,10 @@
-"""The `rasa` command line with Lotse's patches installed (bot/scripts/start_rasa.sh: `python -m bot.runtime.server run …`).
+"""The `rasa` command line with Lotse's patches installed (bot/scripts/start_rasa.sh: `python -m
+bot.runtime.server run …`).
 
-Refuses to start on a Rasa version other than the one the patches were written for (patches.install()).
+Refuses to start on a Rasa version other than the one the patches were written for
+(patches.install()).
 """
+
 from __future__ import annotations
 
 from bot.runtime import patches

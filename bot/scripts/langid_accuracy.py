@@ -2,6 +2,7 @@
 
 Prints per-language accuracy and the total; `--min-words 1` includes short answers too.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,9 @@ from lotse_shared.nlu import examples_by_language, plain
 ACCEPTED = {"fa": {"fa", "fa_AF"}}
 
 
-def evaluate(min_words: int = 3) -> tuple[dict[str, tuple[int, int]], list[tuple[str, str, str | None]]]:
+def evaluate(
+    min_words: int = 3,
+) -> tuple[dict[str, tuple[int, int]], list[tuple[str, str, str | None]]]:
     per_language: dict[str, tuple[int, int]] = {}
     errors: list[tuple[str, str, str | None]] = []
     for language, rows in examples_by_language().items():
@@ -48,7 +51,10 @@ def main() -> int:
     total = sum(t for _, t in per_language.values())
     for language, (r, t) in per_language.items():
         print(f"{language:6} {r:4}/{t:<4} {100 * r / max(t, 1):6.1f} %")
-    print(f"total  {right:4}/{total:<4} {100 * right / max(total, 1):6.1f} %  ({1000 * elapsed / max(total, 1):.2f} ms per message)")
+    print(
+        f"total  {right:4}/{total:<4} {100 * right / max(total, 1):6.1f} %  "
+        f"({1000 * elapsed / max(total, 1):.2f} ms per message)"
+    )
     print("confusions:", dict(Counter((lang, found) for lang, _, found in errors)))
     if args.show_errors:
         for lang, text, found in errors:

@@ -5,7 +5,8 @@
 #   RASA_PORT            default 5005;  RASA_HOST default 127.0.0.1
 #   RASA_MODEL           default bot/models/lotse.tar.gz
 #   LOTSE_ACTIONS_URL    default http://127.0.0.1:5055/webhook
-#   TRACKER_DB_URL       SQLAlchemy URL of the tracker store (PostgreSQL); default SQLite var/tracker.db
+#   LOTSE_TRACKER_DATABASE_URL  SQLAlchemy URL of the tracker store, the same setting the kiosk API erases
+#                        conversations with (sqlite:///… or postgresql://…); default SQLite var/tracker.db
 #   SQL_POOL_SIZE, SQL_MAX_OVERFLOW   tracker store connection pool (defaults 20 / 50)
 #   LOTSE_REDIS_URL      redis://host:port/db -> Redis lock store (needed for several Rasa instances)
 #   TELEGRAM_ACCESS_TOKEN + TELEGRAM_VERIFY + TELEGRAM_WEBHOOK_URL, FACEBOOK_VERIFY + FACEBOOK_SECRET +

@@ -1,4 +1,6 @@
-"""Writes the Rasa server's endpoints and credentials files from the environment (see start_rasa.sh)."""
+"""Writes the Rasa server's endpoints and credentials files from the environment (see
+start_rasa.sh)."""
+
 from __future__ import annotations
 
 import argparse
@@ -12,12 +14,32 @@ import yaml
 BOT_DIR = Path(__file__).resolve().parents[1]
 
 
+# One setting for the Rasa server and the kiosk API, which erases conversations in the same store.
+TRACKER_SETTING = "LOTSE_TRACKER_DATABASE_URL"
+RENAMED_SETTING = "TRACKER_DB_URL"
+
+
+class TrackerSettingRenamed(SystemExit):
+    pass
+
+
 def tracker_store(var: Path) -> dict[str, Any]:
-    url = os.environ.get("TRACKER_DB_URL")
+    if os.environ.get(RENAMED_SETTING):
+        raise TrackerSettingRenamed(
+            f"{RENAMED_SETTING} is now {TRACKER_SETTING}, one setting for the Rasa server and the "
+            "kiosk API (erasure deletes conversations there): rename it and set it for both"
+        )
+    url = os.environ.get(TRACKER_SETTING)
     if not url:
         return {"type": "SQL", "dialect": "sqlite", "db": str(var / "tracker.db")}
+    if url.startswith("sqlite:///"):
+        return {"type": "SQL", "dialect": "sqlite", "db": url.removeprefix("sqlite:///")}
     parts = urlsplit(url)
-    dialect = parts.scheme.split("+")[0].replace("postgres", "postgresql").replace("postgresqlql", "postgresql")
+    dialect = (
+        parts.scheme.split("+")[0]
+        .replace("postgres", "postgresql")
+        .replace("postgresqlql", "postgresql")
+    )
     store = {"type": "SQL", "dialect": dialect, "db": parts.path.lstrip("/")}
     if parts.hostname:
         store["url"] = parts.hostname
@@ -36,7 +58,11 @@ def lock_store() -> dict[str, Any] | None:
         return None
     parts = urlsplit(url)
     # Rasa's own "redis" lock store is not atomic across processes (see bot/runtime/lock_store.py).
-    store: dict[str, Any] = {"type": "bot.runtime.lock_store.AtomicRedisLockStore", "url": parts.hostname or "127.0.0.1", "port": parts.port or 6379}
+    store: dict[str, Any] = {
+        "type": "bot.runtime.lock_store.AtomicRedisLockStore",
+        "url": parts.hostname or "127.0.0.1",
+        "port": parts.port or 6379,
+    }
     if parts.path.strip("/").isdigit():
         store["db"] = int(parts.path.strip("/"))
     if parts.password:
@@ -45,8 +71,14 @@ def lock_store() -> dict[str, Any] | None:
 
 
 def endpoints(var: Path) -> dict[str, Any]:
+    action_endpoint: dict[str, Any] = {
+        "url": os.environ.get("LOTSE_ACTIONS_URL", "http://127.0.0.1:5055/webhook")
+    }
+    secret = os.environ.get("LOTSE_ACTIONS_SECRET")
+    if secret:  # the action server admits only callers with it (bot/runtime/action_server.py)
+        action_endpoint["headers"] = {"Authorization": f"Bearer {secret}"}
     config: dict[str, Any] = {
-        "action_endpoint": {"url": os.environ.get("LOTSE_ACTIONS_URL", "http://127.0.0.1:5055/webhook")},
+        "action_endpoint": action_endpoint,
         "nlg": {"type": "bot.nlg.GettextNLG"},
         "tracker_store": tracker_store(var),
     }
@@ -57,10 +89,14 @@ def endpoints(var: Path) -> dict[str, Any]:
 
 
 def credentials() -> dict[str, Any]:
-    """REST and socket.io always; messenger channels only when their secrets are in the environment."""
+    """socket.io always; REST outside production only (it believes any `sender` it is given, so
+    anyone could write into any conversation); messenger channels only when their secrets are in
+    the environment."""
     with (BOT_DIR / "credentials.yml").open(encoding="utf-8") as handle:
         config = yaml.safe_load(handle) or {}
     env = os.environ
+    if env.get("LOTSE_ENVIRONMENT") == "production":
+        config.pop("rest", None)
     if env.get("TELEGRAM_ACCESS_TOKEN"):
         config["telegram"] = {
             "access_token": env["TELEGRAM_ACCESS_TOKEN"],

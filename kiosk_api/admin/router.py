@@ -32,8 +32,15 @@ IdPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _slot_admin(slot: Slot) -> SlotAdmin:
-    return SlotAdmin(id=slot.id, service_code=slot.service.code, starts_at=slot.starts_at, ends_at=slot.ends_at,
-                     capacity=slot.capacity, booked=slot.booked, interpreter_language=slot.interpreter_language)
+    return SlotAdmin(
+        id=slot.id,
+        service_code=slot.service.code,
+        starts_at=slot.starts_at,
+        ends_at=slot.ends_at,
+        capacity=slot.capacity,
+        booked=slot.booked,
+        interpreter_language=slot.interpreter_language,
+    )
 
 
 @router.get("/site", response_model=SiteSettings, responses=ADMIN_ERRORS)
@@ -52,13 +59,26 @@ def list_services(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list
     return service.list_services(session=session, site=site)
 
 
-@router.post("/services", response_model=ServiceAdmin, status_code=status.HTTP_201_CREATED, responses=ADMIN_ERRORS)
-def create_service(payload: ServiceCreate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> Service:
+@router.post(
+    "/services",
+    response_model=ServiceAdmin,
+    status_code=status.HTTP_201_CREATED,
+    responses=ADMIN_ERRORS,
+)
+def create_service(
+    payload: ServiceCreate, session: SessionDep, site: SiteDep, staff: AdminStaff
+) -> Service:
     return service.create_service(session=session, site=site, payload=payload)
 
 
 @router.patch("/services/{code}", response_model=ServiceAdmin, responses=ADMIN_ERRORS)
-def update_service(code: ServiceCodePath, payload: ServiceUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> Service:
+def update_service(
+    code: ServiceCodePath,
+    payload: ServiceUpdate,
+    session: SessionDep,
+    site: SiteDep,
+    staff: AdminStaff,
+) -> Service:
     return service.update_service(session=session, site=site, code=code, payload=payload)
 
 
@@ -68,28 +88,46 @@ def read_opening_hours(session: SessionDep, site: SiteDep, staff: AdminStaff) ->
 
 
 @router.put("/opening-hours", response_model=list[OpeningWindow], responses=ADMIN_ERRORS)
-def replace_opening_hours(payload: OpeningHoursUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[OpeningHours]:
+def replace_opening_hours(
+    payload: OpeningHoursUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff
+) -> list[OpeningHours]:
     """Replaces the whole week."""
     return service.replace_opening_hours(session=session, site=site, windows=payload.windows)
 
 
 @router.get("/slots", response_model=list[SlotAdmin], responses=ADMIN_ERRORS)
 def list_slots(
-    session: SessionDep, site: SiteDep, staff: AdminStaff,
+    session: SessionDep,
+    site: SiteDep,
+    staff: AdminStaff,
     day: Annotated[ServiceDay, Query()],
 ) -> list[SlotAdmin]:
     return [_slot_admin(slot) for slot in service.slots_on(session=session, site=site, day=day)]
 
 
-@router.post("/slots/generate", response_model=list[SlotAdmin], status_code=status.HTTP_201_CREATED, responses=ADMIN_ERRORS)
-def generate_slots(payload: SlotGenerate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[SlotAdmin]:
+@router.post(
+    "/slots/generate",
+    response_model=list[SlotAdmin],
+    status_code=status.HTTP_201_CREATED,
+    responses=ADMIN_ERRORS,
+)
+def generate_slots(
+    payload: SlotGenerate, session: SessionDep, site: SiteDep, staff: AdminStaff
+) -> list[SlotAdmin]:
     """Creates slots over the opening hours; slots that exist already are kept."""
-    return [_slot_admin(slot) for slot in appointments.generate_slots(session=session, site=site, payload=payload)]
+    return [
+        _slot_admin(slot)
+        for slot in appointments.generate_slots(session=session, site=site, payload=payload)
+    ]
 
 
 @router.patch("/slots/{slot_id}", response_model=SlotAdmin, responses=ADMIN_ERRORS)
-def update_slot(slot_id: IdPath, payload: SlotUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> SlotAdmin:
-    return _slot_admin(service.update_slot(session=session, site=site, slot_id=slot_id, payload=payload))
+def update_slot(
+    slot_id: IdPath, payload: SlotUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff
+) -> SlotAdmin:
+    return _slot_admin(
+        service.update_slot(session=session, site=site, slot_id=slot_id, payload=payload)
+    )
 
 
 @router.get("/staff", response_model=list[StaffPublic], responses=ADMIN_ERRORS)
@@ -97,19 +135,35 @@ def list_staff(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[St
     return staff_service.list_staff(session=session, site=site)
 
 
-@router.post("/staff", response_model=StaffPublic, status_code=status.HTTP_201_CREATED, responses=ADMIN_ERRORS)
-def create_staff(payload: StaffCreate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> StaffUser:
-    return staff_service.create_staff(session=session, site=site, payload=payload, actor_id=staff.id)
+@router.post(
+    "/staff",
+    response_model=StaffPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=ADMIN_ERRORS,
+)
+def create_staff(
+    payload: StaffCreate, session: SessionDep, site: SiteDep, staff: AdminStaff
+) -> StaffUser:
+    return staff_service.create_staff(
+        session=session, site=site, payload=payload, actor_id=staff.id
+    )
 
 
 @router.patch("/staff/{staff_id}", response_model=StaffPublic, responses=ADMIN_ERRORS)
-def update_staff(staff_id: IdPath, payload: StaffUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> StaffUser:
-    return staff_service.update_staff(session=session, site=site, staff_id=staff_id, payload=payload, actor_id=staff.id)
+def update_staff(
+    staff_id: IdPath, payload: StaffUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff
+) -> StaffUser:
+    return staff_service.update_staff(
+        session=session, site=site, staff_id=staff_id, payload=payload, actor_id=staff.id
+    )
 
 
 @router.get("/stats/weekly", response_model=WeeklyStatistics, responses=ADMIN_ERRORS)
 def weekly_statistics(
-    session: SessionDep, site: SiteDep, staff: AdminStaff, weeks: Annotated[int, Query(ge=1, le=104)] = 12
+    session: SessionDep,
+    site: SiteDep,
+    staff: AdminStaff,
+    weeks: Annotated[int, Query(ge=1, le=104)] = 12,
 ) -> WeeklyStatistics:
     """Arrivals, bookings and hand-overs per ISO week, by language, concern and team (anonymous)."""
     return service.weekly_statistics(session=session, site=site, weeks=weeks)

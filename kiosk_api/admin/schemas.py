@@ -3,7 +3,15 @@ from __future__ import annotations
 from datetime import datetime, time
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from kiosk_api.appointments.schemas import ServiceCode
 from kiosk_api.validation import LanguageCode
@@ -18,7 +26,17 @@ def _without_offset(value: time) -> time:
 
 
 # The site's wall-clock time without an offset; JSON Schema's "time" format would demand one.
-LocalTime = Annotated[time, AfterValidator(_without_offset), WithJsonSchema({"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$", "description": "Local time at the site, HH:MM[:SS]"})]
+LocalTime = Annotated[
+    time,
+    AfterValidator(_without_offset),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$",
+            "description": "Local time at the site, HH:MM[:SS]",
+        }
+    ),
+]
 
 
 class ServiceCreate(BaseModel):
@@ -58,7 +76,7 @@ class OpeningWindow(BaseModel):
     closes: LocalTime
 
     @model_validator(mode="after")
-    def _opens_before_closes(self) -> "OpeningWindow":
+    def _opens_before_closes(self) -> OpeningWindow:
         if self.opens >= self.closes:
             raise ValueError("opens must be before closes")
         return self

@@ -1,4 +1,5 @@
 """Site configuration and statistics for admins."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -9,7 +10,15 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk_api.admin.schemas import OpeningWindow, ServiceCreate, ServiceUpdate, SiteUpdate, SlotUpdate, WeeklyCount, WeeklyStatistics
+from kiosk_api.admin.schemas import (
+    OpeningWindow,
+    ServiceCreate,
+    ServiceUpdate,
+    SiteUpdate,
+    SlotUpdate,
+    WeeklyCount,
+    WeeklyStatistics,
+)
 from kiosk_api.appointments.service import day_bounds
 from kiosk_api.errors import Conflict, InvalidInput, NotFound
 from kiosk_api.models import OpeningHours, Service, Site, Slot, StatisticEvent
@@ -25,7 +34,9 @@ def update_site(*, session: Session, site: Site, payload: SiteUpdate) -> Site:
 
 def list_services(*, session: Session, site: Site) -> list[Service]:
     """Every service of the site, inactive ones too."""
-    return list(session.scalars(select(Service).where(Service.site_id == site.id).order_by(Service.id)))
+    return list(
+        session.scalars(select(Service).where(Service.site_id == site.id).order_by(Service.id))
+    )
 
 
 def create_service(*, session: Session, site: Site, payload: ServiceCreate) -> Service:
@@ -40,7 +51,9 @@ def create_service(*, session: Session, site: Site, payload: ServiceCreate) -> S
 
 
 def update_service(*, session: Session, site: Site, code: str, payload: ServiceUpdate) -> Service:
-    service = session.scalar(select(Service).where(Service.site_id == site.id, Service.code == code))
+    service = session.scalar(
+        select(Service).where(Service.site_id == site.id, Service.code == code)
+    )
     if service is None:
         raise NotFound("service_not_found")
     for field, value in payload.model_dump(exclude_unset=True).items():
@@ -51,16 +64,27 @@ def update_service(*, session: Session, site: Site, code: str, payload: ServiceU
 
 
 def opening_hours(*, session: Session, site: Site) -> list[OpeningHours]:
-    return list(session.scalars(select(OpeningHours).where(OpeningHours.site_id == site.id).order_by(OpeningHours.weekday, OpeningHours.opens)))
+    return list(
+        session.scalars(
+            select(OpeningHours)
+            .where(OpeningHours.site_id == site.id)
+            .order_by(OpeningHours.weekday, OpeningHours.opens)
+        )
+    )
 
 
-def replace_opening_hours(*, session: Session, site: Site, windows: list[OpeningWindow]) -> list[OpeningHours]:
+def replace_opening_hours(
+    *, session: Session, site: Site, windows: list[OpeningWindow]
+) -> list[OpeningHours]:
     ordered = sorted(windows, key=lambda w: (w.weekday, w.opens))
     for before, after in zip(ordered, ordered[1:]):
         if before.weekday == after.weekday and after.opens < before.closes:
             raise InvalidInput("opening_hours_overlap", details={"weekday": after.weekday})
     session.execute(delete(OpeningHours).where(OpeningHours.site_id == site.id))
-    rows = [OpeningHours(site_id=site.id, weekday=w.weekday, opens=w.opens, closes=w.closes) for w in ordered]
+    rows = [
+        OpeningHours(site_id=site.id, weekday=w.weekday, opens=w.opens, closes=w.closes)
+        for w in ordered
+    ]
     session.add_all(rows)
     session.flush()
     session.expire(site, ["opening_hours"])
@@ -70,9 +94,13 @@ def replace_opening_hours(*, session: Session, site: Site, windows: list[Opening
 def slots_on(*, session: Session, site: Site, day: date) -> list[Slot]:
     """Every slot of one day at the site, booked or not."""
     start, end = day_bounds(site, day)
-    return list(session.scalars(
-        select(Slot).where(Slot.site_id == site.id, Slot.starts_at >= start, Slot.starts_at < end).order_by(Slot.starts_at, Slot.id)
-    ))
+    return list(
+        session.scalars(
+            select(Slot)
+            .where(Slot.site_id == site.id, Slot.starts_at >= start, Slot.starts_at < end)
+            .order_by(Slot.starts_at, Slot.id)
+        )
+    )
 
 
 def update_slot(*, session: Session, site: Site, slot_id: int, payload: SlotUpdate) -> Slot:
@@ -94,13 +122,25 @@ def weekly_statistics(*, session: Session, site: Site, weeks: int) -> WeeklyStat
     today = datetime.now(ZoneInfo(site.timezone)).date()
     first_day = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     rows = session.execute(
-        select(StatisticEvent.kind, StatisticEvent.day, StatisticEvent.language, StatisticEvent.concern, StatisticEvent.service_code)
-        .where(StatisticEvent.site_id == site.id, StatisticEvent.day >= first_day)
+        select(
+            StatisticEvent.kind,
+            StatisticEvent.day,
+            StatisticEvent.language,
+            StatisticEvent.concern,
+            StatisticEvent.service_code,
+        ).where(StatisticEvent.site_id == site.id, StatisticEvent.day >= first_day)
     ).all()
     buckets: dict[str, dict] = {}
     for offset in range(weeks):
         monday = first_day + timedelta(weeks=offset)
-        buckets[_iso_week(monday)] = {"arrival": 0, "booking": 0, "handover": 0, "language": defaultdict(int), "concern": defaultdict(int), "service": defaultdict(int)}
+        buckets[_iso_week(monday)] = {
+            "arrival": 0,
+            "booking": 0,
+            "handover": 0,
+            "language": defaultdict(int),
+            "concern": defaultdict(int),
+            "service": defaultdict(int),
+        }
     for kind, day, language, concern, service_code in rows:
         bucket = buckets.get(_iso_week(day))
         if bucket is None or kind not in ("arrival", "booking", "handover"):
@@ -113,8 +153,15 @@ def weekly_statistics(*, session: Session, site: Site, weeks: int) -> WeeklyStat
     return WeeklyStatistics(
         site=site.code,
         weeks=[
-            WeeklyCount(week=week, arrivals=b["arrival"], bookings=b["booking"], handovers=b["handover"],
-                        by_language=dict(b["language"]), by_concern=dict(b["concern"]), by_service=dict(b["service"]))
+            WeeklyCount(
+                week=week,
+                arrivals=b["arrival"],
+                bookings=b["booking"],
+                handovers=b["handover"],
+                by_language=dict(b["language"]),
+                by_concern=dict(b["concern"]),
+                by_service=dict(b["service"]),
+            )
             for week, b in buckets.items()
         ],
     )

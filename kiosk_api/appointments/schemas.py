@@ -9,8 +9,13 @@ from kiosk_api.models.enums import BookingStatus
 from kiosk_api.validation import LanguageCode
 
 # Bounded so day arithmetic (time zones, +14 days) can never overflow Python's date range.
-ServiceDay = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2099, 12, 31), description="A calendar day at the site")]
-ServiceCode = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
+ServiceDay = Annotated[
+    date,
+    Field(ge=date(2000, 1, 1), le=date(2099, 12, 31), description="A calendar day at the site"),
+]
+ServiceCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")
+]
 
 
 class ServicePublic(BaseModel):
@@ -34,7 +39,8 @@ class SlotPublic(BaseModel):
 
 
 class BookingCreate(BaseModel):
-    """Book a slot for an intake record (proof in headers) or, without one, as an anonymous info appointment."""
+    """Book a slot for an intake record (proof in headers) or, without one, as an anonymous info
+    appointment."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -56,7 +62,9 @@ class BookingPublic(BaseModel):
     anonymous: bool
     language: str
     slot: SlotPublic
-    pin: str | None = Field(default=None, description="Only in the answer that created an anonymous booking")
+    pin: str | None = Field(
+        default=None, description="Only in the answer that created an anonymous booking"
+    )
 
 
 class SlotGenerate(BaseModel):
@@ -72,7 +80,7 @@ class SlotGenerate(BaseModel):
     interpreter_language: LanguageCode | None = None
 
     @model_validator(mode="after")
-    def _range(self) -> "SlotGenerate":
+    def _range(self) -> SlotGenerate:
         if self.date_to < self.date_from or (self.date_to - self.date_from).days > 92:
             raise ValueError("date_to must be on or after date_from, at most 92 days later")
         return self

@@ -1,4 +1,6 @@
-"""Slots and bookings. A place is taken by one conditional UPDATE, so exactly one of two rivals wins."""
+"""Slots and bookings. A place is taken by one conditional UPDATE, so exactly one of two rivals
+wins."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
@@ -7,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from kiosk_api.appointments.schemas import BookingPublic, SlotGenerate, SlotPublic
+from kiosk_api.appointments.schemas import BookingCreate, BookingPublic, SlotGenerate, SlotPublic
 from kiosk_api.audit.service import count_statistic, record_event
 from kiosk_api.errors import Conflict, InvalidInput, NotFound
 from kiosk_api.intake.service import Proof, find_record, guard_attempts
@@ -44,7 +46,13 @@ def booking_public(booking: Booking, *, pin: str | None = None) -> BookingPublic
 
 
 def active_services(*, session: Session, site: Site) -> list[Service]:
-    return list(session.scalars(select(Service).where(Service.site_id == site.id, Service.active.is_(True)).order_by(Service.id)))
+    return list(
+        session.scalars(
+            select(Service)
+            .where(Service.site_id == site.id, Service.active.is_(True))
+            .order_by(Service.id)
+        )
+    )
 
 
 def day_bounds(site: Site, day: date) -> tuple[datetime, datetime]:
@@ -93,16 +101,23 @@ def free_slots(
 
 
 def generate_slots(*, session: Session, site: Site, payload: SlotGenerate) -> list[Slot]:
-    """Slots over the site's opening hours in a date range; a slot that exists (same start and interpreter language) is kept."""
-    service = session.scalar(select(Service).where(Service.site_id == site.id, Service.code == payload.service_code))
+    """Slots over the site's opening hours in a date range; a slot that exists (same start and
+    interpreter language) is kept."""
+    service = session.scalar(
+        select(Service).where(Service.site_id == site.id, Service.code == payload.service_code)
+    )
     if service is None:
         raise NotFound("service_not_found")
     windows = session.scalars(select(OpeningHours).where(OpeningHours.site_id == site.id)).all()
     zone = ZoneInfo(site.timezone)
     same_language = (
-        Slot.interpreter_language.is_(None) if payload.interpreter_language is None else Slot.interpreter_language == payload.interpreter_language
+        Slot.interpreter_language.is_(None)
+        if payload.interpreter_language is None
+        else Slot.interpreter_language == payload.interpreter_language
     )
-    existing = set(session.scalars(select(Slot.starts_at).where(Slot.service_id == service.id, same_language)))
+    existing = set(
+        session.scalars(select(Slot.starts_at).where(Slot.service_id == service.id, same_language))
+    )
     created: list[Slot] = []
     day = payload.date_from
     while day <= payload.date_to:
@@ -113,9 +128,12 @@ def generate_slots(*, session: Session, site: Site, payload: SlotGenerate) -> li
                 start_utc = start.astimezone(UTC)
                 if start_utc not in existing:
                     slot = Slot(
-                        site_id=site.id, service_id=service.id, starts_at=start_utc,
+                        site_id=site.id,
+                        service_id=service.id,
+                        starts_at=start_utc,
                         ends_at=(start + timedelta(minutes=payload.minutes)).astimezone(UTC),
-                        capacity=payload.capacity, interpreter_language=payload.interpreter_language,
+                        capacity=payload.capacity,
+                        interpreter_language=payload.interpreter_language,
                     )
                     created.append(slot)
                 start += timedelta(minutes=payload.minutes)
@@ -126,17 +144,31 @@ def generate_slots(*, session: Session, site: Site, payload: SlotGenerate) -> li
 
 
 def take_place(*, session: Session, site: Site, slot_id: int) -> Slot:
-    bookable = select(Service.id).where(Service.id == Slot.service_id, Service.active.is_(True), Service.bookable.is_(True)).exists()
+    bookable = (
+        select(Service.id)
+        .where(Service.id == Slot.service_id, Service.active.is_(True), Service.bookable.is_(True))
+        .exists()
+    )
     taken = session.execute(
         update(Slot)
-        .where(Slot.id == slot_id, Slot.site_id == site.id, Slot.booked < Slot.capacity, Slot.starts_at > utcnow(), bookable)
+        .where(
+            Slot.id == slot_id,
+            Slot.site_id == site.id,
+            Slot.booked < Slot.capacity,
+            Slot.starts_at > utcnow(),
+            bookable,
+        )
         .values(booked=Slot.booked + 1)
         .execution_options(synchronize_session=False)
     )
     slot = session.get(Slot, slot_id, populate_existing=True)
     if taken.rowcount == 1 and slot is not None:
         return slot
-    if slot is None or slot.site_id != site.id or not (slot.service.active and slot.service.bookable):
+    if (
+        slot is None
+        or slot.site_id != site.id
+        or not (slot.service.active and slot.service.bookable)
+    ):
         raise NotFound("slot_not_found")
     if slot.starts_at <= utcnow():
         raise Conflict("slot_in_past")
@@ -145,7 +177,10 @@ def take_place(*, session: Session, site: Site, slot_id: int) -> Slot:
 
 def release_place(*, session: Session, slot_id: int) -> None:
     session.execute(
-        update(Slot).where(Slot.id == slot_id, Slot.booked > 0).values(booked=Slot.booked - 1).execution_options(synchronize_session=False)
+        update(Slot)
+        .where(Slot.id == slot_id, Slot.booked > 0)
+        .values(booked=Slot.booked - 1)
+        .execution_options(synchronize_session=False)
     )
 
 
@@ -162,7 +197,11 @@ def book(
     """Returns the booking and, for an anonymous one, its PIN (shown once)."""
     if record is not None:
         duplicate = session.scalar(
-            select(Booking).where(Booking.intake_id == record.id, Booking.slot_id == slot_id, Booking.status == BookingStatus.booked)
+            select(Booking).where(
+                Booking.intake_id == record.id,
+                Booking.slot_id == slot_id,
+                Booking.status == BookingStatus.booked,
+            )
         )
         if duplicate is not None:
             raise Conflict("already_booked", details={"booking_code": duplicate.booking_code})
@@ -181,28 +220,50 @@ def book(
     session.flush()
     session.refresh(booking)
     record_event(
-        session=session, actor_type=actor, actor_id=actor_id, action="booking.created",
-        subject_type="booking", subject_id=booking.id, site_id=site.id, details={"slot_id": slot.id},
+        session=session,
+        actor_type=actor,
+        actor_id=actor_id,
+        action="booking.created",
+        subject_type="booking",
+        subject_id=booking.id,
+        site_id=site.id,
+        details={"slot_id": slot.id},
     )
     count_statistic(
-        session=session, site_id=site.id, kind="booking", day=slot.starts_at.astimezone(ZoneInfo(site.timezone)).date(),
-        language=language, concern=None, service_code=slot.service.code,
+        session=session,
+        site_id=site.id,
+        kind="booking",
+        day=slot.starts_at.astimezone(ZoneInfo(site.timezone)).date(),
+        language=language,
+        concern=None,
+        service_code=slot.service.code,
     )
     return booking, pin
 
 
 def open_booking(*, session: Session, booking_code: str, proof: Proof) -> Booking:
-    booking = session.scalar(select(Booking).where(Booking.booking_code == normalize_code(booking_code)).with_for_update())
+    booking = session.scalar(
+        select(Booking)
+        .where(Booking.booking_code == normalize_code(booking_code))
+        .with_for_update()
+    )
     if booking is None:
         raise NotFound("booking_not_found")
     if booking.intake is not None:
-        guard_attempts(booking.intake, code=booking.intake.reference_code, proof=proof, birth_date=booking.intake.birth_date)
+        guard_attempts(
+            booking.intake,
+            code=booking.intake.reference_code,
+            proof=proof,
+            birth_date=booking.intake.birth_date,
+        )
     else:
         guard_attempts(booking, code=booking.booking_code, proof=proof, birth_date=None)
     return booking
 
 
-def move(*, session: Session, site: Site, booking: Booking, slot_id: int, actor: ActorType) -> Booking:
+def move(
+    *, session: Session, site: Site, booking: Booking, slot_id: int, actor: ActorType
+) -> Booking:
     if booking.status is not BookingStatus.booked:
         raise Conflict("booking_not_active")
     if booking.slot_id == slot_id:
@@ -214,8 +275,13 @@ def move(*, session: Session, site: Site, booking: Booking, slot_id: int, actor:
     session.flush()
     session.refresh(booking)
     record_event(
-        session=session, actor_type=actor, action="booking.moved", subject_type="booking",
-        subject_id=booking.id, site_id=site.id, details={"from_slot": old_slot_id, "to_slot": slot.id},
+        session=session,
+        actor_type=actor,
+        action="booking.moved",
+        subject_type="booking",
+        subject_id=booking.id,
+        site_id=site.id,
+        details={"from_slot": old_slot_id, "to_slot": slot.id},
     )
     return booking
 
@@ -232,13 +298,19 @@ def cancel(*, session: Session, site: Site, booking: Booking, actor: ActorType) 
     session.flush()
     session.refresh(booking)
     record_event(
-        session=session, actor_type=actor, action="booking.cancelled", subject_type="booking",
-        subject_id=booking.id, site_id=site.id,
+        session=session,
+        actor_type=actor,
+        action="booking.cancelled",
+        subject_type="booking",
+        subject_id=booking.id,
+        site_id=site.id,
     )
     return booking
 
 
-def bookings_of(*, session: Session, record: IntakeRecord, upcoming_only: bool = True) -> list[Booking]:
+def bookings_of(
+    *, session: Session, record: IntakeRecord, upcoming_only: bool = True
+) -> list[Booking]:
     query = (
         select(Booking)
         .join(Slot, Booking.slot_id == Slot.id)
@@ -250,9 +322,28 @@ def bookings_of(*, session: Session, record: IntakeRecord, upcoming_only: bool =
     return list(session.scalars(query))
 
 
-def record_for_booking(*, session: Session, reference_code: str | None, proof: Proof) -> IntakeRecord | None:
+def record_for_booking(
+    *, session: Session, reference_code: str | None, proof: Proof
+) -> IntakeRecord | None:
     if reference_code is None:
         return None
     record = find_record(session=session, reference_code=reference_code, lock=True)
     guard_attempts(record, code=record.reference_code, proof=proof, birth_date=record.birth_date)
     return record
+
+
+def create_booking(
+    *, session: Session, site: Site, payload: BookingCreate, proof: Proof, actor: ActorType
+) -> BookingPublic:
+    """A client's booking, for their record (proved) or anonymous; the answer holds an anonymous
+    booking's PIN once."""
+    record = record_for_booking(session=session, reference_code=payload.reference_code, proof=proof)
+    booking, pin = book(
+        session=session,
+        site=site,
+        slot_id=payload.slot_id,
+        language=payload.language,
+        record=record,
+        actor=actor,
+    )
+    return booking_public(booking, pin=pin)

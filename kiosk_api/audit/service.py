@@ -1,4 +1,5 @@
 """Audit trail and anonymous statistics. Neither ever holds personal data."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -35,6 +36,22 @@ def record_event(
 
 
 def count_statistic(
-    *, session: Session, site_id: int, kind: str, day: date, language: str | None, concern: str | None, service_code: str | None
+    *,
+    session: Session,
+    site_id: int,
+    kind: str,
+    day: date,
+    language: str | None,
+    concern: str | None,
+    service_code: str | None,
 ) -> None:
-    session.add(StatisticEvent(site_id=site_id, kind=kind, day=day, language=language, concern=concern, service_code=service_code))
+    session.add(
+        StatisticEvent(
+            site_id=site_id,
+            kind=kind,
+            day=day,
+            language=language,
+            concern=concern,
+            service_code=service_code,
+        )
+    )

@@ -13,11 +13,24 @@ from kiosk_api.intake.service import open_record
 from kiosk_api.validation import LanguageCode
 
 router = APIRouter(tags=["checklist"])
-LanguageQuery = Annotated[LanguageCode | None, Query(description="Defaults to the record's preferred language")]
+LanguageQuery = Annotated[
+    LanguageCode | None, Query(description="Defaults to the record's preferred language")
+]
 
 
-@router.get("/intakes/{reference_code}/checklist", response_model=Checklist, responses=responses(401, 404, 422, 429))
-def checklist(reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, site: SiteDep, caller: CallerDep, language: LanguageQuery = None) -> Checklist:
+@router.get(
+    "/intakes/{reference_code}/checklist",
+    response_model=Checklist,
+    responses=responses(401, 404, 422, 429),
+)
+def checklist(
+    reference_code: ReferenceCode,
+    proof: ProofDep,
+    session: SessionDep,
+    site: SiteDep,
+    caller: CallerDep,
+    language: LanguageQuery = None,
+) -> Checklist:
     """Documents to bring and next steps for this client, each with the German term beside it."""
     record = open_record(session=session, reference_code=reference_code, proof=proof)
     return service.build(site=site, record=record, language=language or record.preferred_language)
@@ -26,13 +39,26 @@ def checklist(reference_code: ReferenceCode, proof: ProofDep, session: SessionDe
 @router.get(
     "/intakes/{reference_code}/checklist.pdf",
     response_class=Response,
-    responses={200: {"content": {"application/pdf": {}}, "description": "Printable checklist"}, **responses(401, 404, 422, 429, 503)},
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "Printable checklist"},
+        **responses(401, 404, 422, 429, 503),
+    },
 )
-def checklist_pdf(reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, site: SiteDep, caller: CallerDep, language: LanguageQuery = None) -> Response:
+def checklist_pdf(
+    reference_code: ReferenceCode,
+    proof: ProofDep,
+    session: SessionDep,
+    site: SiteDep,
+    caller: CallerDep,
+    language: LanguageQuery = None,
+) -> Response:
     record = open_record(session=session, reference_code=reference_code, proof=proof)
     built = service.build(site=site, record=record, language=language or record.preferred_language)
     return Response(
         content=service.checklist_pdf(built),
         media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="checklist-{built.reference_code}.pdf"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="checklist-{built.reference_code}.pdf"',
+            "Cache-Control": "no-store",
+        },
     )

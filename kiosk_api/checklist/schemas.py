@@ -38,7 +38,8 @@ class ChecklistRules(BaseModel):
 
 
 class ChecklistItem(BaseModel):
-    """One line: in the client's language, with the German wording beside it for staff and letters."""
+    """One line: in the client's language, with the German wording beside it for staff and
+    letters."""
 
     id: str
     kind: Literal["document", "step"]

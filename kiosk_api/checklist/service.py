@@ -1,4 +1,6 @@
-"""The client's own checklist of documents and next steps, chosen by per-site rules from the record."""
+"""The client's own checklist of documents and next steps, chosen by per-site rules from the
+record."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -7,7 +9,12 @@ from pathlib import Path
 
 import yaml
 
-from kiosk_api.checklist.schemas import Checklist, ChecklistConditions, ChecklistItem, ChecklistRules
+from kiosk_api.checklist.schemas import (
+    Checklist,
+    ChecklistConditions,
+    ChecklistItem,
+    ChecklistRules,
+)
 from kiosk_api.config import get_settings
 from kiosk_api.errors import NotFound
 from kiosk_api.i18n import direction, translate_text
@@ -54,7 +61,9 @@ def applies(conditions: ChecklistConditions, record: IntakeRecord, today: date) 
         wanted = getattr(conditions, name)
         if wanted is not None and facts_value != wanted:
             return False
-    routing_part = conditions.model_dump(include=set(type(conditions).model_fields) - set(facts), exclude_none=True)
+    routing_part = conditions.model_dump(
+        include=set(type(conditions).model_fields) - set(facts), exclude_none=True
+    )
     if not routing_part:
         return True
     from kiosk_api.routing.schemas import RuleConditions
@@ -65,10 +74,18 @@ def applies(conditions: ChecklistConditions, record: IntakeRecord, today: date) 
 def _item(kind: str, entry_id: str, language: str) -> ChecklistItem:
     key = f"checklist.{kind}.{entry_id}"
     text = translate_text(key, language)
-    return ChecklistItem(id=entry_id, kind=kind, text=text.text, text_language=text.language, german=translate_text(key, DESK_LOCALE).text)  # type: ignore[arg-type]
+    return ChecklistItem(
+        id=entry_id,
+        kind=kind,
+        text=text.text,
+        text_language=text.language,
+        german=translate_text(key, DESK_LOCALE).text,
+    )  # type: ignore[arg-type]
 
 
-def build(*, site: Site, record: IntakeRecord, language: str, today: date | None = None) -> Checklist:
+def build(
+    *, site: Site, record: IntakeRecord, language: str, today: date | None = None
+) -> Checklist:
     rules = load_rules(site)
     today = today or date.today()
     return Checklist(
@@ -79,22 +96,36 @@ def build(*, site: Site, record: IntakeRecord, language: str, today: date | None
         intro=translate_text("checklist.intro", language).text,
         documents_heading=translate_text("checklist.documents_heading", language).text,
         steps_heading=translate_text("checklist.steps_heading", language).text,
-        documents=[_item("document", e.id, language) for e in rules.documents if applies(e.when, record, today)],
-        steps=[_item("step", e.id, language) for e in rules.steps if applies(e.when, record, today)],
+        documents=[
+            _item("document", e.id, language)
+            for e in rules.documents
+            if applies(e.when, record, today)
+        ],
+        steps=[
+            _item("step", e.id, language) for e in rules.steps if applies(e.when, record, today)
+        ],
         valid_as_of=rules.valid_as_of,
     )
 
 
 def checklist_pdf(checklist: Checklist) -> bytes:
-    """A printable page: each item in the client's language with the German term beside it, and the code as QR."""
+    """A printable page: each item in the client's language with the German term beside it, and
+    the code as QR."""
     pdf = new_document(checklist.title, checklist.language)
     rtl = checklist.direction == "rtl"
     align = "R" if rtl else "L"
-    header_with_qr(pdf, [HeaderLine(checklist.title, 16, 9), HeaderLine(checklist.reference_code, 11, 6)],
-                   checklist.reference_code.replace("-", ""), rtl=rtl)
+    header_with_qr(
+        pdf,
+        [HeaderLine(checklist.title, 16, 9), HeaderLine(checklist.reference_code, 11, 6)],
+        checklist.reference_code.replace("-", ""),
+        rtl=rtl,
+    )
     set_main_font(pdf, 11)
     pdf.multi_cell(0, 6, checklist.intro, align=align, new_x="LMARGIN", new_y="NEXT")
-    for heading, items in ((checklist.documents_heading, checklist.documents), (checklist.steps_heading, checklist.steps)):
+    for heading, items in (
+        (checklist.documents_heading, checklist.documents),
+        (checklist.steps_heading, checklist.steps),
+    ):
         pdf.ln(3)
         set_main_font(pdf, 13)
         pdf.multi_cell(0, 8, heading, align=align, new_x="LMARGIN", new_y="NEXT")

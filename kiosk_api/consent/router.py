@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
-from kiosk_api import idempotency
 from kiosk_api.consent.schemas import ConsentCreate, ConsentNotice, ConsentReceipt
 from kiosk_api.consent.service import current_notice, record_consent, withdraw_consent
 from kiosk_api.deps import CallerDep, ProofDep, ReferenceCode, SessionDep, SiteDep
 from kiosk_api.errors import responses
+from kiosk_api.idempotency import IdempotencyDep
 from kiosk_api.intake.service import open_record
 from kiosk_api.validation import LanguageCode
 
@@ -33,15 +33,16 @@ def give_consent(
     session: SessionDep,
     site: SiteDep,
     caller: CallerDep,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency: IdempotencyDep,
 ) -> ConsentReceipt | JSONResponse:
     """Records consent and opens an empty intake record; returns its reference code and PIN once."""
-    replay = idempotency.begin(session=session, scope=idempotency.scope_for("consent", caller.key), key=idempotency_key, payload=payload.model_dump(mode="json"))
-    if replay is not None:
-        return replay
-    receipt = record_consent(session=session, site=site, payload=payload, actor=caller.actor_type)
-    idempotency.complete(session=session, scope=idempotency.scope_for("consent", caller.key), key=idempotency_key, status_code=201, body=receipt.model_dump(mode="json"))
-    return receipt
+    return idempotency.run(
+        operation="consent",
+        payload=payload,
+        work=lambda: record_consent(
+            session=session, site=site, payload=payload, actor=caller.actor_type
+        ),
+    )
 
 
 @router.post(
@@ -49,7 +50,9 @@ def give_consent(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(401, 404, 429),
 )
-def withdraw(reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, caller: CallerDep) -> None:
+def withdraw(
+    reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, caller: CallerDep
+) -> None:
     """Withdraws consent, which erases the record and the conversation behind it."""
     record = open_record(session=session, reference_code=reference_code, proof=proof)
     withdraw_consent(session=session, record=record, actor=caller.actor_type)

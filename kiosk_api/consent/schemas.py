@@ -25,13 +25,16 @@ class ConsentCreate(BaseModel):
     notice_version: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     channel: Channel
     scopes: ConsentScopes = Field(default_factory=ConsentScopes)
-    conversation_id: Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)] | None = Field(
-        default=None, description="The bot's conversation id, so erasure also deletes the chat"
+    conversation_id: Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)] | None = (
+        Field(
+            default=None, description="The bot's conversation id, so erasure also deletes the chat"
+        )
     )
 
 
 class ConsentReceipt(BaseModel):
-    """The reference code and PIN are shown to the client once; only a keyed hash of the PIN is kept."""
+    """The reference code and PIN are shown to the client once; only a keyed hash of the PIN is
+    kept."""
 
     reference_code: str
     reference_code_display: str

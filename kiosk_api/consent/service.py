@@ -1,4 +1,5 @@
 """Consent comes first: a record exists only once the client agreed to the current notice."""
+
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -16,7 +17,9 @@ NOTICE_TOPIC = "privacy_notice"
 
 
 def current_notice(language: str) -> ConsentNotice:
-    item = content_service.get_topic(store=content_service.get_store(), topic=NOTICE_TOPIC, language=language)
+    item = content_service.get_topic(
+        store=content_service.get_store(), topic=NOTICE_TOPIC, language=language
+    )
     return ConsentNotice(
         version=str(item.version),
         language=item.language,
@@ -24,12 +27,17 @@ def current_notice(language: str) -> ConsentNotice:
         direction=item.direction,
         title=item.title,
         text="\n\n".join([item.summary, *item.body]),
-        scopes=[NoticeScope(code=scope.id, title=scope.title, text=scope.text) for scope in item.scopes or []],
+        scopes=[
+            NoticeScope(code=scope.id, title=scope.title, text=scope.text)
+            for scope in item.scopes or []
+        ],
         valid_as_of=item.valid_as_of,
     )
 
 
-def record_consent(*, session: Session, site: Site, payload: ConsentCreate, actor: ActorType) -> ConsentReceipt:
+def record_consent(
+    *, session: Session, site: Site, payload: ConsentCreate, actor: ActorType
+) -> ConsentReceipt:
     if payload.conversation_id is not None and actor is not ActorType.bot:
         raise Forbidden("bot_only")  # erasure deletes that conversation: only the bot may name one
     notice = current_notice(payload.language)

@@ -1,4 +1,6 @@
-"""`python -m kiosk_api.content.check`: fail when any content file is invalid, missing, unsourced or too old."""
+"""`python -m kiosk_api.content.check`: fail when any content file is invalid, missing, unsourced
+or too old."""
+
 from __future__ import annotations
 
 import argparse
@@ -15,9 +17,15 @@ DEFAULT_ROOT = Path(__file__).resolve().parent.parent.parent / "content"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kiosk_api.content.check", description=__doc__)
     parser.add_argument("--content", type=Path, default=DEFAULT_ROOT, help="content directory")
-    parser.add_argument("--locales", type=Path, default=None, help="locales directory (languages.yml)")
-    parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date.today(),
-                        help="check as of this date (only warnings depend on it)")
+    parser.add_argument(
+        "--locales", type=Path, default=None, help="locales directory (languages.yml)"
+    )
+    parser.add_argument(
+        "--today",
+        type=dt.date.fromisoformat,
+        default=dt.date.today(),
+        help="check as of this date (only warnings depend on it)",
+    )
     parser.add_argument("--topic", action="append", default=[], help="report only on these topics")
     args = parser.parse_args(argv)
     store = load_store(args.content.resolve())
@@ -25,16 +33,25 @@ def main(argv: list[str] | None = None) -> int:
     problems = check_store(store, today=args.today, languages=languages)
     warnings = content_warnings(store, today=args.today)
     if args.topic:
-        problems = [p for p in problems if any(f"topics/{t}/" in p or p.startswith(f"topics/{t}:") for t in args.topic)]
+        problems = [
+            p
+            for p in problems
+            if any(f"topics/{t}/" in p or p.startswith(f"topics/{t}:") for t in args.topic)
+        ]
         warnings = [w for w in warnings if any(f"topics/{t}/" in w for t in args.topic)]
     for warning in warnings:
         print(f"WARNING {warning}")
     for problem in problems:
         print(f"ERROR {problem}")
     files = sum(len(v) for v in store.items.values())
-    unreviewed = sum(1 for v in store.items.values() for item in v.values() if item.reviewed is None)
-    print(f"content check: {len(store.config.topics)} topics x {len(languages)} languages, {files} files loaded, "
-          f"{unreviewed} not reviewed by a person; {len(problems)} problems, {len(warnings)} due for a re-check")
+    unreviewed = sum(
+        1 for v in store.items.values() for item in v.values() if item.reviewed is None
+    )
+    print(
+        f"content check: {len(store.config.topics)} topics x {len(languages)} languages, {files} "
+        f"files loaded, {unreviewed} not reviewed by a person; {len(problems)} problems, "
+        f"{len(warnings)} due for a re-check"
+    )
     return 1 if problems else 0
 
 

@@ -1,4 +1,5 @@
 """Content API: SGB II explanations by topic and language; the admin list of texts to review."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -13,7 +14,9 @@ from kiosk_api.errors import responses
 router = APIRouter(tags=["content"])
 
 StoreDep = Annotated[service.ContentStore, Depends(service.get_store)]
-LanguageQuery = Annotated[str | None, Query(max_length=16, description="language code; default from Accept-Language")]
+LanguageQuery = Annotated[
+    str | None, Query(max_length=16, description="language code; default from Accept-Language")
+]
 
 
 @router.get("/content/topics", response_model=TopicList, responses=responses(422))
@@ -25,7 +28,10 @@ def list_topics(store: StoreDep, locale: LocaleDep, language: LanguageQuery = No
 def search_topics(
     store: StoreDep,
     locale: LocaleDep,
-    q: Annotated[str, Query(min_length=1, max_length=500, description="the question in the client's own words")],
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=500, description="the question in the client's own words"),
+    ],
     language: LanguageQuery = None,
     limit: Annotated[int, Query(ge=1, le=10)] = 3,
 ) -> TopicSearchResult:
@@ -34,10 +40,14 @@ def search_topics(
 
 
 @router.get("/content/{topic}", response_model=ContentPublic, responses=responses(404, 422))
-def get_topic(topic: str, store: StoreDep, locale: LocaleDep, language: LanguageQuery = None) -> ContentPublic:
+def get_topic(
+    topic: str, store: StoreDep, locale: LocaleDep, language: LanguageQuery = None
+) -> ContentPublic:
     return service.get_topic(store=store, topic=topic, language=language or locale)
 
 
-@router.get("/admin/content/unreviewed", response_model=ContentReviewList, responses=responses(401, 403))
+@router.get(
+    "/admin/content/unreviewed", response_model=ContentReviewList, responses=responses(401, 403)
+)
 def list_unreviewed(store: StoreDep, staff: AdminStaff) -> ContentReviewList:
     return service.list_unreviewed(store=store)

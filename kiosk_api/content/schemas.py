@@ -1,4 +1,5 @@
 """Content files (content/topics/<topic>/<lang>.yml) and what the API returns from them."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,7 +36,8 @@ class TranslationOf(BaseModel):
 
 
 class ConsentScope(BaseModel):
-    """An optional permission in the data-protection notice (e.g. sharing with the Ausländerbehörde)."""
+    """An optional permission in the data-protection notice (e.g. sharing with the
+    Ausländerbehörde)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -45,24 +47,29 @@ class ConsentScope(BaseModel):
 
 
 FactId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,48}$")]
-FactKind = Literal["money", "date", "percent", "number", "days", "weeks", "months", "years", "hours", "rule"]
+FactKind = Literal[
+    "money", "date", "percent", "number", "days", "weeks", "months", "years", "hours", "rule"
+]
 FactStatus = Literal["in_force", "announced", "unverified"]
 
 
 class FactSource(Source):
-    """Where a fact is written: the law's paragraph (§ 22 Abs. 4 Satz 1 SGB II) or the official page's section."""
+    """Where a fact is written: the law's paragraph (§ 22 Abs. 4 Satz 1 SGB II) or the official
+    page's section."""
 
     pinpoint: ShortText
 
 
 class Fact(BaseModel):
-    """One amount, date, deadline or rule of a topic, with its pinpoint source; texts render it as {id}."""
+    """One amount, date, deadline or rule of a topic, with its pinpoint source; texts render it
+    as {id}."""
 
     model_config = ConfigDict(extra="forbid")
 
     id: FactId
     kind: FactKind
-    # A number for money/percent/number/durations, a date for `date`; none for a `rule`, which `statement` words.
+    # A number for money/percent/number/durations, a date for `date`; none for a `rule`, which
+    # `statement` words.
     value: float | int | dt.date | None = None
     # In German, for reviewers; never shown to clients (texts say it in each language).
     statement: ShortText
@@ -72,7 +79,7 @@ class Fact(BaseModel):
     source: FactSource
 
     @model_validator(mode="after")
-    def _value_fits_kind(self) -> "Fact":
+    def _value_fits_kind(self) -> Fact:
         if self.kind == "rule":
             if self.value is not None:
                 raise ValueError("a rule has no value; its statement says it")
@@ -107,7 +114,8 @@ class ContentFile(BaseModel):
     sources: list[Source] = Field(min_length=1)
     reviewed: Review | None
     machine_translated: bool
-    # Who wrote the words: a person, or an AI assistant (the client is told so until a person has reviewed it).
+    # Who wrote the words: a person, or an AI assistant (the client is told so until a person has
+    # reviewed it).
     drafted_by: Literal["person", "ai_assistant"]
     translation_of: TranslationOf | None = None
     unreviewed_translation: bool = False
@@ -123,7 +131,8 @@ class SourcePublic(BaseModel):
 
 
 class FactPublic(BaseModel):
-    """A key fact as the client reads it: the value in their locale, its status and its pinpoint source."""
+    """A key fact as the client reads it: the value in their locale, its status and its pinpoint
+    source."""
 
     id: str
     kind: str
@@ -157,7 +166,8 @@ class TopicMatch(TopicSummary):
 
 
 class TopicSearchResult(BaseModel):
-    """Topics most like the question, best first; empty when none is close enough (outside what Lotse explains)."""
+    """Topics most like the question, best first; empty when none is close enough (outside what
+    Lotse explains)."""
 
     language: str
     direction: Literal["ltr", "rtl"]
@@ -165,7 +175,8 @@ class TopicSearchResult(BaseModel):
 
 
 class ContentPublic(BaseModel):
-    """A topic for the client: `language` is the text's language, `fallback_language` set when it is not the one asked for."""
+    """A topic for the client: `language` is the text's language, `fallback_language` set when it
+    is not the one asked for."""
 
     topic: str
     theme: str

@@ -1,4 +1,6 @@
-"""SGB II content: loaded once from content/ files into memory, served by topic and language, checked."""
+"""SGB II content: loaded once from content/ files into memory, served by topic and language,
+checked."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -83,7 +85,9 @@ def read_config(root: Path) -> ContentConfig:
         source_languages=tuple(raw.get("source_languages") or ("de", "en")),
         allowed_source_hosts=tuple(raw.get("allowed_source_hosts") or ()),
         max_age_days=int(raw.get("max_age_days") or DEFAULT_MAX_AGE_DAYS),
-        required_topic_fields={k: tuple(v) for k, v in (raw.get("required_topic_fields") or {}).items()},
+        required_topic_fields={
+            k: tuple(v) for k, v in (raw.get("required_topic_fields") or {}).items()
+        },
     )
 
 
@@ -92,7 +96,8 @@ def _pydantic_problems(exc: ValidationError) -> list[str]:
 
 
 def load_store(root: Path) -> ContentStore:
-    """Read every content file; files that do not parse or validate are left out and listed in `problems`."""
+    """Read every content file; files that do not parse or validate are left out and listed in
+    `problems`."""
     store = ContentStore(root=root, config=read_config(root))
     for path in sorted((root / "topics").glob("*/*.yml")):
         rel = path.relative_to(root)
@@ -102,7 +107,9 @@ def load_store(root: Path) -> ContentStore:
             if path.stem == FACTS_FILE:
                 facts_file = FactsFile.model_validate(raw)
                 if facts_file.topic != path.parent.name:
-                    store.problems.append(f"{rel}: says topic {facts_file.topic!r}; the path says otherwise")
+                    store.problems.append(
+                        f"{rel}: says topic {facts_file.topic!r}; the path says otherwise"
+                    )
                 else:
                     store.facts[facts_file.topic] = facts_file
                 continue
@@ -114,14 +121,18 @@ def load_store(root: Path) -> ContentStore:
             store.problems.extend(f"{rel}: schema: {p}" for p in _pydantic_problems(exc))
             continue
         if item.topic != path.parent.name or item.language != path.stem:
-            store.problems.append(f"{rel}: says topic {item.topic!r}, language {item.language!r}; the path says otherwise")
+            store.problems.append(
+                f"{rel}: says topic {item.topic!r}, language {item.language!r}; the path says "
+                "otherwise"
+            )
             continue
         store.items.setdefault(item.topic, {})[item.language] = item
     return store
 
 
 def check_store(store: ContentStore, *, today: dt.date, languages: list[str]) -> list[str]:
-    """Everything wrong with the content: schema, missing topics or languages, sources, age, translations."""
+    """Everything wrong with the content: schema, missing topics or languages, sources, age,
+    translations."""
     problems = list(store.problems)
     config = store.config
     for topic in sorted(set(store.items) - set(config.topics)):
@@ -133,16 +144,28 @@ def check_store(store: ContentStore, *, today: dt.date, languages: list[str]) ->
             if language not in by_language:
                 problems.append(f"topics/{topic}/{language}.yml: missing")
         for language in sorted(set(by_language) - set(languages)):
-            problems.append(f"topics/{topic}/{language}.yml: language not enabled in locales/languages.yml")
-        versions = {by_language[lang].version for lang in config.source_languages if lang in by_language}
+            problems.append(
+                f"topics/{topic}/{language}.yml: language not enabled in locales/languages.yml"
+            )
+        versions = {
+            by_language[lang].version for lang in config.source_languages if lang in by_language
+        }
         if len(versions) > 1:
-            problems.append(f"topics/{topic}: source languages {', '.join(config.source_languages)} differ in version")
+            problems.append(
+                f"topics/{topic}: source languages {', '.join(config.source_languages)} differ in "
+                "version"
+            )
         for language, item in sorted(by_language.items()):
             where = f"topics/{topic}/{language}.yml"
             for source in item.sources:
                 host = (source.url.host or "").lower()
-                if source.url.scheme != "https" or not any(host == h or host.endswith("." + h) for h in config.allowed_source_hosts):
-                    problems.append(f"{where}: source {source.url} is not an https URL of an official site in config.yml")
+                if source.url.scheme != "https" or not any(
+                    host == h or host.endswith("." + h) for h in config.allowed_source_hosts
+                ):
+                    problems.append(
+                        f"{where}: source {source.url} is not an https URL of an official site in "
+                        "config.yml"
+                    )
             if item.valid_as_of > today:
                 problems.append(f"{where}: valid_as_of {item.valid_as_of} is in the future")
             if item.review_by and item.review_by <= item.valid_as_of:
@@ -156,21 +179,34 @@ def check_store(store: ContentStore, *, today: dt.date, languages: list[str]) ->
                     problems.append(f"{where}: a source language text cannot be a translation")
                 continue
             if item.translation_of is None:
-                problems.append(f"{where}: says nothing about what it was translated from (translation_of)")
+                problems.append(
+                    f"{where}: says nothing about what it was translated from (translation_of)"
+                )
                 continue
             source = store.source_of(item)
             if source is None:
-                problems.append(f"{where}: translation_of {item.translation_of.language} has no such file")
+                problems.append(
+                    f"{where}: translation_of {item.translation_of.language} has no such file"
+                )
             elif source.version != item.translation_of.version:
-                problems.append(f"{where}: translated from version {item.translation_of.version}, "
-                                f"the {source.language} text is version {source.version}")
+                problems.append(
+                    f"{where}: translated from version {item.translation_of.version}, "
+                    f"the {source.language} text is version {source.version}"
+                )
             elif item.version != source.version:
-                problems.append(f"{where}: version {item.version} differs from its source's version {source.version}")
+                problems.append(
+                    f"{where}: version {item.version} differs from its source's version "
+                    f"{source.version}"
+                )
             if source is not None and _texts_placeholders(item) != _texts_placeholders(source):
-                problems.append(f"{where}: uses the facts {sorted(_texts_placeholders(item))}, its source "
-                                f"{source.language} uses {sorted(_texts_placeholders(source))}")
+                problems.append(
+                    f"{where}: uses the facts {sorted(_texts_placeholders(item))}, its source "
+                    f"{source.language} uses {sorted(_texts_placeholders(source))}"
+                )
             if item.unreviewed_translation != (item.reviewed is None):
-                problems.append(f"{where}: unreviewed_translation must be true exactly when reviewed is null")
+                problems.append(
+                    f"{where}: unreviewed_translation must be true exactly when reviewed is null"
+                )
     return problems
 
 
@@ -181,15 +217,25 @@ def content_warnings(store: ContentStore, *, today: dt.date) -> list[str]:
         for language, item in sorted(store.items.get(topic, {}).items()):
             expiry = store.expiry(item)
             if expiry < today:
-                warnings.append(f"topics/{topic}/{language}.yml: due for a re-check since {expiry} (valid_as_of {item.valid_as_of})")
+                warnings.append(
+                    f"topics/{topic}/{language}.yml: due for a re-check since {expiry} "
+                    f"(valid_as_of {item.valid_as_of})"
+                )
         for fact in store.facts_of(topic).values():
             if fact.valid_until and fact.valid_until < today:
-                warnings.append(f"topics/{topic}/facts.yml: {fact.id} was valid until {fact.valid_until}")
+                warnings.append(
+                    f"topics/{topic}/facts.yml: {fact.id} was valid until {fact.valid_until}"
+                )
     return warnings
 
 
 def _texts(item: ContentFile) -> list[str]:
-    return [item.title, item.summary, *item.body, *(part for scope in item.scopes or () for part in (scope.title, scope.text))]
+    return [
+        item.title,
+        item.summary,
+        *item.body,
+        *(part for scope in item.scopes or () for part in (scope.title, scope.text)),
+    ]
 
 
 def _texts_placeholders(item: ContentFile) -> set[str]:
@@ -208,8 +254,13 @@ def _fact_problems(store: ContentStore, topic: str) -> list[str]:
             problems.append(f"{where}: fact {fact.id} twice")
         seen.add(fact.id)
         host = (fact.source.url.host or "").lower()
-        if fact.source.url.scheme != "https" or not any(host == h or host.endswith("." + h) for h in store.config.allowed_source_hosts):
-            problems.append(f"{where}: {fact.id}: source {fact.source.url} is not an https URL of an official site in config.yml")
+        if fact.source.url.scheme != "https" or not any(
+            host == h or host.endswith("." + h) for h in store.config.allowed_source_hosts
+        ):
+            problems.append(
+                f"{where}: {fact.id}: source {fact.source.url} is not an https URL of an official "
+                "site in config.yml"
+            )
         if fact.valid_from and fact.valid_until and fact.valid_until < fact.valid_from:
             problems.append(f"{where}: {fact.id}: valid_until before valid_from")
     return problems
@@ -225,9 +276,13 @@ def _text_fact_problems(store: ContentStore, item: ContentFile) -> list[str]:
             if fact is None:
                 problems.append(f"{{{fact_id}}} is not a fact of the topic")
             elif fact.kind == "rule":
-                problems.append(f"{{{fact_id}}} is a rule: say it in words, it has no value to show")
+                problems.append(
+                    f"{{{fact_id}}} is a rule: say it in words, it has no value to show"
+                )
             elif fact.status == "unverified":
-                problems.append(f"{{{fact_id}}} is unverified: say less and send the client to the office")
+                problems.append(
+                    f"{{{fact_id}}} is unverified: say less and send the client to the office"
+                )
         problems.extend(facts.stray_numbers(text, cited))
     return problems
 
@@ -236,7 +291,9 @@ def _text_fact_problems(store: ContentStore, item: ContentFile) -> list[str]:
 def _cached_store(root: Path) -> ContentStore:
     store = load_store(root)
     if store.problems:  # served without the broken files; `make content-check` names them
-        log.warning("content: %d files left out, run python -m kiosk_api.content.check", len(store.problems))
+        log.warning(
+            "content: %d files left out, run python -m kiosk_api.content.check", len(store.problems)
+        )
     return store
 
 
@@ -257,7 +314,9 @@ def reload_store() -> None:
 def _language(code: str) -> str:
     language = i18n.normalize_code(code)
     if language is None:
-        raise InvalidInput("unknown_language", details={"language": code, "supported": i18n.language_codes()})
+        raise InvalidInput(
+            "unknown_language", details={"language": code, "supported": i18n.language_codes()}
+        )
     return language
 
 
@@ -276,9 +335,17 @@ def _fallback(item: ContentFile, requested: str) -> str | None:
 def list_topics(*, store: ContentStore, language: str) -> TopicList:
     """Every configured topic in `language`, or its en/de text where that language lacks one."""
     requested = _language(language)
-    summaries = [summary for topic in store.config.topics if (summary := _summary(store, topic, requested)) is not None]
-    return TopicList(language=requested, direction=i18n.direction(requested), topics=summaries,  # type: ignore[arg-type]
-                     themes={theme: list(topics) for theme, topics in store.config.themes.items()})
+    summaries = [
+        summary
+        for topic in store.config.topics
+        if (summary := _summary(store, topic, requested)) is not None
+    ]
+    return TopicList(
+        language=requested,
+        direction=i18n.direction(requested),
+        topics=summaries,  # type: ignore[arg-type]
+        themes={theme: list(topics) for theme, topics in store.config.themes.items()},
+    )
 
 
 def _summary(store: ContentStore, topic: str, requested: str) -> TopicSummary | None:
@@ -286,13 +353,23 @@ def _summary(store: ContentStore, topic: str, requested: str) -> TopicSummary | 
     if item is None:
         return None
     known = store.facts_of(topic)
-    return TopicSummary(topic=topic, theme=store.theme_of(topic), title=facts.render_text(item.title, known, item.language),
-                        summary=facts.render_text(item.summary, known, item.language), language=item.language,
-                        fallback_language=_fallback(item, requested), version=item.version, valid_as_of=item.valid_as_of)
+    return TopicSummary(
+        topic=topic,
+        theme=store.theme_of(topic),
+        title=facts.render_text(item.title, known, item.language),
+        summary=facts.render_text(item.summary, known, item.language),
+        language=item.language,
+        fallback_language=_fallback(item, requested),
+        version=item.version,
+        valid_as_of=item.valid_as_of,
+    )
 
 
-def search_topics(*, store: ContentStore, query: str, language: str, limit: int) -> TopicSearchResult:
-    """Topics ranked by similarity to the question in the client's own words, titled in `language`."""
+def search_topics(
+    *, store: ContentStore, query: str, language: str, limit: int
+) -> TopicSearchResult:
+    """Topics ranked by similarity to the question in the client's own words, titled in
+    `language`."""
     from kiosk_api.content.search import get_index
     from lotse_shared.search import MINIMUM_SCORE
 
@@ -302,16 +379,26 @@ def search_topics(*, store: ContentStore, query: str, language: str, limit: int)
         summary = _summary(store, match.topic, requested)
         if summary is not None:
             matches.append(TopicMatch(**summary.model_dump(), score=match.score))
-    return TopicSearchResult(language=requested, direction=i18n.direction(requested), matches=matches)  # type: ignore[arg-type]
+    return TopicSearchResult(
+        language=requested, direction=i18n.direction(requested), matches=matches
+    )  # type: ignore[arg-type]
 
 
 def _fact_public(fact: Fact, locale: str) -> FactPublic:
-    return FactPublic(id=fact.id, kind=fact.kind, text=None if fact.kind == "rule" else facts.render_value(fact, locale),
-                      status=fact.status, valid_from=fact.valid_from, pinpoint=fact.source.pinpoint,
-                      source=SourcePublic(title=fact.source.title, url=str(fact.source.url)))
+    return FactPublic(
+        id=fact.id,
+        kind=fact.kind,
+        text=None if fact.kind == "rule" else facts.render_value(fact, locale),
+        status=fact.status,
+        valid_from=fact.valid_from,
+        pinpoint=fact.source.pinpoint,
+        source=SourcePublic(title=fact.source.title, url=str(fact.source.url)),
+    )
 
 
-def get_topic(*, store: ContentStore, topic: str, language: str, today: dt.date | None = None) -> ContentPublic:
+def get_topic(
+    *, store: ContentStore, topic: str, language: str, today: dt.date | None = None
+) -> ContentPublic:
     """One topic in `language`, else en, else de; 404 content_not_found for an unknown topic."""
     requested = _language(language)
     item = _pick(store, topic, requested) if topic in store.config.topics else None
@@ -338,7 +425,11 @@ def get_topic(*, store: ContentStore, topic: str, language: str, today: dt.date 
         summary=rendered(item.summary),
         body=[rendered(paragraph) for paragraph in item.body],
         sources=[SourcePublic(title=s.title, url=str(s.url)) for s in item.sources],
-        facts=[_fact_public(fact, text_locale) for fact in known.values() if fact.status != "unverified"],
+        facts=[
+            _fact_public(fact, text_locale)
+            for fact in known.values()
+            if fact.status != "unverified"
+        ],
         outdated=store.expiry(item) < (today or dt.date.today()),
         machine_translated=item.machine_translated,
         reviewed=item.reviewed is not None,
@@ -348,7 +439,8 @@ def get_topic(*, store: ContentStore, topic: str, language: str, today: dt.date 
 
 
 def list_unreviewed(*, store: ContentStore, today: dt.date | None = None) -> ContentReviewList:
-    """Items an admin should have checked: not reviewed, machine-translated, behind their source, or expired."""
+    """Items an admin should have checked: not reviewed, machine-translated, behind their source,
+    or expired."""
     today = today or dt.date.today()
     items = []
     for topic in store.config.topics:
@@ -356,10 +448,19 @@ def list_unreviewed(*, store: ContentStore, today: dt.date | None = None) -> Con
             outdated = store.is_outdated_translation(item)
             expired = store.expiry(item) < today
             if item.reviewed is None or item.machine_translated or outdated or expired:
-                items.append(ContentReviewItem(
-                    topic=topic, language=language, version=item.version, valid_as_of=item.valid_as_of,
-                    review_by=store.expiry(item), machine_translated=item.machine_translated,
-                    reviewed=item.reviewed is not None, unreviewed_translation=item.unreviewed_translation,
-                    translation_of=item.translation_of, outdated_translation=outdated, expired=expired,
-                ))
+                items.append(
+                    ContentReviewItem(
+                        topic=topic,
+                        language=language,
+                        version=item.version,
+                        valid_as_of=item.valid_as_of,
+                        review_by=store.expiry(item),
+                        machine_translated=item.machine_translated,
+                        reviewed=item.reviewed is not None,
+                        unreviewed_translation=item.unreviewed_translation,
+                        translation_of=item.translation_of,
+                        outdated_translation=outdated,
+                        expired=expired,
+                    )
+                )
     return ContentReviewList(total=len(items), items=items)

@@ -10,7 +10,9 @@ from kiosk_api.translation.schemas import TranslatedText
 from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode
 
 ConversationId = Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)]
-MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+MessageText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
+]
 
 
 class OpeningStatus(BaseModel):
@@ -23,7 +25,9 @@ class HandoverCreate(BaseModel):
 
     conversation_id: ConversationId
     language: LanguageCode
-    output_channel: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")] = "latest"
+    output_channel: Annotated[
+        str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")
+    ] = "latest"
     reference_code: Annotated[str, StringConstraints(min_length=3, max_length=32)] | None = None
 
 

@@ -5,7 +5,13 @@ from fastapi import APIRouter, status
 from kiosk_api.deps import CallerDep, LocaleDep, ProofDep, ReferenceCode, SessionDep, SiteDep
 from kiosk_api.errors import responses
 from kiosk_api.intake.schemas import IntakeExport, IntakePublic, IntakeUpdate
-from kiosk_api.intake.service import apply_update, erase_record, export_record, open_record, to_public
+from kiosk_api.intake.service import (
+    apply_update,
+    erase_record,
+    export_record,
+    open_record,
+    to_public,
+)
 from kiosk_api.routing.schemas import RoutingResult
 from kiosk_api.routing.service import route
 
@@ -15,36 +21,60 @@ PROOF_ERRORS = responses(401, 404, 409, 422, 429)
 
 
 @router.get("/intakes/{reference_code}", response_model=IntakePublic, responses=PROOF_ERRORS)
-def read_intake(reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, caller: CallerDep) -> IntakePublic:
+def read_intake(
+    reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, caller: CallerDep
+) -> IntakePublic:
     """The client's own record."""
     return to_public(open_record(session=session, reference_code=reference_code, proof=proof))
 
 
 @router.patch("/intakes/{reference_code}", response_model=IntakePublic, responses=PROOF_ERRORS)
 def update_intake(
-    reference_code: ReferenceCode, changes: IntakeUpdate, proof: ProofDep, session: SessionDep, caller: CallerDep
+    reference_code: ReferenceCode,
+    changes: IntakeUpdate,
+    proof: ProofDep,
+    session: SessionDep,
+    caller: CallerDep,
 ) -> IntakePublic:
     """Fills or corrects fields; only the fields sent change."""
     record = open_record(session=session, reference_code=reference_code, proof=proof)
-    return to_public(apply_update(session=session, record=record, changes=changes, actor=caller.actor_type))
+    return to_public(
+        apply_update(session=session, record=record, changes=changes, actor=caller.actor_type)
+    )
 
 
-@router.delete("/intakes/{reference_code}", status_code=status.HTTP_204_NO_CONTENT, responses=PROOF_ERRORS)
-def delete_intake(reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, caller: CallerDep) -> None:
+@router.delete(
+    "/intakes/{reference_code}", status_code=status.HTTP_204_NO_CONTENT, responses=PROOF_ERRORS
+)
+def delete_intake(
+    reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, caller: CallerDep
+) -> None:
     """Erases the record, its consents and its conversation; future appointments are freed."""
     record = open_record(session=session, reference_code=reference_code, proof=proof)
     erase_record(session=session, record=record, actor=caller.actor_type, reason="client_request")
 
 
 @router.get("/intakes/{reference_code}/export", response_model=IntakeExport, responses=PROOF_ERRORS)
-def export_intake(reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, caller: CallerDep) -> IntakeExport:
+def export_intake(
+    reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, caller: CallerDep
+) -> IntakeExport:
     """Everything stored about the client, as JSON."""
-    return export_record(session=session, record=open_record(session=session, reference_code=reference_code, proof=proof))
+    return export_record(
+        session=session,
+        record=open_record(session=session, reference_code=reference_code, proof=proof),
+    )
 
 
-@router.get("/intakes/{reference_code}/routing", response_model=RoutingResult, responses=PROOF_ERRORS)
+@router.get(
+    "/intakes/{reference_code}/routing", response_model=RoutingResult, responses=PROOF_ERRORS
+)
 def routing_for_intake(
-    reference_code: ReferenceCode, proof: ProofDep, session: SessionDep, site: SiteDep, caller: CallerDep, locale: LocaleDep
+    reference_code: ReferenceCode,
+    proof: ProofDep,
+    session: SessionDep,
+    site: SiteDep,
+    caller: CallerDep,
+    locale: LocaleDep,
 ) -> RoutingResult:
     """Which team will likely help and why: a suggestion for the desk, not a decision."""
     record = open_record(session=session, reference_code=reference_code, proof=proof)

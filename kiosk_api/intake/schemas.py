@@ -30,7 +30,9 @@ def _phone(value: str) -> str:
 
 
 Phone = Annotated[str, StringConstraints(max_length=32), AfterValidator(_phone)]
-Country = Annotated[str, StringConstraints(min_length=2, max_length=2), AfterValidator(country_code)]
+Country = Annotated[
+    str, StringConstraints(min_length=2, max_length=2), AfterValidator(country_code)
+]
 
 
 class HouseholdMemberIn(BaseModel):
@@ -62,7 +64,10 @@ class IntakeFields(BaseModel):
     interpreter_needed: bool | None = None
     phone: Phone | None = None
     email: EmailStr | None = None
-    address: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+    address: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = None
     registration_certificate: bool | None = None
     residence_status: ResidenceStatus | None = None
     residence_status_issued_on: RecentOrPastDate | None = None
@@ -146,4 +151,3 @@ class IntakeExport(BaseModel):
     bookings: list[ExportBooking]
     tickets: list[ExportTicket]
     chat_with_desk: list[ExportMessage]
-

@@ -1,4 +1,5 @@
 """The intake record: access by reference code plus proof, update, export and erasure."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -10,7 +11,14 @@ from sqlalchemy.orm import Session
 from kiosk_api.audit.service import record_event
 from kiosk_api.config import get_settings
 from kiosk_api.errors import Conflict, NotFound, TooManyRequests, Unauthorized
-from kiosk_api.intake.schemas import ExportBooking, ExportMessage, ExportTicket, IntakeExport, IntakePublic, IntakeUpdate
+from kiosk_api.intake.schemas import (
+    ExportBooking,
+    ExportMessage,
+    ExportTicket,
+    IntakeExport,
+    IntakePublic,
+    IntakeUpdate,
+)
 from kiosk_api.models import (
     Booking,
     Handover,
@@ -28,7 +36,14 @@ from kiosk_api.security import constant_time_equals, normalize_code, secret_matc
 from kiosk_api.translation.service import forget_texts
 
 REFERENCE_PREFIX = "LT"
-FREE_TEXT_FIELDS = ("concern_text", "profession", "work_experience", "schooling", "vocational_training", "foreign_qualifications")
+FREE_TEXT_FIELDS = (
+    "concern_text",
+    "profession",
+    "work_experience",
+    "schooling",
+    "vocational_training",
+    "foreign_qualifications",
+)
 
 
 class Proof:
@@ -43,7 +58,9 @@ class Proof:
         return bool(self.pin or self.birth_date)
 
 
-def _check_proof(record: IntakeRecord | Booking, code: str, proof: Proof, birth_date: date | None) -> bool:
+def _check_proof(
+    record: IntakeRecord | Booking, code: str, proof: Proof, birth_date: date | None
+) -> bool:
     if proof.pin and secret_matches(code, proof.pin, record.pin_hash):
         return True
     if proof.birth_date and birth_date is not None:
@@ -51,13 +68,19 @@ def _check_proof(record: IntakeRecord | Booking, code: str, proof: Proof, birth_
     return False
 
 
-def guard_attempts(record: IntakeRecord | Booking, *, code: str, proof: Proof, birth_date: date | None) -> None:
+def guard_attempts(
+    record: IntakeRecord | Booking, *, code: str, proof: Proof, birth_date: date | None
+) -> None:
     """Verifies the proof; counts failures and locks the code for a while after too many."""
     settings = get_settings()
     now = utcnow()
     if record.locked_until is not None and record.locked_until > now:
         retry = int((record.locked_until - now).total_seconds()) + 1
-        raise TooManyRequests("too_many_attempts", details={"retry_after_seconds": retry}, headers={"Retry-After": str(retry)})
+        raise TooManyRequests(
+            "too_many_attempts",
+            details={"retry_after_seconds": retry},
+            headers={"Retry-After": str(retry)},
+        )
     if not proof.given:
         raise Unauthorized("proof_required")
     if _check_proof(record, code, proof, birth_date):
@@ -73,14 +96,16 @@ def guard_attempts(record: IntakeRecord | Booking, *, code: str, proof: Proof, b
 
 
 class WrongProof(Unauthorized):
-    """The failure count must survive the error, so the request commits it instead of rolling back."""
+    """The failure count must survive the error, so the request commits it instead of rolling
+    back."""
 
     code = "wrong_proof"
     keep_changes = True
 
 
 def find_record(*, session: Session, reference_code: str, lock: bool = False) -> IntakeRecord:
-    """`lock`: row lock on PostgreSQL, so proof checks and check-ins of one record run one at a time."""
+    """`lock`: row lock on PostgreSQL, so proof checks and check-ins of one record run one at a
+    time."""
     code = normalize_code(reference_code)
     query = select(IntakeRecord).where(IntakeRecord.reference_code == code)
     record = session.scalar(query.with_for_update() if lock else query)
@@ -95,7 +120,9 @@ def open_record(*, session: Session, reference_code: str, proof: Proof) -> Intak
     return record
 
 
-def apply_update(*, session: Session, record: IntakeRecord, changes: IntakeUpdate, actor: ActorType) -> IntakeRecord:
+def apply_update(
+    *, session: Session, record: IntakeRecord, changes: IntakeUpdate, actor: ActorType
+) -> IntakeRecord:
     if record.status in (IntakeStatus.handed_over, IntakeStatus.closed):
         raise Conflict("record_closed")
     data: dict[str, Any] = changes.model_dump(exclude_unset=True)
@@ -122,7 +149,10 @@ def apply_update(*, session: Session, record: IntakeRecord, changes: IntakeUpdat
         subject_type="intake",
         subject_id=record.id,
         site_id=record.site_id,
-        details={"fields": sorted(data) + (["household"] if household is not None else []), "submitted": bool(submit)},
+        details={
+            "fields": sorted(data) + (["household"] if household is not None else []),
+            "submitted": bool(submit),
+        },
     )
     return record
 
@@ -132,49 +162,111 @@ def to_public(record: IntakeRecord) -> IntakePublic:
 
 
 def export_record(*, session: Session, record: IntakeRecord) -> IntakeExport:
-    bookings = session.scalars(select(Booking).where(Booking.intake_id == record.id).order_by(Booking.id)).all()
-    tickets = session.scalars(select(QueueTicket).where(QueueTicket.intake_id == record.id).order_by(QueueTicket.id)).all()
+    bookings = session.scalars(
+        select(Booking).where(Booking.intake_id == record.id).order_by(Booking.id)
+    ).all()
+    tickets = session.scalars(
+        select(QueueTicket).where(QueueTicket.intake_id == record.id).order_by(QueueTicket.id)
+    ).all()
     handovers = select(Handover.id).where(Handover.intake_id == record.id)
     if record.conversation_id:
-        handovers = select(Handover.id).where(or_(Handover.intake_id == record.id, Handover.conversation_id == record.conversation_id))
-    messages = session.scalars(select(HandoverMessage).where(HandoverMessage.handover_id.in_(handovers)).order_by(HandoverMessage.id)).all()
+        handovers = select(Handover.id).where(
+            or_(Handover.intake_id == record.id, Handover.conversation_id == record.conversation_id)
+        )
+    messages = session.scalars(
+        select(HandoverMessage)
+        .where(HandoverMessage.handover_id.in_(handovers))
+        .order_by(HandoverMessage.id)
+    ).all()
     return IntakeExport(
         exported_at=utcnow(),
         record=to_public(record),
         bookings=[
-            ExportBooking(booking_code=b.booking_code, status=b.status.value, starts_at=b.slot.starts_at, service=b.slot.service.code)
+            ExportBooking(
+                booking_code=b.booking_code,
+                status=b.status.value,
+                starts_at=b.slot.starts_at,
+                service=b.slot.service.code,
+            )
             for b in bookings
         ],
-        tickets=[ExportTicket(number=t.number, day=t.service_day, status=t.status.value) for t in tickets],
-        chat_with_desk=[ExportMessage(sender=m.sender, language=m.language, text=m.text, sent_at=m.created_at) for m in messages],
+        tickets=[
+            ExportTicket(number=t.number, day=t.service_day, status=t.status.value) for t in tickets
+        ],
+        chat_with_desk=[
+            ExportMessage(sender=m.sender, language=m.language, text=m.text, sent_at=m.created_at)
+            for m in messages
+        ],
     )
 
 
-def erase_record(*, session: Session, record: IntakeRecord, actor: ActorType, actor_id: int | None = None, reason: str) -> None:
-    """Deletes the record with everything that names the client: household, consents, chats with the desk,
-    queued chat messages, cached translations, conversation events; frees future slots; keeps statistics."""
+def erase_record(
+    *,
+    session: Session,
+    record: IntakeRecord,
+    actor: ActorType,
+    actor_id: int | None = None,
+    reason: str,
+) -> None:
+    """Deletes the record with everything that names the client: household, consents, chats with
+    the desk, queued chat messages, cached translations, conversation events; frees future slots;
+    keeps statistics."""
     now = utcnow()
-    for booking in session.scalars(select(Booking).where(Booking.intake_id == record.id, Booking.status == BookingStatus.booked)):
+    for booking in session.scalars(
+        select(Booking).where(
+            Booking.intake_id == record.id, Booking.status == BookingStatus.booked
+        )
+    ):
         if booking.slot.starts_at > now:
-            session.execute(update(Slot).where(Slot.id == booking.slot_id, Slot.booked > 0).values(booked=Slot.booked - 1))
+            session.execute(
+                update(Slot)
+                .where(Slot.id == booking.slot_id, Slot.booked > 0)
+                .values(booked=Slot.booked - 1)
+            )
         booking.status = BookingStatus.cancelled
         booking.cancelled_at = now
     session.execute(update(Booking).where(Booking.intake_id == record.id).values(intake_id=None))
-    session.execute(delete(IdempotencyKey).where(IdempotencyKey.response_body.contains(record.reference_code)))
+    session.execute(
+        delete(IdempotencyKey).where(IdempotencyKey.response_body.contains(record.reference_code))
+    )
     conversations = {record.conversation_id} if record.conversation_id else set()
-    conversations |= set(session.scalars(select(QueueTicket.conversation_id).where(QueueTicket.intake_id == record.id, QueueTicket.conversation_id.is_not(None))))
-    conversations |= set(session.scalars(select(Handover.conversation_id).where(Handover.intake_id == record.id)))
-    handovers = select(Handover.id).where(or_(Handover.intake_id == record.id, Handover.conversation_id.in_(conversations)))
-    chat_texts = list(session.scalars(select(HandoverMessage.text).where(HandoverMessage.handover_id.in_(handovers))))
+    conversations |= set(
+        session.scalars(
+            select(QueueTicket.conversation_id).where(
+                QueueTicket.intake_id == record.id, QueueTicket.conversation_id.is_not(None)
+            )
+        )
+    )
+    conversations |= set(
+        session.scalars(select(Handover.conversation_id).where(Handover.intake_id == record.id))
+    )
+    handovers = select(Handover.id).where(
+        or_(Handover.intake_id == record.id, Handover.conversation_id.in_(conversations))
+    )
+    chat_texts = list(
+        session.scalars(
+            select(HandoverMessage.text).where(HandoverMessage.handover_id.in_(handovers))
+        )
+    )
     session.execute(delete(HandoverMessage).where(HandoverMessage.handover_id.in_(handovers)))
     session.execute(delete(Handover).where(Handover.id.in_(handovers)))
     session.execute(delete(Notification).where(Notification.conversation_id.in_(conversations)))
     session.execute(
         update(QueueTicket)
         .where(QueueTicket.intake_id == record.id)
-        .values(intake_id=None, concern_text=None, conversation_id=None, output_channel=None, routing_rule=None, routing_reason_key=None)
+        .values(
+            intake_id=None,
+            concern_text=None,
+            conversation_id=None,
+            output_channel=None,
+            routing_rule=None,
+            routing_reason_key=None,
+        )
     )
-    forget_texts(session=session, texts=[getattr(record, field) or "" for field in FREE_TEXT_FIELDS] + chat_texts)
+    forget_texts(
+        session=session,
+        texts=[getattr(record, field) or "" for field in FREE_TEXT_FIELDS] + chat_texts,
+    )
     record_event(
         session=session,
         actor_type=actor,
@@ -194,13 +286,26 @@ def erase_record(*, session: Session, record: IntakeRecord, actor: ActorType, ac
             delete_conversation(conversation_id)
 
 
-def records_due_for_erasure(*, session: Session, site_id: int, retention_days: int, now: datetime) -> list[IntakeRecord]:
-    """Records untouched for the retention period, unless the client still has an appointment ahead."""
+def records_due_for_erasure(
+    *, session: Session, site_id: int, retention_days: int, now: datetime
+) -> list[IntakeRecord]:
+    """Records untouched for the retention period, unless the client still has an appointment
+    ahead."""
     upcoming = (
         select(Booking.id)
         .join(Slot, Booking.slot_id == Slot.id)
-        .where(Booking.intake_id == IntakeRecord.id, Booking.status == BookingStatus.booked, Slot.starts_at > now)
+        .where(
+            Booking.intake_id == IntakeRecord.id,
+            Booking.status == BookingStatus.booked,
+            Slot.starts_at > now,
+        )
         .exists()
     )
     cutoff = now - timedelta(days=retention_days)
-    return list(session.scalars(select(IntakeRecord).where(IntakeRecord.site_id == site_id, IntakeRecord.updated_at < cutoff, ~upcoming)))
+    return list(
+        session.scalars(
+            select(IntakeRecord).where(
+                IntakeRecord.site_id == site_id, IntakeRecord.updated_at < cutoff, ~upcoming
+            )
+        )
+    )

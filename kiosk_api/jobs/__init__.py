@@ -1,1 +1,2 @@
-"""Background jobs of the running service (chat pushes, retention purge): worker threads, never the event loop."""
+"""Background jobs of the running service (chat pushes, retention purge): worker threads, never
+the event loop."""

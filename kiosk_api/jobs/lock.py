@@ -1,4 +1,6 @@
-"""One holder per job across every worker and instance: a PostgreSQL advisory lock, or a file lock beside SQLite."""
+"""One holder per job across every worker and instance: a PostgreSQL advisory lock, or a file
+lock beside SQLite."""
+
 from __future__ import annotations
 
 import fcntl
@@ -14,7 +16,9 @@ from sqlalchemy.engine import make_url
 
 def _advisory_key(name: str) -> int:
     """A stable signed 64-bit key for pg_try_advisory_lock, derived from the job's name."""
-    return int.from_bytes(hashlib.sha256(f"lotse-job:{name}".encode()).digest()[:8], "big", signed=True)
+    return int.from_bytes(
+        hashlib.sha256(f"lotse-job:{name}".encode()).digest()[:8], "big", signed=True
+    )
 
 
 def sqlite_lock_path(engine: Engine, name: str) -> Path:
@@ -26,7 +30,8 @@ def sqlite_lock_path(engine: Engine, name: str) -> Path:
 def exclusive(engine: Engine, name: str) -> Iterator[bool]:
     """Yields True to the one caller that holds `name` now, False to every other; never waits."""
     if engine.dialect.name == "postgresql":
-        # Autocommit: the lock lives on the connection, so no transaction stays open while the job runs.
+        # Autocommit: the lock lives on the connection, so no transaction stays open while the job
+        # runs.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             key = _advisory_key(name)
             held = bool(connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))

@@ -1,4 +1,6 @@
-"""Periodic jobs in their own threads: blocking database and HTTP work there cannot freeze the server's event loop."""
+"""Periodic jobs in their own threads: blocking database and HTTP work there cannot freeze the
+server's event loop."""
+
 from __future__ import annotations
 
 import logging
@@ -14,7 +16,8 @@ log = logging.getLogger("lotse.jobs")
 
 @dataclass
 class PeriodicJob:
-    """Runs `work` every `interval_seconds` (sooner when woken), while it holds the job's cross-process lock."""
+    """Runs `work` every `interval_seconds` (sooner when woken), while it holds the job's
+    cross-process lock."""
 
     name: str
     interval_seconds: float
@@ -26,7 +29,9 @@ class PeriodicJob:
     _thread: threading.Thread | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name=f"lotse-job-{self.name}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, name=f"lotse-job-{self.name}", daemon=True
+        )
         self._thread.start()
 
     def stop(self, timeout: float = 15.0) -> None:

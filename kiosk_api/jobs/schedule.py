@@ -1,4 +1,5 @@
 """The service's background jobs, built from the settings."""
+
 from __future__ import annotations
 
 import httpx
@@ -12,15 +13,21 @@ def notification_job(settings: Settings) -> PeriodicJob:
     from kiosk_api.notifications.service import pushes_waiting
 
     client = httpx.Client(timeout=10)
-    return PeriodicJob("notifications", settings.notification_poll_seconds, lambda: deliver_pending(settings, client),
-                       wake=pushes_waiting, close=client.close)
+    return PeriodicJob(
+        "notifications",
+        settings.notification_poll_seconds,
+        lambda: deliver_pending(settings, client),
+        wake=pushes_waiting,
+        close=client.close,
+    )
 
 
 def purge_job(settings: Settings) -> PeriodicJob:
     from kiosk_api.retention.service import purge_now
 
     minutes = settings.purge_interval_minutes
-    # The first round waits one interval, so start-up stays quick and a restart does not purge at once.
+    # The first round waits one interval, so start-up stays quick and a restart does not purge at
+    # once.
     return PeriodicJob("retention-purge", minutes * 60, purge_now, first_delay_seconds=minutes * 60)
 
 

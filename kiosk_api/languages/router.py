@@ -18,4 +18,12 @@ class LanguagePublic(BaseModel):
 @router.get("/languages", response_model=list[LanguagePublic])
 def list_languages() -> list[LanguagePublic]:
     """Every enabled language by its own name in its own script, for the language picker."""
-    return [LanguagePublic(code=l.code, native_name=l.native_name, english_name=l.english_name, direction=l.direction) for l in languages()]
+    return [
+        LanguagePublic(
+            code=language.code,
+            native_name=language.native_name,
+            english_name=language.english_name,
+            direction=language.direction,
+        )
+        for language in languages()
+    ]

@@ -1,4 +1,5 @@
 """Alembic migrations of the kiosk database."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,6 @@
-"""Alembic environment: the URL comes from settings (or the caller's connection), never from an ini file."""
+"""Alembic environment: the URL comes from settings (or the caller's connection), never from an
+ini file."""
+
 from __future__ import annotations
 
 from alembic import context
@@ -12,7 +14,12 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=connection.dialect.name == "sqlite", compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -22,14 +29,18 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = build_engine(context.config.get_main_option("sqlalchemy.url") or get_settings().database_url)
+    engine = build_engine(
+        context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    )
     with engine.connect() as connection:
         _run(connection)
     engine.dispose()
 
 
 if context.is_offline_mode():
-    context.configure(url=get_settings().database_url, target_metadata=target_metadata, literal_binds=True)
+    context.configure(
+        url=get_settings().database_url, target_metadata=target_metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 else:

@@ -1,4 +1,5 @@
 """All ORM models, imported in one place so domains never import each other in circles."""
+
 from kiosk_api.models.audit import AuditEvent, IdempotencyKey, StatisticEvent
 from kiosk_api.models.base import Base, utcnow
 from kiosk_api.models.booking import Booking, QueueTicket, Slot

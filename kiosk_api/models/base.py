@@ -1,4 +1,5 @@
 """Declarative base with a constraint naming convention and a UTC datetime type."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import false, Boolean, CheckConstraint, Date, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk_api.models.base import Base, UTCDateTime, utcnow
@@ -15,11 +26,15 @@ class Slot(Base):
     """An appointment window of one service; `booked` is the counter a conditional UPDATE guards."""
 
     __tablename__ = "slots"
-    __table_args__ = (CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),)
+    __table_args__ = (
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="booked_within_capacity"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id", ondelete="CASCADE"), index=True)
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), index=True
+    )
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     capacity: Mapped[int] = mapped_column(Integer, default=1)
@@ -38,9 +53,13 @@ class Booking(Base):
     failed_proofs: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
-    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intake_records.id", ondelete="SET NULL"), index=True, nullable=True)
+    intake_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intake_records.id", ondelete="SET NULL"), index=True, nullable=True
+    )
     language: Mapped[str] = mapped_column(String(16))
-    status: Mapped[BookingStatus] = mapped_column(Enum(BookingStatus, native_enum=False, length=20), default=BookingStatus.booked)
+    status: Mapped[BookingStatus] = mapped_column(
+        Enum(BookingStatus, native_enum=False, length=20), default=BookingStatus.booked
+    )
     booked_by: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -61,21 +80,29 @@ class QueueTicket(Base):
     number: Mapped[int] = mapped_column(Integer)
     ticket_code: Mapped[str] = mapped_column(String(32), unique=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
-    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intake_records.id", ondelete="SET NULL"), index=True, nullable=True)
-    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True)
+    intake_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intake_records.id", ondelete="SET NULL"), index=True, nullable=True
+    )
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True
+    )
     language: Mapped[str] = mapped_column(String(16))
     interpreter_needed: Mapped[bool] = mapped_column(Boolean, default=False)
     concern: Mapped[Concern] = mapped_column(Enum(Concern, native_enum=False, length=40))
     concern_text: Mapped[str | None] = mapped_column(Text, nullable=True)
     routing_rule: Mapped[str | None] = mapped_column(String(64), nullable=True)
     routing_reason_key: Mapped[str | None] = mapped_column(String(120), nullable=True)
-    status: Mapped[TicketStatus] = mapped_column(Enum(TicketStatus, native_enum=False, length=20), default=TicketStatus.waiting)
+    status: Mapped[TicketStatus] = mapped_column(
+        Enum(TicketStatus, native_enum=False, length=20), default=TicketStatus.waiting
+    )
     desk: Mapped[str | None] = mapped_column(String(40), nullable=True)
     # Set when the client checked in from the chat, so turn reminders reach them there.
     conversation_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     output_channel: Mapped[str | None] = mapped_column(String(40), nullable=True)
     near_reminded: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    handed_to_service_id: Mapped[int | None] = mapped_column(ForeignKey("services.id"), nullable=True)
+    handed_to_service_id: Mapped[int | None] = mapped_column(
+        ForeignKey("services.id"), nullable=True
+    )
     arrived_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     called_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,4 +1,5 @@
 """Closed vocabularies shared by models, schemas and the routing rules."""
+
 from __future__ import annotations
 
 from enum import StrEnum
@@ -40,9 +41,13 @@ class GermanLevel(StrEnum):
     c1 = "C1"
 
 
-# From lotse_shared/residence.py (permit_25_1 ... duldung, other, unknown), the list the bot accepts too.
+# From lotse_shared/residence.py (permit_25_1 ... duldung, other, unknown), the list the bot accepts
+# too.
 ResidenceStatus = StrEnum(
-    "ResidenceStatus", [(status, status) for status in RESIDENCE_STATUSES], module=__name__, qualname="ResidenceStatus",
+    "ResidenceStatus",
+    [(status, status) for status in RESIDENCE_STATUSES],
+    module=__name__,
+    qualname="ResidenceStatus",
 )
 
 

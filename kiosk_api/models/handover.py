@@ -19,21 +19,31 @@ class Handover(Base):
     conversation_id: Mapped[str] = mapped_column(String(128), index=True)
     output_channel: Mapped[str] = mapped_column(String(40))
     language: Mapped[str] = mapped_column(String(16))
-    status: Mapped[HandoverStatus] = mapped_column(Enum(HandoverStatus, native_enum=False, length=20), default=HandoverStatus.open)
-    intake_id: Mapped[int | None] = mapped_column(ForeignKey("intake_records.id", ondelete="SET NULL"), nullable=True)
+    status: Mapped[HandoverStatus] = mapped_column(
+        Enum(HandoverStatus, native_enum=False, length=20), default=HandoverStatus.open
+    )
+    intake_id: Mapped[int | None] = mapped_column(
+        ForeignKey("intake_records.id", ondelete="SET NULL"), nullable=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    messages: Mapped[list["HandoverMessage"]] = relationship(back_populates="handover", cascade="all, delete-orphan", order_by="HandoverMessage.id")
+    messages: Mapped[list[HandoverMessage]] = relationship(
+        back_populates="handover", cascade="all, delete-orphan", order_by="HandoverMessage.id"
+    )
 
 
 class HandoverMessage(Base):
     __tablename__ = "handover_messages"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id", ondelete="CASCADE"), index=True)
+    handover_id: Mapped[int] = mapped_column(
+        ForeignKey("handovers.id", ondelete="CASCADE"), index=True
+    )
     sender: Mapped[str] = mapped_column(String(10))  # client | staff
-    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True
+    )
     language: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -42,7 +52,8 @@ class HandoverMessage(Base):
 
 
 class Notification(Base):
-    """Outbox of pushes to a client's chat (staff replies, turn reminders), delivered through Rasa's API."""
+    """Outbox of pushes to a client's chat (staff replies, turn reminders), delivered through
+    Rasa's API."""
 
     __tablename__ = "notifications"
 

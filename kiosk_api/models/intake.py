@@ -56,13 +56,19 @@ class IntakeRecord(Base):
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     address: Mapped[str | None] = mapped_column(String(500), nullable=True)
     registration_certificate: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    residence_status: Mapped[ResidenceStatus | None] = mapped_column(_enum(ResidenceStatus), nullable=True)
+    residence_status: Mapped[ResidenceStatus | None] = mapped_column(
+        _enum(ResidenceStatus), nullable=True
+    )
     residence_status_issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     asylblg_since: Mapped[date | None] = mapped_column(Date, nullable=True)
     sgb2_elsewhere_since: Mapped[date | None] = mapped_column(Date, nullable=True)
     sgb2_elsewhere_office: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    integration_course_status: Mapped[CourseStatus | None] = mapped_column(_enum(CourseStatus), nullable=True)
-    integration_course_level: Mapped[GermanLevel | None] = mapped_column(_enum(GermanLevel), nullable=True)
+    integration_course_status: Mapped[CourseStatus | None] = mapped_column(
+        _enum(CourseStatus), nullable=True
+    )
+    integration_course_level: Mapped[GermanLevel | None] = mapped_column(
+        _enum(GermanLevel), nullable=True
+    )
     schooling: Mapped[str | None] = mapped_column(Text, nullable=True)
     vocational_training: Mapped[str | None] = mapped_column(Text, nullable=True)
     profession: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -72,10 +78,10 @@ class IntakeRecord(Base):
     concern: Mapped[Concern | None] = mapped_column(_enum(Concern), nullable=True)
     concern_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    household: Mapped[list["HouseholdMember"]] = relationship(
+    household: Mapped[list[HouseholdMember]] = relationship(
         back_populates="intake", cascade="all, delete-orphan", order_by="HouseholdMember.id"
     )
-    consents: Mapped[list["ConsentRecord"]] = relationship(
+    consents: Mapped[list[ConsentRecord]] = relationship(
         back_populates="intake", cascade="all, delete-orphan", order_by="ConsentRecord.id"
     )
 
@@ -86,7 +92,9 @@ class HouseholdMember(Base):
     __tablename__ = "household_members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    intake_id: Mapped[int] = mapped_column(ForeignKey("intake_records.id", ondelete="CASCADE"), index=True)
+    intake_id: Mapped[int] = mapped_column(
+        ForeignKey("intake_records.id", ondelete="CASCADE"), index=True
+    )
     relation: Mapped[HouseholdRelation] = mapped_column(_enum(HouseholdRelation))
     given_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     birth_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -98,7 +106,9 @@ class ConsentRecord(Base):
     __tablename__ = "consent_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    intake_id: Mapped[int] = mapped_column(ForeignKey("intake_records.id", ondelete="CASCADE"), index=True)
+    intake_id: Mapped[int] = mapped_column(
+        ForeignKey("intake_records.id", ondelete="CASCADE"), index=True
+    )
     notice_version: Mapped[str] = mapped_column(String(32))
     language: Mapped[str] = mapped_column(String(16))
     channel: Mapped[Channel] = mapped_column(_enum(Channel))

@@ -19,14 +19,17 @@ class Site(Base):
     routing_rules: Mapped[str] = mapped_column(String(200), default="routing.yml")
     desks: Mapped[int] = mapped_column(Integer, default=3)
 
-    services: Mapped[list["Service"]] = relationship(back_populates="site", order_by="Service.id")
-    opening_hours: Mapped[list["OpeningHours"]] = relationship(
-        back_populates="site", order_by="(OpeningHours.weekday, OpeningHours.opens)", cascade="all, delete-orphan"
+    services: Mapped[list[Service]] = relationship(back_populates="site", order_by="Service.id")
+    opening_hours: Mapped[list[OpeningHours]] = relationship(
+        back_populates="site",
+        order_by="(OpeningHours.weekday, OpeningHours.opens)",
+        cascade="all, delete-orphan",
     )
 
 
 class Service(Base):
-    """A team clients are routed to (entry zone, benefits, placement, career guidance, U25, Integration Point)."""
+    """A team clients are routed to (entry zone, benefits, placement, career guidance, U25,
+    Integration Point)."""
 
     __tablename__ = "services"
     __table_args__ = (UniqueConstraint("site_id", "code"),)

@@ -12,7 +12,9 @@ class TranslationCacheEntry(Base):
     """A machine translation, kept so the same text is translated once."""
 
     __tablename__ = "translation_cache"
-    __table_args__ = (UniqueConstraint("source_language", "target_language", "source_hash", "engine"),)
+    __table_args__ = (
+        UniqueConstraint("source_language", "target_language", "source_hash", "engine"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_language: Mapped[str] = mapped_column(String(16))

@@ -1,6 +1,8 @@
 """Delivers the outbox through Rasa's conversation API (`trigger_intent`), authenticated with a JWT.
 
-Runs as a background job in a worker thread (kiosk_api.jobs): no transaction is open while it calls Rasa."""
+Runs as a background job in a worker thread (kiosk_api.jobs): no transaction is open while it
+calls Rasa."""
+
 from __future__ import annotations
 
 import logging
@@ -18,10 +20,22 @@ from kiosk_api.models import Notification, utcnow
 log = logging.getLogger("lotse.notifications")
 MAX_ATTEMPTS = 10
 BATCH = 20
-def rasa_token(secret: str, lifetime_seconds: int = 300) -> str:
-    """Rasa admits conversation calls from a JWT whose user has the admin role."""
+
+
+def rasa_token(secret: str, conversation_id: str, lifetime_seconds: int = 60) -> str:
+    """A JWT that opens one conversation's routes only (Rasa's "user" role: username =
+    conversation id); never the admin role, which would also open the model and every other
+    conversation."""
     now = int(time.time())
-    return jwt.encode({"user": {"username": "lotse-kiosk-api", "role": "admin"}, "iat": now, "exp": now + lifetime_seconds}, secret, algorithm="HS256")
+    return jwt.encode(
+        {
+            "user": {"username": conversation_id, "role": "user"},
+            "iat": now,
+            "exp": now + lifetime_seconds,
+        },
+        secret,
+        algorithm="HS256",
+    )
 
 
 def _due(after_id: int) -> list[tuple[int, str, str, str, dict]]:
@@ -30,7 +44,11 @@ def _due(after_id: int) -> list[tuple[int, str, str, str, dict]]:
             (n.id, n.conversation_id, n.output_channel, n.intent, dict(n.entities))
             for n in session.scalars(
                 select(Notification)
-                .where(Notification.sent_at.is_(None), Notification.attempts < MAX_ATTEMPTS, Notification.id > after_id)
+                .where(
+                    Notification.sent_at.is_(None),
+                    Notification.attempts < MAX_ATTEMPTS,
+                    Notification.id > after_id,
+                )
                 .order_by(Notification.id)
                 .limit(BATCH)
             )
@@ -42,24 +60,33 @@ def _record(notification_id: int, error: str | None) -> None:
         values: dict[str, object] = {"attempts": Notification.attempts + 1, "last_error": error}
         if error is None:
             values["sent_at"] = utcnow()
-        session.execute(update(Notification).where(Notification.id == notification_id).values(**values))
+        session.execute(
+            update(Notification).where(Notification.id == notification_id).values(**values)
+        )
 
 
 def deliver_pending(settings: Settings, client: httpx.Client) -> int:
-    """Sends what is due, oldest first, each attempted once per round; returns how many were delivered."""
+    """Sends what is due, oldest first, each attempted once per round; returns how many were
+    delivered."""
     if not settings.rasa_url or not settings.rasa_jwt_secret:
         return 0
     delivered = 0
     last_id = 0
-    headers = {"Authorization": f"Bearer {rasa_token(settings.rasa_jwt_secret)}"}
     while batch := _due(last_id):
         for notification_id, conversation_id, channel, intent, entities in batch:
             last_id = notification_id
             error = None
             try:
                 response = client.post(
-                    f"{settings.rasa_url.rstrip('/')}/conversations/{quote(conversation_id, safe='')}/trigger_intent",
-                    params={"output_channel": channel}, json={"name": intent, "entities": entities}, headers=headers,
+                    f"{settings.rasa_url.rstrip('/')}/conversations/"
+                    f"{quote(conversation_id, safe='')}/trigger_intent",
+                    params={"output_channel": channel},
+                    json={"name": intent, "entities": entities},
+                    headers={
+                        "Authorization": (
+                            f"Bearer {rasa_token(settings.rasa_jwt_secret, conversation_id)}"
+                        )
+                    },
                 )
                 if response.status_code >= 400:
                     error = f"rasa answered {response.status_code}"

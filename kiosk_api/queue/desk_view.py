@@ -1,4 +1,6 @@
-"""The desk's German view of tickets and records; free text machine-translated with the original kept."""
+"""The desk's German view of tickets and records, free text machine-translated with the original
+kept; and the desk's operations on tickets, each answering with that view."""
+
 from __future__ import annotations
 
 import math
@@ -7,9 +9,10 @@ from babel import Locale
 from sqlalchemy.orm import Session
 
 from kiosk_api.i18n import language_name, translate
-from kiosk_api.models import IntakeRecord, QueueTicket, utcnow
+from kiosk_api.models import IntakeRecord, QueueTicket, Site, utcnow
+from kiosk_api.models.enums import TicketStatus
+from kiosk_api.queue import service as queue_service
 from kiosk_api.queue.schemas import IntakeSummary, QueueEntry
-from kiosk_api.queue.service import display_number
 from kiosk_api.translation.service import to_german
 
 DESK_LOCALE = "de"
@@ -28,7 +31,11 @@ def intake_summary(record: IntakeRecord) -> IntakeSummary:
         nationality=record.nationality,
         nationality_name=_COUNTRIES_DE.get(record.nationality) if record.nationality else None,
         residence_status=record.residence_status.value if record.residence_status else None,
-        residence_status_label=translate(f"residence_status.{record.residence_status.value}", DESK_LOCALE) if record.residence_status else None,
+        residence_status_label=translate(
+            f"residence_status.{record.residence_status.value}", DESK_LOCALE
+        )
+        if record.residence_status
+        else None,
         german_level=record.german_level.value if record.german_level else None,
         assisted=record.assisted,
     )
@@ -41,7 +48,7 @@ def queue_entry(session: Session, ticket: QueueTicket) -> QueueEntry:
     return QueueEntry(
         id=ticket.id,
         number=ticket.number,
-        display_number=display_number(ticket.number),
+        display_number=queue_service.display_number(ticket.number),
         status=ticket.status,
         status_label=translate(f"ticket_status.{ticket.status.value}", DESK_LOCALE),
         arrived_at=ticket.arrived_at,
@@ -51,14 +58,78 @@ def queue_entry(session: Session, ticket: QueueTicket) -> QueueEntry:
         interpreter_needed=ticket.interpreter_needed,
         concern=ticket.concern,
         concern_label=translate(f"concern.{ticket.concern.value}", DESK_LOCALE),
-        concern_text=to_german(session=session, text=ticket.concern_text, source_language=ticket.language),
+        concern_text=to_german(
+            session=session, text=ticket.concern_text, source_language=ticket.language
+        ),
         service_code=service.code,
         service_name=service.name,
         routing_rule=ticket.routing_rule,
-        routing_reason=translate(ticket.routing_reason_key, DESK_LOCALE) if ticket.routing_reason_key else None,
+        routing_reason=translate(ticket.routing_reason_key, DESK_LOCALE)
+        if ticket.routing_reason_key
+        else None,
         handed_to_service_code=handed.code if handed else None,
         desk=ticket.desk,
         called_at=ticket.called_at,
         appointment_at=ticket.booking.slot.starts_at if ticket.booking else None,
         intake=intake_summary(ticket.intake) if ticket.intake else None,
+    )
+
+
+def live_queue(
+    *, session: Session, site: Site, staff_id: int, include_finished: bool
+) -> list[QueueEntry]:
+    """Today's arrivals with the captured data in German; which records the desk saw goes into
+    the audit trail."""
+    arrivals = queue_service.todays_tickets(
+        session=session, site=site, include_finished=include_finished
+    )
+    entries = [queue_entry(session, ticket) for ticket in arrivals]
+    queue_service.audit_queue_read(session=session, site=site, tickets=arrivals, staff_id=staff_id)
+    return entries
+
+
+def call_next(
+    *, session: Session, site: Site, desk: str, service_code: str | None, staff_id: int
+) -> QueueEntry:
+    ticket = queue_service.call_next(
+        session=session, site=site, desk=desk, service_code=service_code, staff_id=staff_id
+    )
+    return queue_entry(session, ticket)
+
+
+def call(*, session: Session, site: Site, ticket_id: int, desk: str, staff_id: int) -> QueueEntry:
+    ticket = queue_service.staff_ticket(session=session, site=site, ticket_id=ticket_id)
+    return queue_entry(
+        session, queue_service.call(session=session, ticket=ticket, desk=desk, staff_id=staff_id)
+    )
+
+
+def hand_over(
+    *,
+    session: Session,
+    site: Site,
+    ticket_id: int,
+    service_code: str,
+    desk: str | None,
+    staff_id: int,
+) -> QueueEntry:
+    ticket = queue_service.staff_ticket(session=session, site=site, ticket_id=ticket_id)
+    ticket = queue_service.hand_over(
+        session=session,
+        site=site,
+        ticket=ticket,
+        service_code=service_code,
+        desk=desk,
+        staff_id=staff_id,
+    )
+    return queue_entry(session, ticket)
+
+
+def finish(
+    *, session: Session, site: Site, ticket_id: int, status: TicketStatus, staff_id: int
+) -> QueueEntry:
+    ticket = queue_service.staff_ticket(session=session, site=site, ticket_id=ticket_id)
+    return queue_entry(
+        session,
+        queue_service.finish(session=session, ticket=ticket, status=status, staff_id=staff_id),
     )

@@ -2,16 +2,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
 
-from kiosk_api import idempotency
 from kiosk_api.deps import CallerDep, DeskStaff, ProofDep, SessionDep, SiteDep
 from kiosk_api.errors import responses
+from kiosk_api.idempotency import IdempotencyDep
 from kiosk_api.models.enums import TicketStatus
-from kiosk_api.queue import service, streams
-from kiosk_api.queue.desk_view import queue_entry
-from kiosk_api.queue.schemas import CallNext, CallTicket, CheckinCreate, DisplayCall, Handover, QueueEntry, TicketPublic
+from kiosk_api.queue import desk_view, service, streams
+from kiosk_api.queue.schemas import (
+    CallNext,
+    CallTicket,
+    CheckinCreate,
+    DisplayCall,
+    Handover,
+    QueueEntry,
+    TicketPublic,
+)
 
 public_router = APIRouter(tags=["check-in"])
 staff_router = APIRouter(prefix="/staff", tags=["desk"])
@@ -20,35 +27,53 @@ TicketCode = Annotated[str, Path(min_length=3, max_length=32)]
 TicketId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-@public_router.post("/checkins", response_model=TicketPublic, status_code=status.HTTP_201_CREATED, responses=responses(401, 403, 404, 409, 422, 429))
+@public_router.post(
+    "/checkins",
+    response_model=TicketPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(401, 403, 404, 409, 422, 429),
+)
 def check_in(
     payload: CheckinCreate,
     proof: ProofDep,
     session: SessionDep,
     site: SiteDep,
     caller: CallerDep,
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency: IdempotencyDep,
 ) -> TicketPublic | JSONResponse:
-    """Arrival at the lobby: returns a queue ticket. A kiosk retrying with the same Idempotency-Key gets the same ticket."""
-    replay = idempotency.begin(session=session, scope=idempotency.scope_for("checkin", caller.key), key=idempotency_key, payload=payload.model_dump(mode="json"))
-    if replay is not None:
-        return replay
-    ticket = service.check_in(session=session, site=site, payload=payload, proof=proof, actor=caller.actor_type)
-    idempotency.complete(session=session, scope=idempotency.scope_for("checkin", caller.key), key=idempotency_key, status_code=201, body=ticket.model_dump(mode="json"))
-    return ticket
+    """Arrival at the lobby: returns a queue ticket. A kiosk retrying with the same
+    Idempotency-Key gets the same ticket."""
+    return idempotency.run(
+        operation="checkin",
+        payload=payload,
+        work=lambda: service.check_in(
+            session=session, site=site, payload=payload, proof=proof, actor=caller.actor_type
+        ),
+    )
 
 
-@public_router.get("/tickets/{ticket_code}", response_model=TicketPublic, responses=responses(401, 404, 429))
+@public_router.get(
+    "/tickets/{ticket_code}", response_model=TicketPublic, responses=responses(401, 404, 429)
+)
 def ticket_status(ticket_code: TicketCode, session: SessionDep, caller: CallerDep) -> TicketPublic:
     """Live position, estimated wait and, once called, the desk (for the ticket's QR code page)."""
-    return service.ticket_public(session, service.find_ticket(session=session, ticket_code=ticket_code))
+    return service.ticket_public(
+        session, service.find_ticket(session=session, ticket_code=ticket_code)
+    )
 
 
-@public_router.get("/display/calls", response_model=list[DisplayCall], responses=responses(401, 404, 429))
+@public_router.get(
+    "/display/calls", response_model=list[DisplayCall], responses=responses(401, 404, 429)
+)
 def display_calls(session: SessionDep, site: SiteDep, caller: CallerDep) -> list[DisplayCall]:
     """The lobby call display: the latest called numbers and their desks, without names."""
     return [
-        DisplayCall(display_number=service.display_number(t.number), desk=t.desk, language=t.language, called_at=t.called_at)
+        DisplayCall(
+            display_number=service.display_number(t.number),
+            desk=t.desk,
+            language=t.language,
+            called_at=t.called_at,
+        )
         for t in service.recent_calls(session=session, site=site)
     ]
 
@@ -61,64 +86,125 @@ def live_queue(
     include_finished: Annotated[bool, Query()] = False,
 ) -> list[QueueEntry]:
     """Today's arrivals with the captured data in German; the read is audited."""
-    tickets = service.todays_tickets(session=session, site=site, include_finished=include_finished)
-    entries = [queue_entry(session, ticket) for ticket in tickets]
-    service.audit_queue_read(session=session, site=site, tickets=tickets, staff_id=staff.id)
-    return entries
+    return desk_view.live_queue(
+        session=session, site=site, staff_id=staff.id, include_finished=include_finished
+    )
 
 
-@staff_router.post("/queue/call-next", response_model=QueueEntry, responses=responses(401, 403, 404, 422))
-def call_next(payload: CallNext, session: SessionDep, site: SiteDep, staff: DeskStaff) -> QueueEntry:
-    ticket = service.call_next(session=session, site=site, desk=payload.desk, service_code=payload.service_code, staff_id=staff.id)
-    return queue_entry(session, ticket)
+@staff_router.post(
+    "/queue/call-next", response_model=QueueEntry, responses=responses(401, 403, 404, 422)
+)
+def call_next(
+    payload: CallNext, session: SessionDep, site: SiteDep, staff: DeskStaff
+) -> QueueEntry:
+    return desk_view.call_next(
+        session=session,
+        site=site,
+        desk=payload.desk,
+        service_code=payload.service_code,
+        staff_id=staff.id,
+    )
 
 
-@staff_router.post("/tickets/{ticket_id}/call", response_model=QueueEntry, responses=responses(401, 403, 404, 409, 422))
-def call_ticket(ticket_id: TicketId, payload: CallTicket, session: SessionDep, site: SiteDep, staff: DeskStaff) -> QueueEntry:
-    ticket = service.staff_ticket(session=session, site=site, ticket_id=ticket_id)
-    return queue_entry(session, service.call(session=session, ticket=ticket, desk=payload.desk, staff_id=staff.id))
+@staff_router.post(
+    "/tickets/{ticket_id}/call",
+    response_model=QueueEntry,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def call_ticket(
+    ticket_id: TicketId, payload: CallTicket, session: SessionDep, site: SiteDep, staff: DeskStaff
+) -> QueueEntry:
+    return desk_view.call(
+        session=session, site=site, ticket_id=ticket_id, desk=payload.desk, staff_id=staff.id
+    )
 
 
-@staff_router.post("/tickets/{ticket_id}/handover", response_model=QueueEntry, responses=responses(401, 403, 404, 409, 422))
-def hand_over(ticket_id: TicketId, payload: Handover, session: SessionDep, site: SiteDep, staff: DeskStaff) -> QueueEntry:
+@staff_router.post(
+    "/tickets/{ticket_id}/handover",
+    response_model=QueueEntry,
+    responses=responses(401, 403, 404, 409, 422),
+)
+def hand_over(
+    ticket_id: TicketId, payload: Handover, session: SessionDep, site: SiteDep, staff: DeskStaff
+) -> QueueEntry:
     """Warm hand-over to another team."""
-    ticket = service.staff_ticket(session=session, site=site, ticket_id=ticket_id)
-    ticket = service.hand_over(session=session, site=site, ticket=ticket, service_code=payload.service_code, desk=payload.desk, staff_id=staff.id)
-    return queue_entry(session, ticket)
+    return desk_view.hand_over(
+        session=session,
+        site=site,
+        ticket_id=ticket_id,
+        service_code=payload.service_code,
+        desk=payload.desk,
+        staff_id=staff.id,
+    )
 
 
-@staff_router.post("/tickets/{ticket_id}/no-show", response_model=QueueEntry, responses=responses(401, 403, 404, 409))
-def no_show(ticket_id: TicketId, session: SessionDep, site: SiteDep, staff: DeskStaff) -> QueueEntry:
-    ticket = service.staff_ticket(session=session, site=site, ticket_id=ticket_id)
-    return queue_entry(session, service.finish(session=session, ticket=ticket, status=TicketStatus.no_show, staff_id=staff.id))
+@staff_router.post(
+    "/tickets/{ticket_id}/no-show",
+    response_model=QueueEntry,
+    responses=responses(401, 403, 404, 409),
+)
+def no_show(
+    ticket_id: TicketId, session: SessionDep, site: SiteDep, staff: DeskStaff
+) -> QueueEntry:
+    return desk_view.finish(
+        session=session,
+        site=site,
+        ticket_id=ticket_id,
+        status=TicketStatus.no_show,
+        staff_id=staff.id,
+    )
 
 
-@staff_router.post("/tickets/{ticket_id}/done", response_model=QueueEntry, responses=responses(401, 403, 404, 409))
+@staff_router.post(
+    "/tickets/{ticket_id}/done", response_model=QueueEntry, responses=responses(401, 403, 404, 409)
+)
 def done(ticket_id: TicketId, session: SessionDep, site: SiteDep, staff: DeskStaff) -> QueueEntry:
-    ticket = service.staff_ticket(session=session, site=site, ticket_id=ticket_id)
-    return queue_entry(session, service.finish(session=session, ticket=ticket, status=TicketStatus.done, staff_id=staff.id))
+    return desk_view.finish(
+        session=session, site=site, ticket_id=ticket_id, status=TicketStatus.done, staff_id=staff.id
+    )
 
 
-# Event streams: not in the OpenAPI schema, an endless response that schema tools would read to its end.
+# Event streams: not in the OpenAPI schema, an endless response that schema tools would read to its
+# end.
 
 
-@public_router.get("/display/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(429, 503))
+@public_router.get(
+    "/display/stream",
+    include_in_schema=False,
+    response_class=StreamingResponse,
+    responses=responses(429, 503),
+)
 def display_stream(request: Request, site: SiteDep, caller: CallerDep) -> StreamingResponse:
-    """Server-sent events: `calls` with the latest calls (number, desk, text in the client's language; no names)."""
+    """Server-sent events: `calls` with the latest calls (number, desk, text in the client's
+    language; no names)."""
     return streams.display_stream(request=request, site_id=site.id)
 
 
-@public_router.get("/tickets/{ticket_code}/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(404, 429, 503))
-def ticket_stream(ticket_code: TicketCode, request: Request, session: SessionDep, caller: CallerDep) -> StreamingResponse:
+@public_router.get(
+    "/tickets/{ticket_code}/stream",
+    include_in_schema=False,
+    response_class=StreamingResponse,
+    responses=responses(404, 429, 503),
+)
+def ticket_stream(
+    ticket_code: TicketCode, request: Request, session: SessionDep, caller: CallerDep
+) -> StreamingResponse:
     """Server-sent events: `ticket` with the ticket's status and position whenever they change."""
     code = service.find_ticket(session=session, ticket_code=ticket_code).ticket_code
     return streams.ticket_stream(request=request, ticket_code=code)
 
 
-@staff_router.get("/queue/stream", include_in_schema=False, response_class=StreamingResponse, responses=responses(401, 403, 503))
+@staff_router.get(
+    "/queue/stream",
+    include_in_schema=False,
+    response_class=StreamingResponse,
+    responses=responses(401, 403, 503),
+)
 def queue_stream(request: Request, site: SiteDep, staff: DeskStaff) -> StreamingResponse:
-    """Server-sent events: `queue` with a version whenever today's queue changes; then GET /staff/queue.
+    """Server-sent events: `queue` with a version whenever today's queue changes; then GET
+    /staff/queue.
 
-    Authenticated with the Authorization header (read it with fetch streaming); ends when the login does."""
+    Authenticated with the Authorization header (read it with fetch streaming); ends when the
+    login does."""
     token = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
     return streams.queue_stream(request=request, site_id=site.id, token=token)

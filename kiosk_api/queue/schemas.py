@@ -16,7 +16,8 @@ FreeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 
 
 class QuickIntake(BaseModel):
-    """Pre-registration on the spot at the kiosk; consent first, then the few fields the desk needs."""
+    """Pre-registration on the spot at the kiosk; consent first, then the few fields the desk
+    needs."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -39,7 +40,8 @@ class WalkIn(BaseModel):
 
 
 class CheckinCreate(BaseModel):
-    """Exactly one of: reference code (proof in headers), anonymous booking code, quick intake, walk-in."""
+    """Exactly one of: reference code (proof in headers), anonymous booking code, quick intake,
+    walk-in."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -47,17 +49,23 @@ class CheckinCreate(BaseModel):
     booking_code: Code | None = None
     quick_intake: QuickIntake | None = None
     walk_in: WalkIn | None = None
-    concern: Concern | None = Field(default=None, description="Overrides the concern stored on the record")
-    conversation_id: Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)] | None = Field(
-        default=None, description="Bot only: the chat to send turn reminders to"
+    concern: Concern | None = Field(
+        default=None, description="Overrides the concern stored on the record"
     )
-    output_channel: Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")] | None = None
+    conversation_id: Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)] | None = (
+        Field(default=None, description="Bot only: the chat to send turn reminders to")
+    )
+    output_channel: (
+        Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=r"^[a-z_]+$")] | None
+    ) = None
 
     @model_validator(mode="after")
-    def _exactly_one_way(self) -> "CheckinCreate":
+    def _exactly_one_way(self) -> CheckinCreate:
         given = [self.reference_code, self.booking_code, self.quick_intake, self.walk_in]
         if sum(item is not None for item in given) != 1:
-            raise ValueError("give exactly one of reference_code, booking_code, quick_intake, walk_in")
+            raise ValueError(
+                "give exactly one of reference_code, booking_code, quick_intake, walk_in"
+            )
         return self
 
 
@@ -75,7 +83,9 @@ class TicketPublic(BaseModel):
     language: str
     arrived_at: datetime
     called_at: datetime | None
-    receipt: ConsentReceipt | None = Field(default=None, description="Reference code and PIN of a quick intake, shown once")
+    receipt: ConsentReceipt | None = Field(
+        default=None, description="Reference code and PIN of a quick intake, shown once"
+    )
 
 
 class IntakeSummary(BaseModel):
@@ -138,7 +148,9 @@ class Handover(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     service_code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    desk: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None = None
+    desk: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] | None
+    ) = None
 
 
 class DisplayCall(BaseModel):

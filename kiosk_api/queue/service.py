@@ -1,4 +1,5 @@
 """Arrivals in the lobby: check-in, queue tickets, and what the desk does with them."""
+
 from __future__ import annotations
 
 import math
@@ -14,7 +15,14 @@ from kiosk_api.consent.service import record_consent
 from kiosk_api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kiosk_api.intake.service import Proof, find_record, open_record
 from kiosk_api.models import Booking, IntakeRecord, QueueTicket, Service, Site, Slot, utcnow
-from kiosk_api.models.enums import OPEN_TICKET_STATUSES, ActorType, BookingStatus, Concern, IntakeStatus, TicketStatus
+from kiosk_api.models.enums import (
+    OPEN_TICKET_STATUSES,
+    ActorType,
+    BookingStatus,
+    Concern,
+    IntakeStatus,
+    TicketStatus,
+)
 from kiosk_api.notifications.service import enqueue
 from kiosk_api.queue.schemas import CheckinCreate, TicketPublic
 from kiosk_api.routing.service import first_matching_rule, load_rules
@@ -34,7 +42,9 @@ def display_number(number: int) -> str:
 
 
 def _service(session: Session, site: Site, code: str) -> Service:
-    service = session.scalar(select(Service).where(Service.site_id == site.id, Service.code == code))
+    service = session.scalar(
+        select(Service).where(Service.site_id == site.id, Service.code == code)
+    )
     if service is None:
         raise NotFound("service_not_found", details={"service": code})
     return service
@@ -48,25 +58,36 @@ def position_of(session: Session, ticket: QueueTicket) -> int | None:
     if ticket.status is not TicketStatus.waiting:
         return None
     service_id = effective_service_id(ticket)
-    return session.scalar(
-        select(func.count(QueueTicket.id)).where(
-            QueueTicket.site_id == ticket.site_id,
-            QueueTicket.service_day == ticket.service_day,
-            QueueTicket.status == TicketStatus.waiting,
-            func.coalesce(QueueTicket.handed_to_service_id, QueueTicket.service_id) == service_id,
-            QueueTicket.number < ticket.number,
+    return (
+        session.scalar(
+            select(func.count(QueueTicket.id)).where(
+                QueueTicket.site_id == ticket.site_id,
+                QueueTicket.service_day == ticket.service_day,
+                QueueTicket.status == TicketStatus.waiting,
+                func.coalesce(QueueTicket.handed_to_service_id, QueueTicket.service_id)
+                == service_id,
+                QueueTicket.number < ticket.number,
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def remind_turns(*, session: Session, site_id: int, called: QueueTicket | None = None) -> None:
     """After a queue change: tell chat clients whose turn is near (once) and the one just called."""
     if called is not None and called.conversation_id and called.status is TicketStatus.called:
-        enqueue(session=session, conversation_id=called.conversation_id, output_channel=called.output_channel or "latest",
-                intent="EXTERNAL_ticket_called", entities={"ticket_number": f"{called.number:03d}", "desk": called.desk or ""})
+        enqueue(
+            session=session,
+            conversation_id=called.conversation_id,
+            output_channel=called.output_channel or "latest",
+            intent="EXTERNAL_ticket_called",
+            entities={"ticket_number": f"{called.number:03d}", "desk": called.desk or ""},
+        )
     waiting = session.scalars(
         select(QueueTicket).where(
-            QueueTicket.site_id == site_id, QueueTicket.status == TicketStatus.waiting, QueueTicket.conversation_id.is_not(None),
+            QueueTicket.site_id == site_id,
+            QueueTicket.status == TicketStatus.waiting,
+            QueueTicket.conversation_id.is_not(None),
             QueueTicket.near_reminded.is_(False),
         )
     )
@@ -74,8 +95,13 @@ def remind_turns(*, session: Session, site_id: int, called: QueueTicket | None =
         position = position_of(session, ticket)
         if position is not None and position < NEAR_POSITION:
             ticket.near_reminded = True
-            enqueue(session=session, conversation_id=ticket.conversation_id or "", output_channel=ticket.output_channel or "latest",
-                    intent="EXTERNAL_ticket_near", entities={"ticket_number": f"{ticket.number:03d}", "position": position + 1})
+            enqueue(
+                session=session,
+                conversation_id=ticket.conversation_id or "",
+                output_channel=ticket.output_channel or "latest",
+                intent="EXTERNAL_ticket_near",
+                entities={"ticket_number": f"{ticket.number:03d}", "position": position + 1},
+            )
     session.flush()
 
 
@@ -89,7 +115,9 @@ def ticket_public(session: Session, ticket: QueueTicket, receipt=None) -> Ticket
         service_day=ticket.service_day,
         status=ticket.status,
         position=position,
-        estimated_wait_minutes=None if position is None else math.ceil(position * service.minutes_per_client),
+        estimated_wait_minutes=None
+        if position is None
+        else math.ceil(position * service.minutes_per_client),
         service_code=service.code,
         service_name=service.name,
         desk=ticket.desk,
@@ -104,7 +132,9 @@ def _next_number(session: Session, site: Site, day: date) -> int:
     # Serialises numbering per site: FOR UPDATE on PostgreSQL; SQLite already holds the write lock.
     session.execute(select(Site.id).where(Site.id == site.id).with_for_update())
     current = session.scalar(
-        select(func.max(QueueTicket.number)).where(QueueTicket.site_id == site.id, QueueTicket.service_day == day)
+        select(func.max(QueueTicket.number)).where(
+            QueueTicket.site_id == site.id, QueueTicket.service_day == day
+        )
     )
     return (current or 0) + 1
 
@@ -112,7 +142,9 @@ def _next_number(session: Session, site: Site, day: date) -> int:
 def _open_ticket_today(session: Session, record: IntakeRecord, day: date) -> QueueTicket | None:
     return session.scalar(
         select(QueueTicket).where(
-            QueueTicket.intake_id == record.id, QueueTicket.service_day == day, QueueTicket.status.in_(OPEN_TICKET_STATUSES)
+            QueueTicket.intake_id == record.id,
+            QueueTicket.service_day == day,
+            QueueTicket.status.in_(OPEN_TICKET_STATUSES),
         )
     )
 
@@ -122,7 +154,12 @@ def _booking_today(session: Session, site: Site, record: IntakeRecord, day: date
     return session.scalar(
         select(Booking)
         .join(Slot, Booking.slot_id == Slot.id)
-        .where(Booking.intake_id == record.id, Booking.status == BookingStatus.booked, Slot.starts_at >= start, Slot.starts_at < end)
+        .where(
+            Booking.intake_id == record.id,
+            Booking.status == BookingStatus.booked,
+            Slot.starts_at >= start,
+            Slot.starts_at < end,
+        )
         .order_by(Slot.starts_at)
     )
 
@@ -162,11 +199,22 @@ def _issue(
     session.flush()
     session.refresh(ticket)
     record_event(
-        session=session, actor_type=actor, action="ticket.issued", subject_type="ticket",
-        subject_id=ticket.id, site_id=site.id, details={"number": ticket.number, "service": service.code},
+        session=session,
+        actor_type=actor,
+        action="ticket.issued",
+        subject_type="ticket",
+        subject_id=ticket.id,
+        site_id=site.id,
+        details={"number": ticket.number, "service": service.code},
     )
     count_statistic(
-        session=session, site_id=site.id, kind="arrival", day=day, language=language, concern=concern.value, service_code=service.code
+        session=session,
+        site_id=site.id,
+        kind="arrival",
+        day=day,
+        language=language,
+        concern=concern.value,
+        service_code=service.code,
     )
     return ticket
 
@@ -176,7 +224,9 @@ def _routed_service(session: Session, site: Site, record: IntakeRecord) -> tuple
     return _service(session, site, rule.service), rule.id, rule.reason
 
 
-def check_in(*, session: Session, site: Site, payload: CheckinCreate, proof: Proof, actor: ActorType) -> TicketPublic:
+def check_in(
+    *, session: Session, site: Site, payload: CheckinCreate, proof: Proof, actor: ActorType
+) -> TicketPublic:
     if payload.conversation_id is not None and actor is not ActorType.bot:
         raise Forbidden("bot_only")
     ticket = _check_in(session=session, site=site, payload=payload, proof=proof, actor=actor)
@@ -188,7 +238,9 @@ def check_in(*, session: Session, site: Site, payload: CheckinCreate, proof: Pro
     return ticket
 
 
-def _check_in(*, session: Session, site: Site, payload: CheckinCreate, proof: Proof, actor: ActorType) -> TicketPublic:
+def _check_in(
+    *, session: Session, site: Site, payload: CheckinCreate, proof: Proof, actor: ActorType
+) -> TicketPublic:
     day = site_today(site)
     if payload.reference_code is not None:
         record = open_record(session=session, reference_code=payload.reference_code, proof=proof)
@@ -197,16 +249,27 @@ def _check_in(*, session: Session, site: Site, payload: CheckinCreate, proof: Pr
             return ticket_public(session, existing)
         booking = _booking_today(session, site, record, day)
         if booking is not None:
-            service, rule, reason = booking.slot.service, "booked_appointment", "routing.reason.booked_appointment"
+            service, rule, reason = (
+                booking.slot.service,
+                "booked_appointment",
+                "routing.reason.booked_appointment",
+            )
         else:
             service, rule, reason = _routed_service(session, site, record)
         record.status = IntakeStatus.checked_in
         record.checked_in_at = utcnow()
         ticket = _issue(
-            session, site, service=service, language=record.preferred_language,
+            session,
+            site,
+            service=service,
+            language=record.preferred_language,
             concern=payload.concern or record.concern or Concern.other,
-            interpreter_needed=bool(record.interpreter_needed), record=record, booking=booking,
-            rule=rule, reason_key=reason, actor=actor,
+            interpreter_needed=bool(record.interpreter_needed),
+            record=record,
+            booking=booking,
+            rule=rule,
+            reason_key=reason,
+            actor=actor,
         )
         return ticket_public(session, ticket)
     if payload.booking_code is not None:
@@ -217,16 +280,28 @@ def _check_in(*, session: Session, site: Site, payload: CheckinCreate, proof: Pr
             raise Conflict("booking_not_active")
         start, end = day_bounds(site, day)
         if not (start <= booking.slot.starts_at < end):
-            raise Conflict("booking_not_today", details={"starts_at": booking.slot.starts_at.isoformat()})
+            raise Conflict(
+                "booking_not_today", details={"starts_at": booking.slot.starts_at.isoformat()}
+            )
         existing = session.scalar(
-            select(QueueTicket).where(QueueTicket.booking_id == booking.id, QueueTicket.status.in_(OPEN_TICKET_STATUSES))
+            select(QueueTicket).where(
+                QueueTicket.booking_id == booking.id, QueueTicket.status.in_(OPEN_TICKET_STATUSES)
+            )
         )
         if existing is not None:
             return ticket_public(session, existing)
         ticket = _issue(
-            session, site, service=booking.slot.service, language=booking.language, concern=payload.concern or Concern.appointment,
-            interpreter_needed=booking.slot.interpreter_language is not None, record=None, booking=booking,
-            rule="booked_appointment", reason_key="routing.reason.booked_appointment", actor=actor,
+            session,
+            site,
+            service=booking.slot.service,
+            language=booking.language,
+            concern=payload.concern or Concern.appointment,
+            interpreter_needed=booking.slot.interpreter_language is not None,
+            record=None,
+            booking=booking,
+            rule="booked_appointment",
+            reason_key="routing.reason.booked_appointment",
+            actor=actor,
         )
         return ticket_public(session, ticket)
     if payload.quick_intake is not None:
@@ -242,39 +317,69 @@ def _check_in(*, session: Session, site: Site, payload: CheckinCreate, proof: Pr
         record.checked_in_at = utcnow()
         service, rule, reason = _routed_service(session, site, record)
         ticket = _issue(
-            session, site, service=service, language=record.preferred_language, concern=quick.concern,
-            interpreter_needed=bool(quick.interpreter_needed), record=record, booking=None, rule=rule, reason_key=reason, actor=actor,
+            session,
+            site,
+            service=service,
+            language=record.preferred_language,
+            concern=quick.concern,
+            interpreter_needed=bool(quick.interpreter_needed),
+            record=record,
+            booking=None,
+            rule=rule,
+            reason_key=reason,
+            actor=actor,
         )
         return ticket_public(session, ticket, receipt=receipt)
     assert payload.walk_in is not None
     walk_in = payload.walk_in
     service, rule, reason = _routed_service(session, site, IntakeRecord())
     ticket = _issue(
-        session, site, service=service, language=walk_in.language, concern=walk_in.concern,
-        interpreter_needed=walk_in.interpreter_needed, record=None, booking=None, rule=rule, reason_key=reason, actor=actor,
+        session,
+        site,
+        service=service,
+        language=walk_in.language,
+        concern=walk_in.concern,
+        interpreter_needed=walk_in.interpreter_needed,
+        record=None,
+        booking=None,
+        rule=rule,
+        reason_key=reason,
+        actor=actor,
     )
     return ticket_public(session, ticket)
 
 
 def find_ticket(*, session: Session, ticket_code: str) -> QueueTicket:
-    ticket = session.scalar(select(QueueTicket).where(QueueTicket.ticket_code == normalize_code(ticket_code)))
+    ticket = session.scalar(
+        select(QueueTicket).where(QueueTicket.ticket_code == normalize_code(ticket_code))
+    )
     if ticket is None:
         raise NotFound("ticket_not_found")
     return ticket
 
 
 def todays_tickets(*, session: Session, site: Site, include_finished: bool) -> list[QueueTicket]:
-    query = select(QueueTicket).where(QueueTicket.site_id == site.id, QueueTicket.service_day == site_today(site))
+    query = select(QueueTicket).where(
+        QueueTicket.site_id == site.id, QueueTicket.service_day == site_today(site)
+    )
     if not include_finished:
         query = query.where(QueueTicket.status.in_(OPEN_TICKET_STATUSES))
     return list(session.scalars(query.order_by(QueueTicket.number)))
 
 
-def audit_queue_read(*, session: Session, site: Site, tickets: list[QueueTicket], staff_id: int) -> None:
+def audit_queue_read(
+    *, session: Session, site: Site, tickets: list[QueueTicket], staff_id: int
+) -> None:
     """The desk read these tickets' records: which ones goes into the audit trail."""
     record_event(
-        session=session, actor_type=ActorType.staff, actor_id=staff_id, action="queue.viewed", subject_type="queue",
-        subject_id=None, site_id=site.id, details={"intake_ids": [t.intake_id for t in tickets if t.intake_id]},
+        session=session,
+        actor_type=ActorType.staff,
+        actor_id=staff_id,
+        action="queue.viewed",
+        subject_type="queue",
+        subject_id=None,
+        site_id=site.id,
+        details={"intake_ids": [t.intake_id for t in tickets if t.intake_id]},
     )
 
 
@@ -293,28 +398,51 @@ def call(*, session: Session, ticket: QueueTicket, desk: str, staff_id: int) -> 
     ticket.called_at = utcnow()
     session.flush()
     record_event(
-        session=session, actor_type=ActorType.staff, actor_id=staff_id, action="ticket.called",
-        subject_type="ticket", subject_id=ticket.id, site_id=ticket.site_id, details={"desk": desk},
+        session=session,
+        actor_type=ActorType.staff,
+        actor_id=staff_id,
+        action="ticket.called",
+        subject_type="ticket",
+        subject_id=ticket.id,
+        site_id=ticket.site_id,
+        details={"desk": desk},
     )
     remind_turns(session=session, site_id=ticket.site_id, called=ticket)
     return ticket
 
 
-def call_next(*, session: Session, site: Site, desk: str, service_code: str | None, staff_id: int) -> QueueTicket:
+def call_next(
+    *, session: Session, site: Site, desk: str, service_code: str | None, staff_id: int
+) -> QueueTicket:
     query = select(QueueTicket).where(
-        QueueTicket.site_id == site.id, QueueTicket.service_day == site_today(site), QueueTicket.status == TicketStatus.waiting
+        QueueTicket.site_id == site.id,
+        QueueTicket.service_day == site_today(site),
+        QueueTicket.status == TicketStatus.waiting,
     )
     if service_code is not None:
         service = _service(session, site, service_code)
-        query = query.where(func.coalesce(QueueTicket.handed_to_service_id, QueueTicket.service_id) == service.id)
-    ticket = session.scalar(query.order_by(QueueTicket.number).limit(1).with_for_update(skip_locked=True))
+        query = query.where(
+            func.coalesce(QueueTicket.handed_to_service_id, QueueTicket.service_id) == service.id
+        )
+    ticket = session.scalar(
+        query.order_by(QueueTicket.number).limit(1).with_for_update(skip_locked=True)
+    )
     if ticket is None:
         raise NotFound("queue_empty")
     return call(session=session, ticket=ticket, desk=desk, staff_id=staff_id)
 
 
-def hand_over(*, session: Session, site: Site, ticket: QueueTicket, service_code: str, desk: str | None, staff_id: int) -> QueueTicket:
-    """Warm hand-over: the client waits for the next team, keeping their place in the day's order."""
+def hand_over(
+    *,
+    session: Session,
+    site: Site,
+    ticket: QueueTicket,
+    service_code: str,
+    desk: str | None,
+    staff_id: int,
+) -> QueueTicket:
+    """Warm hand-over: the client waits for the next team, keeping their place in the day's
+    order."""
     if ticket.status in (TicketStatus.done, TicketStatus.no_show):
         raise Conflict("ticket_closed")
     service = _service(session, site, service_code)
@@ -327,18 +455,31 @@ def hand_over(*, session: Session, site: Site, ticket: QueueTicket, service_code
     session.flush()
     session.refresh(ticket)
     record_event(
-        session=session, actor_type=ActorType.staff, actor_id=staff_id, action="ticket.handed_over",
-        subject_type="ticket", subject_id=ticket.id, site_id=site.id, details={"service": service.code},
+        session=session,
+        actor_type=ActorType.staff,
+        actor_id=staff_id,
+        action="ticket.handed_over",
+        subject_type="ticket",
+        subject_id=ticket.id,
+        site_id=site.id,
+        details={"service": service.code},
     )
     count_statistic(
-        session=session, site_id=site.id, kind="handover", day=ticket.service_day, language=ticket.language,
-        concern=ticket.concern.value, service_code=service.code,
+        session=session,
+        site_id=site.id,
+        kind="handover",
+        day=ticket.service_day,
+        language=ticket.language,
+        concern=ticket.concern.value,
+        service_code=service.code,
     )
     remind_turns(session=session, site_id=site.id)
     return ticket
 
 
-def finish(*, session: Session, ticket: QueueTicket, status: TicketStatus, staff_id: int) -> QueueTicket:
+def finish(
+    *, session: Session, ticket: QueueTicket, status: TicketStatus, staff_id: int
+) -> QueueTicket:
     if ticket.status in (TicketStatus.done, TicketStatus.no_show):
         raise Conflict("ticket_closed")
     ticket.status = status
@@ -347,8 +488,13 @@ def finish(*, session: Session, ticket: QueueTicket, status: TicketStatus, staff
         ticket.booking.status = BookingStatus.attended
     session.flush()
     record_event(
-        session=session, actor_type=ActorType.staff, actor_id=staff_id, action=f"ticket.{status.value}",
-        subject_type="ticket", subject_id=ticket.id, site_id=ticket.site_id,
+        session=session,
+        actor_type=ActorType.staff,
+        actor_id=staff_id,
+        action=f"ticket.{status.value}",
+        subject_type="ticket",
+        subject_id=ticket.id,
+        site_id=ticket.site_id,
     )
     remind_turns(session=session, site_id=ticket.site_id)
     return ticket
@@ -358,8 +504,12 @@ def recent_calls(*, session: Session, site: Site, limit: int = 8) -> list[QueueT
     return list(
         session.scalars(
             select(QueueTicket)
-            .where(QueueTicket.site_id == site.id, QueueTicket.service_day == site_today(site), QueueTicket.called_at.is_not(None),
-                   QueueTicket.status.in_([TicketStatus.called, TicketStatus.handed_over]))
+            .where(
+                QueueTicket.site_id == site.id,
+                QueueTicket.service_day == site_today(site),
+                QueueTicket.called_at.is_not(None),
+                QueueTicket.status.in_([TicketStatus.called, TicketStatus.handed_over]),
+            )
             .order_by(QueueTicket.called_at.desc())
             .limit(limit)
         )

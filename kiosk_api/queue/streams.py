@@ -1,9 +1,11 @@
-"""Server-sent events for the queue's screens: the desk's queue, the lobby call display, a client's ticket.
+"""Server-sent events for the queue's screens: the desk's queue, the lobby call display, a client's
+ticket.
 
-Each stream polls a snapshot once a second in a worker thread and sends it when it changes; screens that
-follow the same data share one database read per poll. Not in the OpenAPI schema: an endless response
-that schema tools would read to its end.
+Each stream polls a snapshot once a second in a worker thread and sends it when it changes; screens
+that follow the same data share one database read per poll. Not in the OpenAPI schema: an endless
+response that schema tools would read to its end.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -66,8 +68,11 @@ def _shared_read(key: str, snapshot: Callable[[Session], Any]) -> Any:
     return value
 
 
-async def _events(request: Request, event: str, snapshot: Callable[[Session], Any]) -> AsyncIterator[str]:
-    """Sends `event` with the snapshot whenever it changes (polled once a second), else a keep-alive."""
+async def _events(
+    request: Request, event: str, snapshot: Callable[[Session], Any]
+) -> AsyncIterator[str]:
+    """Sends `event` with the snapshot whenever it changes (polled once a second), else a
+    keep-alive."""
     global _open_streams
     _open_streams += 1
     started = last_sent = time.monotonic()
@@ -100,8 +105,11 @@ async def _events(request: Request, event: str, snapshot: Callable[[Session], An
 def _stream(request: Request, event: str, snapshot: Callable[[Session], Any]) -> StreamingResponse:
     if _open_streams >= MAX_STREAMS:
         raise StreamsBusy(headers={"Retry-After": "5"})
-    return StreamingResponse(_events(request, event, snapshot), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        _events(request, event, snapshot),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 def _site(session: Session, site_id: int) -> Site:
@@ -116,11 +124,19 @@ def _site(session: Session, site_id: int) -> Site:
 
 def _today_rows(session: Session, site: Site) -> list[tuple]:  # type: ignore[type-arg]
     today = service.site_today(site)
-    return list(session.execute(
-        select(QueueTicket.id, QueueTicket.status, QueueTicket.desk, QueueTicket.handed_to_service_id, QueueTicket.called_at)
-        .where(QueueTicket.site_id == site.id, QueueTicket.service_day == today)
-        .order_by(QueueTicket.id)
-    ).all())
+    return list(
+        session.execute(
+            select(
+                QueueTicket.id,
+                QueueTicket.status,
+                QueueTicket.desk,
+                QueueTicket.handed_to_service_id,
+                QueueTicket.called_at,
+            )
+            .where(QueueTicket.site_id == site.id, QueueTicket.service_day == today)
+            .order_by(QueueTicket.id)
+        ).all()
+    )
 
 
 def queue_fingerprint(session: Session, site: Site) -> str:
@@ -138,14 +154,16 @@ def display_calls(session: Session, site: Site) -> list[dict[str, str | None]]:
         number = service.display_number(ticket.number)
         desk = ticket.desk or ""
         text = i18n.translate_text("display.call", ticket.language, number=number, desk=desk)
-        calls.append({
-            "display_number": number,
-            "desk": ticket.desk,
-            "language": text.language,
-            "direction": i18n.direction(text.language),
-            "text": text.text,
-            "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
-        })
+        calls.append(
+            {
+                "display_number": number,
+                "desk": ticket.desk,
+                "language": text.language,
+                "direction": i18n.direction(text.language),
+                "text": text.text,
+                "called_at": ticket.called_at.isoformat() if ticket.called_at else None,
+            }
+        )
     return calls
 
 
@@ -153,11 +171,14 @@ def display_calls(session: Session, site: Site) -> list[dict[str, str | None]]:
 
 
 def queue_stream(*, request: Request, site_id: int, token: str) -> StreamingResponse:
-    """`queue` with a version whenever today's queue changes; `unauthorized` once the login is revoked or expires."""
+    """`queue` with a version whenever today's queue changes; `unauthorized` once the login is
+    revoked or expires."""
 
     def snapshot(session: Session) -> dict[str, str]:
         staff_for_token(session=session, token=token)
-        version = _shared_read(f"queue:{site_id}", lambda s: queue_fingerprint(s, _site(s, site_id)))
+        version = _shared_read(
+            f"queue:{site_id}", lambda s: queue_fingerprint(s, _site(s, site_id))
+        )
         return {"version": version}
 
     return _stream(request, "queue", snapshot)
@@ -166,13 +187,20 @@ def queue_stream(*, request: Request, site_id: int, token: str) -> StreamingResp
 def display_stream(*, request: Request, site_id: int) -> StreamingResponse:
     """`calls` with the latest calls (number, desk, text in the client's language; no names)."""
     key = f"display:{site_id}"
-    return _stream(request, "calls", lambda session: _shared_read(key, lambda s: display_calls(s, _site(s, site_id))))
+    return _stream(
+        request,
+        "calls",
+        lambda session: _shared_read(key, lambda s: display_calls(s, _site(s, site_id))),
+    )
 
 
 def ticket_stream(*, request: Request, ticket_code: str) -> StreamingResponse:
-    """`ticket` with the ticket's status and position whenever they change; `gone` once it is erased."""
+    """`ticket` with the ticket's status and position whenever they change; `gone` once it is
+    erased."""
 
     def snapshot(session: Session) -> dict[str, Any]:
-        return service.ticket_public(session, service.find_ticket(session=session, ticket_code=ticket_code)).model_dump(mode="json")
+        return service.ticket_public(
+            session, service.find_ticket(session=session, ticket_code=ticket_code)
+        ).model_dump(mode="json")
 
     return _stream(request, "ticket", snapshot)

@@ -1,4 +1,5 @@
 """Per-site routing rules (configuration, not code) evaluated against an intake record."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -34,11 +35,17 @@ def load_rules(site: Site) -> RoutingRules:
 
 
 def _months_between(start: date, end: date) -> int:
-    return (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
+    return (
+        (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
+    )
 
 
 def _age(birth_date: date, today: date) -> int:
-    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
 
 
 def matches(conditions: RuleConditions, record: IntakeRecord, today: date) -> bool:
@@ -53,14 +60,25 @@ def matches(conditions: RuleConditions, record: IntakeRecord, today: date) -> bo
         checks.append(record.integration_course_status in conditions.integration_course_status_in)
     if conditions.sgb2_elsewhere_months_over is not None:
         since = record.sgb2_elsewhere_since
-        checks.append(since is not None and _months_between(since, today) > conditions.sgb2_elsewhere_months_over)
+        checks.append(
+            since is not None
+            and _months_between(since, today) > conditions.sgb2_elsewhere_months_over
+        )
     if conditions.sgb2_elsewhere_months_at_most is not None:
         since = record.sgb2_elsewhere_since
-        checks.append(since is not None and _months_between(since, today) <= conditions.sgb2_elsewhere_months_at_most)
+        checks.append(
+            since is not None
+            and _months_between(since, today) <= conditions.sgb2_elsewhere_months_at_most
+        )
     if conditions.age_under is not None:
-        checks.append(record.birth_date is not None and _age(record.birth_date, today) < conditions.age_under)
+        checks.append(
+            record.birth_date is not None and _age(record.birth_date, today) < conditions.age_under
+        )
     if conditions.age_at_least is not None:
-        checks.append(record.birth_date is not None and _age(record.birth_date, today) >= conditions.age_at_least)
+        checks.append(
+            record.birth_date is not None
+            and _age(record.birth_date, today) >= conditions.age_at_least
+        )
     if conditions.always:
         checks.append(True)
     return bool(checks) and all(checks)
@@ -73,10 +91,14 @@ def first_matching_rule(rules: RoutingRules, record: IntakeRecord, today: date) 
     return rules.rules[-1]
 
 
-def route(*, session: Session, site: Site, record: IntakeRecord, locale: str, today: date | None = None) -> RoutingResult:
+def route(
+    *, session: Session, site: Site, record: IntakeRecord, locale: str, today: date | None = None
+) -> RoutingResult:
     rules = load_rules(site)
     rule = first_matching_rule(rules, record, today or date.today())
-    service = session.scalar(select(Service).where(Service.site_id == site.id, Service.code == rule.service))
+    service = session.scalar(
+        select(Service).where(Service.site_id == site.id, Service.code == rule.service)
+    )
     if service is None:
         raise NotFound("service_not_found", details={"service": rule.service})
     return RoutingResult(

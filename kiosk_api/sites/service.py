@@ -1,4 +1,5 @@
 """Applies a site's configuration file (sites/<code>/site.yml) to the database."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -48,8 +49,14 @@ def apply_site(*, session: Session, config: SiteFile) -> tuple[Site, bool]:
     site = session.scalar(select(Site).where(Site.code == config.code))
     if site is not None:
         return site, False
-    site = Site(code=config.code, name=config.name, timezone=config.timezone, retention_days=config.retention_days,
-                desks=config.desks, routing_rules=config.routing_rules)
+    site = Site(
+        code=config.code,
+        name=config.name,
+        timezone=config.timezone,
+        retention_days=config.retention_days,
+        desks=config.desks,
+        routing_rules=config.routing_rules,
+    )
     session.add(site)
     session.flush()
     for service in config.services:
@@ -60,21 +67,47 @@ def apply_site(*, session: Session, config: SiteFile) -> tuple[Site, bool]:
 
 
 def plan_slots(*, session: Session, site: Site, plan: SlotPlan, start: date, days: int) -> int:
-    """Slots for every bookable service over the coming days; the interpreter plan adds slots per language."""
+    """Slots for every bookable service over the coming days; the interpreter plan adds slots per
+    language."""
     created = 0
     end = start + timedelta(days=days - 1)
-    for service in session.scalars(select(Service).where(Service.site_id == site.id, Service.bookable.is_(True), Service.active.is_(True))):
-        created += len(generate_slots(session=session, site=site, payload=SlotGenerate(
-            service_code=service.code, date_from=start, date_to=end, minutes=plan.minutes, capacity=plan.capacity)))
+    for service in session.scalars(
+        select(Service).where(
+            Service.site_id == site.id, Service.bookable.is_(True), Service.active.is_(True)
+        )
+    ):
+        created += len(
+            generate_slots(
+                session=session,
+                site=site,
+                payload=SlotGenerate(
+                    service_code=service.code,
+                    date_from=start,
+                    date_to=end,
+                    minutes=plan.minutes,
+                    capacity=plan.capacity,
+                ),
+            )
+        )
         for offset in range(days):
             day = start + timedelta(days=offset)
             for language in plan.interpreter_languages.get(day.weekday(), []):
-                created += len(generate_slots(session=session, site=site, payload=SlotGenerate(
-                    service_code=service.code, date_from=day, date_to=day, minutes=plan.minutes, capacity=1, interpreter_language=language)))
+                created += len(
+                    generate_slots(
+                        session=session,
+                        site=site,
+                        payload=SlotGenerate(
+                            service_code=service.code,
+                            date_from=day,
+                            date_to=day,
+                            minutes=plan.minutes,
+                            capacity=1,
+                            interpreter_language=language,
+                        ),
+                    )
+                )
     return created
 
 
 def has_slots(session: Session, site: Site) -> bool:
     return session.scalar(select(Slot.id).where(Slot.site_id == site.id).limit(1)) is not None
-
-

@@ -25,8 +25,11 @@ def login(payload: LoginRequest, request: Request, session: SessionDep) -> Token
     # Failures per user and address: a stranger's wrong guesses cannot lock the real user out.
     user_key = f"{payload.username.lower()}|{address}"
     limiter.check("login-failures", user_key, limit=limit)
-    staff = service.verify_credentials(session=session, username=payload.username, password=payload.password)
-    session.rollback()  # end the read before writing, so the slow hash check never held the write lock
+    staff = service.verify_credentials(
+        session=session, username=payload.username, password=payload.password
+    )
+    # end the read before writing, so the slow hash check never held the write lock
+    session.rollback()
     begin_write(session)
     if staff is None:
         limiter.add("login-failures", user_key)
@@ -36,7 +39,11 @@ def login(payload: LoginRequest, request: Request, session: SessionDep) -> Token
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=responses(401))
-def logout(staff: CurrentStaff, session: SessionDep, authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
+def logout(
+    staff: CurrentStaff,
+    session: SessionDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> None:
     service.logout(session=session, token=(authorization or "").removeprefix("Bearer ").strip())
 
 

@@ -7,7 +7,12 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from kiosk_api.models.enums import StaffRole
 
-Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$")]
+Username = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=80, pattern=r"^[A-Za-z0-9_.@-]+$"
+    ),
+]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
@@ -39,7 +44,9 @@ class StaffCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: Username
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    display_name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+    ]
     role: StaffRole
     password: Annotated[str, StringConstraints(min_length=12, max_length=256)]
 
@@ -47,7 +54,10 @@ class StaffCreate(BaseModel):
 class StaffUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    display_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+        | None
+    ) = None
     role: StaffRole | None = None
     active: bool | None = None
     password: Annotated[str, StringConstraints(min_length=12, max_length=256)] | None = None

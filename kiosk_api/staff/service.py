@@ -1,4 +1,5 @@
 """Staff accounts and their bearer sessions."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -17,7 +18,8 @@ from kiosk_api.staff.schemas import StaffCreate, StaffUpdate, TokenPublic
 
 
 def verify_credentials(*, session: Session, username: str, password: str) -> StaffUser | None:
-    """The active staff user with this password, or None; as slow for unknown users as for known ones."""
+    """The active staff user with this password, or None; as slow for unknown users as for known
+    ones."""
     staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
     valid = verify_password(password, staff.password_hash if staff else None)
     return staff if staff is not None and valid and staff.active else None
@@ -25,15 +27,28 @@ def verify_credentials(*, session: Session, username: str, password: str) -> Sta
 
 def record_failed_login(*, session: Session, username: str) -> None:
     staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
-    record_event(session=session, actor_type=ActorType.staff, action="staff.login_failed", subject_type="staff",
-                 subject_id=staff.id if staff else None, site_id=staff.site_id if staff else None)
+    record_event(
+        session=session,
+        actor_type=ActorType.staff,
+        action="staff.login_failed",
+        subject_type="staff",
+        subject_id=staff.id if staff else None,
+        site_id=staff.site_id if staff else None,
+    )
     session.flush()
 
 
 def staff_for_token(*, session: Session, token: str) -> StaffUser:
-    """The active staff user a bearer token belongs to while its login lasts; Unauthorized otherwise."""
-    staff_session = session.scalar(select(StaffSession).where(StaffSession.token_hash == token_hash(token)))
-    if staff_session is None or staff_session.revoked_at is not None or staff_session.expires_at <= utcnow():
+    """The active staff user a bearer token belongs to while its login lasts; Unauthorized
+    otherwise."""
+    staff_session = session.scalar(
+        select(StaffSession).where(StaffSession.token_hash == token_hash(token))
+    )
+    if (
+        staff_session is None
+        or staff_session.revoked_at is not None
+        or staff_session.expires_at <= utcnow()
+    ):
         raise Unauthorized("session_expired", headers={"WWW-Authenticate": "Bearer"})
     if not staff_session.staff.active:
         raise Unauthorized("account_disabled")
@@ -46,8 +61,18 @@ def start_session(*, session: Session, staff_id: int) -> TokenPublic:
         raise InvalidCredentials()
     token = new_token()
     expires_at = utcnow() + timedelta(minutes=get_settings().staff_token_ttl_minutes)
-    session.add(StaffSession(staff_id=staff.id, token_hash=token_hash(token), expires_at=expires_at))
-    record_event(session=session, actor_type=ActorType.staff, actor_id=staff.id, action="staff.login", subject_type="staff", subject_id=staff.id, site_id=staff.site_id)
+    session.add(
+        StaffSession(staff_id=staff.id, token_hash=token_hash(token), expires_at=expires_at)
+    )
+    record_event(
+        session=session,
+        actor_type=ActorType.staff,
+        actor_id=staff.id,
+        action="staff.login",
+        subject_type="staff",
+        subject_id=staff.id,
+        site_id=staff.site_id,
+    )
     session.flush()
     return TokenPublic(access_token=token, expires_at=expires_at, role=staff.role)
 
@@ -58,16 +83,29 @@ class InvalidCredentials(Unauthorized):
 
 
 def logout(*, session: Session, token: str) -> None:
-    session.execute(update(StaffSession).where(StaffSession.token_hash == token_hash(token)).values(revoked_at=utcnow()))
+    session.execute(
+        update(StaffSession)
+        .where(StaffSession.token_hash == token_hash(token))
+        .values(revoked_at=utcnow())
+    )
 
 
 def list_staff(*, session: Session, site: Site) -> list[StaffUser]:
-    return list(session.scalars(select(StaffUser).where(StaffUser.site_id == site.id).order_by(StaffUser.id)))
+    return list(
+        session.scalars(
+            select(StaffUser).where(StaffUser.site_id == site.id).order_by(StaffUser.id)
+        )
+    )
 
 
-def create_staff(*, session: Session, site: Site, payload: StaffCreate, actor_id: int | None) -> StaffUser:
+def create_staff(
+    *, session: Session, site: Site, payload: StaffCreate, actor_id: int | None
+) -> StaffUser:
     staff = StaffUser(
-        site_id=site.id, username=payload.username, display_name=payload.display_name, role=payload.role,
+        site_id=site.id,
+        username=payload.username,
+        display_name=payload.display_name,
+        role=payload.role,
         password_hash=hash_password(payload.password),
     )
     session.add(staff)
@@ -76,11 +114,22 @@ def create_staff(*, session: Session, site: Site, payload: StaffCreate, actor_id
             session.flush()
     except IntegrityError as error:
         raise Conflict("username_taken") from error
-    record_event(session=session, actor_type=ActorType.staff if actor_id else ActorType.system, actor_id=actor_id, action="staff.created", subject_type="staff", subject_id=staff.id, site_id=site.id, details={"role": payload.role.value})
+    record_event(
+        session=session,
+        actor_type=ActorType.staff if actor_id else ActorType.system,
+        actor_id=actor_id,
+        action="staff.created",
+        subject_type="staff",
+        subject_id=staff.id,
+        site_id=site.id,
+        details={"role": payload.role.value},
+    )
     return staff
 
 
-def update_staff(*, session: Session, site: Site, staff_id: int, payload: StaffUpdate, actor_id: int) -> StaffUser:
+def update_staff(
+    *, session: Session, site: Site, staff_id: int, payload: StaffUpdate, actor_id: int
+) -> StaffUser:
     staff = session.get(StaffUser, staff_id)
     if staff is None or staff.site_id != site.id:
         raise NotFound("staff_not_found")
@@ -93,15 +142,37 @@ def update_staff(*, session: Session, site: Site, staff_id: int, payload: StaffU
         if value is not None:
             setattr(staff, field, value)
     if staff.active is False or "role" in changes or password_changed:
-        session.execute(update(StaffSession).where(StaffSession.staff_id == staff.id, StaffSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        session.execute(
+            update(StaffSession)
+            .where(StaffSession.staff_id == staff.id, StaffSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
     session.flush()
-    record_event(session=session, actor_type=ActorType.staff, actor_id=actor_id, action="staff.updated", subject_type="staff", subject_id=staff.id, site_id=site.id, details={"fields": sorted(payload.model_dump(exclude_unset=True))})
+    record_event(
+        session=session,
+        actor_type=ActorType.staff,
+        actor_id=actor_id,
+        action="staff.updated",
+        subject_type="staff",
+        subject_id=staff.id,
+        site_id=site.id,
+        details={"fields": sorted(payload.model_dump(exclude_unset=True))},
+    )
     return staff
 
 
 def ensure_admin(*, session: Session, site: Site, username: str, password: str) -> StaffUser | None:
     """Creates the first admin if the site has none; returns it, or None if one exists."""
-    exists = session.scalar(select(StaffUser.id).where(StaffUser.site_id == site.id, StaffUser.role == StaffRole.admin))
+    exists = session.scalar(
+        select(StaffUser.id).where(StaffUser.site_id == site.id, StaffUser.role == StaffRole.admin)
+    )
     if exists:
         return None
-    return create_staff(session=session, site=site, payload=StaffCreate(username=username, display_name="Administrator", role=StaffRole.admin, password=password), actor_id=None)
+    return create_staff(
+        session=session,
+        site=site,
+        payload=StaffCreate(
+            username=username, display_name="Administrator", role=StaffRole.admin, password=password
+        ),
+        actor_id=None,
+    )

@@ -4,6 +4,7 @@ Before translation each term is replaced by a placeholder the model copies throu
 placeholder becomes the German term (into German) or the term's rendering in the client's language
 with the German word in brackets, so the client can find the word on a letter.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,8 +16,9 @@ from pathlib import Path
 import yaml
 
 GERMAN = "de"
-# Latin capitals and digits survive tokenisation and are copied by NMT models; no "_" (argostranslate
-# turns it into a space). Matched loosely because models may insert spaces or change case.
+# Latin capitals and digits survive tokenisation and are copied by NMT models; no "_"
+# (argostranslate turns it into a space). Matched loosely because models may insert spaces or change
+# case.
 _PLACEHOLDER = "ZXQ{}"
 _PLACEHOLDER_PATTERN = re.compile(r"Z\s*X\s*Q\s*(\d+)", re.IGNORECASE)
 
@@ -36,7 +38,8 @@ class GlossaryTerm:
         return _by_language(self.renderings, language)
 
     def spellings(self, language: str) -> tuple[str, ...]:
-        """How the term may appear in text of this language: the German forms always, plus renderings."""
+        """How the term may appear in text of this language: the German forms always, plus
+        renderings."""
         found = list(self.german_forms)
         if language != GERMAN:
             rendering = self.rendering(language)
@@ -87,8 +90,11 @@ class Glossary:
             german_forms = set(term.german_forms)
             for spelling in term.spellings(source_language):
                 for match in _phrase_pattern(spelling).finditer(text):
-                    candidates.append((match.start(), match.end(), match.group(0), term, spelling in german_forms))
-        # Longest match wins where spellings overlap ("Aufenthaltserlaubnis" inside a longer phrase).
+                    candidates.append(
+                        (match.start(), match.end(), match.group(0), term, spelling in german_forms)
+                    )
+        # Longest match wins where spellings overlap ("Aufenthaltserlaubnis" inside a longer
+        # phrase).
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
         taken: list[tuple[int, int, str]] = []
         replacements: list[str] = []
@@ -137,7 +143,11 @@ def parse_glossary(raw: bytes) -> Glossary:
         raise GlossaryError("glossary must be a mapping with a list 'terms'")
     terms = []
     for number, entry in enumerate(data["terms"], start=1):
-        if not isinstance(entry, dict) or not isinstance(entry.get("de"), str) or not entry["de"].strip():
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("de"), str)
+            or not entry["de"].strip()
+        ):
             raise GlossaryError(f"term {number}: needs a German term 'de'")
         forms = entry.get("forms") or []
         renderings = entry.get("translations") or {}
@@ -147,9 +157,13 @@ def parse_glossary(raw: bytes) -> Glossary:
         if not isinstance(renderings, dict) or not all(
             isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in renderings.items()
         ):
-            raise GlossaryError(f"term {entry['de']}: 'translations' must map language codes to text")
+            raise GlossaryError(
+                f"term {entry['de']}: 'translations' must map language codes to text"
+            )
         if not isinstance(aliases, dict) or not all(
-            isinstance(k, str) and isinstance(v, list) and all(isinstance(a, str) and a.strip() for a in v)
+            isinstance(k, str)
+            and isinstance(v, list)
+            and all(isinstance(a, str) and a.strip() for a in v)
             for k, v in aliases.items()
         ):
             raise GlossaryError(f"term {entry['de']}: 'aliases' must map language codes to lists")

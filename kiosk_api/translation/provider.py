@@ -5,6 +5,7 @@ state (package directory, loaded models), so this module configures it before th
 pins it to one package directory at a time and serialises calls with a lock. It must never reach
 the network: no package index, sentence splitting only with models bundled in the package.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,6 +13,7 @@ import logging
 import os
 import re
 import shutil
+import stat
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -24,12 +26,19 @@ logger = logging.getLogger(__name__)
 PIVOT_LANGUAGE = "en"
 ENGINE_NAME = "argos"
 PACKAGE_SUFFIX = ".argosmodel"
+# Real packages are 50-150 MB and unpack to about as much (model weights barely compress); far above
+# that is not a translation package but an attempt to fill the disk.
+MAX_PACKAGE_FILE_BYTES = 1024 * 2**20
+MAX_PACKAGE_UNPACKED_BYTES = 2048 * 2**20
+MAX_PACKAGE_MEMBERS = 1000
+MAX_COMPRESSION_RATIO = 100
 
 # Lotse language codes whose text an argostranslate model of another code reads well.
 # Dari (fa_AF) is written in Persian script and close enough for the Persian models.
 ARGOS_CODE_ALIASES = {"fa_af": "fa", "prs": "fa"}
 
-# Sentence ends for the fallback splitter, incl. Arabic/Persian question mark and Ethiopic full stop.
+# Sentence ends for the fallback splitter, incl. Arabic/Persian question mark and Ethiopic full
+# stop.
 _SENTENCE_END = re.compile(r"(?<=[.!?\u061f\u06d4\u1362\u3002])\s+")
 
 _argos_lock = threading.RLock()
@@ -69,7 +78,9 @@ class Route:
     @property
     def engine(self) -> str:
         """Identifies model and versions, so the cache never serves output of a replaced package."""
-        parts = "+".join(f"{s.source_language}-{s.target_language}@{s.package_version}" for s in self.steps)
+        parts = "+".join(
+            f"{s.source_language}-{s.target_language}@{s.package_version}" for s in self.steps
+        )
         return f"{ENGINE_NAME}:{parts}"
 
 
@@ -82,7 +93,8 @@ def argos_code(language: str) -> str:
 
 
 def _load_argostranslate(packages_dir: Path) -> ModuleType:
-    """Import argostranslate configured for offline use, pointed at packages_dir. Hold _argos_lock."""
+    """Import argostranslate configured for offline use, pointed at packages_dir. Hold
+    _argos_lock."""
     global _argos_active_dir
     packages_dir.mkdir(parents=True, exist_ok=True)
     if _argos_active_dir is None:
@@ -121,7 +133,8 @@ def _forget_loaded_models(argos_translate: ModuleType) -> None:
 
 
 class OfflineSentencizer:
-    """Sentence splitting that never downloads: the package's own MiniSBD or Stanza model, else rules.
+    """Sentence splitting that never downloads: the package's own MiniSBD or Stanza model, else
+    rules.
 
     Replaces argostranslate's sentencizers, which fetch models (MiniSBD) or resources.json (Stanza)
     from the internet when a package does not bundle them.
@@ -154,7 +167,9 @@ class OfflineSentencizer:
                 )
                 return lambda text: [sentence.text for sentence in pipeline(text).sentences]
         except Exception:  # noqa: BLE001  a broken bundled model must not stop translation
-            logger.warning("sentence model of package %s unusable, splitting by punctuation", package_path.name)
+            logger.warning(
+                "sentence model of package %s unusable, splitting by punctuation", package_path.name
+            )
         return split_sentences
 
     def split_sentences(self, text: str) -> list[str]:
@@ -190,11 +205,36 @@ def read_package_metadata(package_dir: Path) -> PackageInfo | None:
     )
 
 
-def inspect_package_file(path: Path) -> tuple[str, dict[str, Any]]:
-    """Check that path is an .argosmodel archive of one translation package; return its folder and metadata."""
+def inspect_package_file(
+    path: Path,
+    *,
+    max_file_bytes: int = MAX_PACKAGE_FILE_BYTES,
+    max_unpacked_bytes: int = MAX_PACKAGE_UNPACKED_BYTES,
+) -> tuple[str, dict[str, Any]]:
+    """Check that path is an .argosmodel archive of one translation package, within the size caps
+    and without links or a zip bomb's compression ratio; return its folder and metadata."""
+    if path.stat().st_size > max_file_bytes:
+        raise PackageInstallError(f"{path.name}: larger than {max_file_bytes // 2**20} MB")
     if not zipfile.is_zipfile(path):
         raise PackageInstallError(f"{path.name}: not a zip archive")
     with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        if len(members) > MAX_PACKAGE_MEMBERS:
+            raise PackageInstallError(f"{path.name}: more than {MAX_PACKAGE_MEMBERS} files")
+        if sum(member.file_size for member in members) > max_unpacked_bytes:
+            raise PackageInstallError(
+                f"{path.name}: unpacks to more than {max_unpacked_bytes // 2**20} MB"
+            )
+        for member in members:
+            if stat.S_ISLNK(member.external_attr >> 16):
+                raise PackageInstallError(f"{path.name}: contains a link ({member.filename})")
+            if (
+                member.file_size > MAX_COMPRESSION_RATIO * max(member.compress_size, 1)
+                and member.file_size > 2**20
+            ):
+                raise PackageInstallError(
+                    f"{path.name}: {member.filename} is compressed beyond any model file"
+                )
         names = {PurePosixPath(name) for name in archive.namelist()}
         roots = {name.parts[0] for name in names if name.parts}
         if len(roots) != 1 or any(name.is_absolute() or ".." in name.parts for name in names):
@@ -212,7 +252,9 @@ def inspect_package_file(path: Path) -> tuple[str, dict[str, Any]]:
             raise PackageInstallError(f"{path.name}: metadata.json is not valid JSON") from exc
     if not isinstance(metadata, dict) or metadata.get("type", "translate") != "translate":
         raise PackageInstallError(f"{path.name}: not a translation package")
-    if not isinstance(metadata.get("from_code"), str) or not isinstance(metadata.get("to_code"), str):
+    if not isinstance(metadata.get("from_code"), str) or not isinstance(
+        metadata.get("to_code"), str
+    ):
         raise PackageInstallError(f"{path.name}: metadata.json lacks from_code/to_code")
     return root, metadata
 
@@ -226,7 +268,11 @@ class ArgosProvider:
     def packages(self) -> list[PackageInfo]:
         if not self.packages_dir.is_dir():
             return []
-        found = (read_package_metadata(child) for child in sorted(self.packages_dir.iterdir()) if child.is_dir())
+        found = (
+            read_package_metadata(child)
+            for child in sorted(self.packages_dir.iterdir())
+            if child.is_dir()
+        )
         return [package for package in found if package is not None]
 
     def route(self, source_language: str, target_language: str) -> Route | None:
@@ -263,9 +309,13 @@ class ArgosProvider:
         with _argos_lock:
             argos_translate = _load_argostranslate(self.packages_dir)
             for step in route.steps:
-                translation = argos_translate.get_translation_from_codes(step.source_language, step.target_language)
+                translation = argos_translate.get_translation_from_codes(
+                    step.source_language, step.target_language
+                )
                 if translation is None:
-                    raise RuntimeError(f"package {step.source_language}->{step.target_language} did not load")
+                    raise RuntimeError(
+                        f"package {step.source_language}->{step.target_language} did not load"
+                    )
                 text = translation.translate(text)
         return text
 

@@ -1,4 +1,5 @@
 """Admin view of the machine translation packages installed on this machine."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter

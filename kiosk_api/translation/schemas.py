@@ -1,4 +1,5 @@
 """Machine translation results and the installed-pairs view for admins."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
@@ -17,8 +18,9 @@ class TranslatedText(BaseModel):
     machine_translated: bool
     available: bool
     notice: str | None
-    # Kept on the server, not sent: the route taken, and the catalog key of the notice (rendered into
-    # `notice` in the reader's language; translation.unavailable takes source and target as parameters).
+    # Kept on the server, not sent: the route taken, and the catalog key of the notice (rendered
+    # into `notice` in the reader's language; translation.unavailable takes source and target as
+    # parameters).
     pivot_language: str | None = Field(default=None, exclude=True)
     notice_key: str | None = Field(default=None, exclude=True)
 

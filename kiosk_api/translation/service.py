@@ -4,6 +4,7 @@ Offline (argostranslate), through English when no direct package exists, cached 
 translation_cache, official terms fixed by the glossary. The original always travels with the
 translation, and a pair that cannot be translated gives the original with a notice, never an error.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -63,13 +64,19 @@ def is_enabled(source_language: str, target_language: str) -> tuple[bool, str]:
     return current_provider().is_enabled(source_language, target_language)
 
 
-def translate_text(*, session: Session, text: str, source_language: str, target_language: str) -> TranslatedText:
-    """Translate text for display beside its original; never raises for a missing pair or a failed engine.
+def translate_text(
+    *, session: Session, text: str, source_language: str, target_language: str
+) -> TranslatedText:
+    """Translate text for display beside its original; never raises for a missing pair or a failed
+    engine.
 
-    The notice is left to the reader's language (see to_german); notice_key says which one applies."""
+    The notice is left to the reader's language (see to_german); notice_key says which one
+    applies."""
     source, target = source_language.strip(), target_language.strip()
 
-    def result(translated: str, *, machine: bool, available: bool, pivot: str | None, notice: str | None) -> TranslatedText:
+    def result(
+        translated: str, *, machine: bool, available: bool, pivot: str | None, notice: str | None
+    ) -> TranslatedText:
         return TranslatedText(
             original=text,
             text=translated,
@@ -92,7 +99,9 @@ def translate_text(*, session: Session, text: str, source_language: str, target_
     enabled, reason = is_enabled(source, target)
     route = current_provider().route(source, target) if enabled else None
     if route is None:
-        logger.info("machine translation unavailable for %s->%s: %s", source[:16], target[:16], reason)
+        logger.info(
+            "machine translation unavailable for %s->%s: %s", source[:16], target[:16], reason
+        )
         return result(text, machine=False, available=False, pivot=None, notice=NOTICE_UNAVAILABLE)
 
     glossary = current_glossary()
@@ -107,13 +116,25 @@ def translate_text(*, session: Session, text: str, source_language: str, target_
         )
     )
     if cached is not None:
-        return result(cached, machine=True, available=True, pivot=route.pivot_language, notice=NOTICE_MACHINE_TRANSLATED)
+        return result(
+            cached,
+            machine=True,
+            available=True,
+            pivot=route.pivot_language,
+            notice=NOTICE_MACHINE_TRANSLATED,
+        )
 
     protected = glossary.protect(text, source, target)
     try:
         raw = current_provider().translate(protected.text, route)
     except Exception as exc:  # noqa: BLE001  the desk gets the original; no traceback, it may quote the text
-        logger.error("machine translation failed for %s->%s (%s): %s", source, target, engine, type(exc).__name__)
+        logger.error(
+            "machine translation failed for %s->%s (%s): %s",
+            source,
+            target,
+            engine,
+            type(exc).__name__,
+        )
         return result(text, machine=False, available=False, pivot=None, notice=NOTICE_FAILED)
     translated = protected.restore(raw)
     _store(
@@ -125,17 +146,28 @@ def translate_text(*, session: Session, text: str, source_language: str, target_
         translated_text=translated,
         engine=engine,
     )
-    return result(translated, machine=True, available=True, pivot=route.pivot_language, notice=NOTICE_MACHINE_TRANSLATED)
+    return result(
+        translated,
+        machine=True,
+        available=True,
+        pivot=route.pivot_language,
+        notice=NOTICE_MACHINE_TRANSLATED,
+    )
 
 
 def to_german(*, session: Session, text: str | None, source_language: str) -> TranslatedText | None:
-    """A client's text for the desk: German beside the original, the notice written in German; None for no text."""
+    """A client's text for the desk: German beside the original, the notice written in German;
+    None for no text."""
     if not text:
         return None
-    result = translate_text(session=session, text=text, source_language=source_language, target_language=GERMAN)
+    result = translate_text(
+        session=session, text=text, source_language=source_language, target_language=GERMAN
+    )
     if result.notice_key is None:
         return result
-    notice = i18n.translate(result.notice_key, GERMAN, source=result.source_language, target=result.target_language)
+    notice = i18n.translate(
+        result.notice_key, GERMAN, source=result.source_language, target=result.target_language
+    )
     return result.model_copy(update={"notice": notice})
 
 
@@ -167,17 +199,22 @@ def _store(session: Session, **values: str) -> None:
 
 
 def forget_texts(*, session: Session, texts: Iterable[str]) -> int:
-    """Delete cached translations of these texts (erasure of a client's record); returns rows deleted."""
+    """Delete cached translations of these texts (erasure of a client's record); returns rows
+    deleted."""
     hashes = {hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts if text}
     if not hashes:
         return 0
-    deleted = session.execute(delete(TranslationCacheEntry).where(TranslationCacheEntry.source_hash.in_(hashes)))
+    deleted = session.execute(
+        delete(TranslationCacheEntry).where(TranslationCacheEntry.source_hash.in_(hashes))
+    )
     return deleted.rowcount or 0
 
 
 def purge_cache(*, session: Session, older_than: datetime) -> int:
     """Delete cached translations created before older_than (retention); returns rows deleted."""
-    deleted = session.execute(delete(TranslationCacheEntry).where(TranslationCacheEntry.created_at < older_than))
+    deleted = session.execute(
+        delete(TranslationCacheEntry).where(TranslationCacheEntry.created_at < older_than)
+    )
     return deleted.rowcount or 0
 
 
@@ -192,7 +229,8 @@ def _public(package: PackageInfo) -> InstalledPair:
 
 
 def install_packages(path: Path) -> list[InstalledPair]:
-    """Install an .argosmodel file or a directory of them; raises PackageInstallError on a bad file."""
+    """Install an .argosmodel file or a directory of them; raises PackageInstallError on a bad
+    file."""
     return [_public(package) for package in current_provider().install(path)]
 
 
@@ -201,7 +239,8 @@ def installed_pairs() -> list[InstalledPair]:
 
 
 def translation_overview(*, session: Session) -> TranslationPairsPublic:
-    """Installed pairs and, per installed language, whether the desk can translate to and from German."""
+    """Installed pairs and, per installed language, whether the desk can translate to and from
+    German."""
     provider = current_provider()
     packages = provider.packages()
     languages = sorted({code for p in packages for code in p.pair} - {GERMAN})

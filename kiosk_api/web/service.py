@@ -1,4 +1,5 @@
 """What the web pages need from the server: UI strings per page, voices, fonts, QR codes."""
+
 from __future__ import annotations
 
 import io
@@ -17,7 +18,15 @@ PAGE_PREFIXES: dict[str, tuple[str, ...]] = {
     "kiosk": ("kiosk.", "web.", "concern.", "ticket_status.", "service.", "common."),
     "ticket": ("ticket.", "kiosk.ticket.service", "web.", "ticket_status.", "service.", "common."),
     "display": ("display.", "web."),
-    "desk": ("desk.", "web.", "concern.", "ticket_status.", "field.", "residence_status.", "common."),
+    "desk": (
+        "desk.",
+        "web.",
+        "concern.",
+        "ticket_status.",
+        "field.",
+        "residence_status.",
+        "common.",
+    ),
     "chat": ("chat.", "web."),
     "volunteer": ("volunteer.", "kiosk.ticket.", "web.", "field.", "concern.", "common."),
     "checklist": ("checklist.", "kiosk.checkin.", "web.", "common."),
@@ -26,16 +35,34 @@ PAGE_PREFIXES: dict[str, tuple[str, ...]] = {
 
 # Fonts from Debian's fonts-noto-core / fonts-dejavu-core, served by name from this list only.
 FONT_DIRS = (Path("/usr/share/fonts/truetype/noto"), Path("/usr/share/fonts/truetype/dejavu"))
-FONTS = frozenset({
-    "NotoSans-Regular.ttf", "NotoSans-Bold.ttf",
-    "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf",
-    "NotoSansEthiopic-Regular.ttf", "NotoSansEthiopic-Bold.ttf",
-    "DejaVuSans.ttf", "DejaVuSans-Bold.ttf",
-})
+FONTS = frozenset(
+    {
+        "NotoSans-Regular.ttf",
+        "NotoSans-Bold.ttf",
+        "NotoSansArabic-Regular.ttf",
+        "NotoSansArabic-Bold.ttf",
+        "NotoSansEthiopic-Regular.ttf",
+        "NotoSansEthiopic-Bold.ttf",
+        "DejaVuSans.ttf",
+        "DejaVuSans-Bold.ttf",
+    }
+)
 
 
-# Offline voices of espeak-ng (Debian package) for the languages it speaks well enough; the others get no read-aloud.
-VOICES = {"de": "de", "en": "en", "ar": "ar", "fa": "fa", "fa_AF": "fa", "fr": "fr", "tr": "tr", "ku": "ku", "uk": "uk", "ru": "ru"}
+# Offline voices of espeak-ng (Debian package) for the languages it speaks well enough; the others
+# get no read-aloud.
+VOICES = {
+    "de": "de",
+    "en": "en",
+    "ar": "ar",
+    "fa": "fa",
+    "fa_AF": "fa",
+    "fr": "fr",
+    "tr": "tr",
+    "ku": "ku",
+    "uk": "uk",
+    "ru": "ru",
+}
 
 
 @dataclass(frozen=True)
@@ -43,7 +70,8 @@ class UiStrings:
     language: str
     direction: str
     strings: dict[str, str]
-    # key -> language the text came from, where it is not the requested one (shown with its own lang/dir)
+    # key -> language the text came from, where it is not the requested one (shown with its own
+    # lang/dir)
     fallback: dict[str, str]
 
 
@@ -58,7 +86,8 @@ def _keys_of(path: Path, _mtime: float) -> tuple[str, ...]:
 
 
 def ui_strings(*, page: str, language: str) -> UiStrings:
-    """The texts of one page in one language; keys without a translation fall back to en, then de."""
+    """The texts of one page in one language; keys without a translation fall back to en, then
+    de."""
     prefixes = PAGE_PREFIXES[page]
     code = i18n.normalize_code(language) or i18n.default_language()
     strings: dict[str, str] = {}
@@ -70,7 +99,9 @@ def ui_strings(*, page: str, language: str) -> UiStrings:
         strings[key] = text.text
         if text.is_fallback:
             fallback[key] = text.language
-    return UiStrings(language=code, direction=i18n.direction(code), strings=strings, fallback=fallback)
+    return UiStrings(
+        language=code, direction=i18n.direction(code), strings=strings, fallback=fallback
+    )
 
 
 def voice(language: str) -> str | None:
@@ -84,9 +115,15 @@ def voices() -> list[str]:
 
 @lru_cache(maxsize=512)
 def speech_wav(text: str, voice_name: str) -> bytes:
-    """A catalog text spoken by espeak-ng, as WAV; the text goes in on stdin, never as an argument."""
-    result = subprocess.run(["espeak-ng", "-v", voice_name, "-s", "140", "--stdout"], input=text.encode("utf-8"),
-                            capture_output=True, timeout=20, check=True)
+    """A catalog text spoken by espeak-ng, as WAV; the text goes in on stdin, never as an
+    argument."""
+    result = subprocess.run(
+        ["espeak-ng", "-v", voice_name, "-s", "140", "--stdout"],
+        input=text.encode("utf-8"),
+        capture_output=True,
+        timeout=20,
+        check=True,
+    )
     return result.stdout
 
 
@@ -103,6 +140,16 @@ def font_path(name: str) -> Path | None:
 def qr_svg(url: str) -> bytes:
     """A QR code of a URL as SVG: dark modules on white, a quiet zone, scalable for print."""
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=4, dark="#000", light="#fff",
-                                   xmldecl=False, svgns=True, title=None, desc=None)
+    segno.make(url, error="m").save(
+        buffer,
+        kind="svg",
+        scale=6,
+        border=4,
+        dark="#000",
+        light="#fff",
+        xmldecl=False,
+        svgns=True,
+        title=None,
+        desc=None,
+    )
     return buffer.getvalue()

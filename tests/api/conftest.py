@@ -1,92 +1,67 @@
-"""API tests run against a real database: SQLite by default, PostgreSQL when LOTSE_TEST_POSTGRES_URL is set.
+"""API tests against a real, migrated database: SQLite by default, PostgreSQL with `--db=postgres`.
 
-Each test starts from migrated, empty tables with the default site applied (no slots)."""
+Each test sees the default site applied and no slots. Its writes are rolled back at the end;
+tests marked `commits` (live servers, several threads, triggers) commit for real and their rows
+are deleted afterwards."""
+
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
-_TMP = Path(tempfile.mkdtemp(prefix="lotse-test-"))
-POSTGRES_URL = os.environ.get("LOTSE_TEST_POSTGRES_URL")
-DATABASE_URL = POSTGRES_URL or f"sqlite:///{_TMP / 'lotse.db'}"
-os.environ.update(
-    {
-        "LOTSE_ENVIRONMENT": "test",
-        "LOTSE_DATABASE_URL": DATABASE_URL,
-        "LOTSE_TRACKER_DATABASE_URL": f"sqlite:///{_TMP / 'tracker.db'}",
-        "LOTSE_ARGOS_PACKAGES_DIR": str(_TMP / "argos"),
-        "LOTSE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
-        "LOTSE_RATE_LIMIT_LOGIN_PER_MINUTE": "100000",
-        "LOTSE_SECRET_KEY": "test-secret-key-with-enough-length-0123456789",
-        "LOTSE_BOT_TOKEN": "test-bot-token-with-enough-length-0123456789",
-    }
-)
+from kiosk_api.db import session_scope
+from kiosk_api.models import Site
+from tests.support import seeding
+from tests.support.ports import free_port
+from tests.support.processes import uvicorn_server
 
-from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
-
-from kiosk_api.config import get_settings  # noqa: E402
-from kiosk_api.db import get_engine, session_scope  # noqa: E402
-from kiosk_api.main import app  # noqa: E402
-from kiosk_api.models import Base, Service, Site, Slot  # noqa: E402
-from kiosk_api.ratelimit import limiter  # noqa: E402
-from kiosk_api.sites.service import apply_site, read_site_file  # noqa: E402
-from kiosk_api.staff.schemas import StaffCreate  # noqa: E402
-from kiosk_api.staff.service import create_staff  # noqa: E402
-
-BOT_TOKEN = os.environ["LOTSE_BOT_TOKEN"]
+# the kiosk_environment fixture's LOTSE_BOT_TOKEN
+BOT_TOKEN = "test-bot-token-with-enough-length-0123456789"
 STAFF_PASSWORD = "correct horse battery staple"
 
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        item.add_marker(pytest.mark.postgres)
-
-
-def pytest_report_header() -> str:
-    return f"kiosk database: {'PostgreSQL' if POSTGRES_URL else 'SQLite'} ({DATABASE_URL.split('@')[-1]})"
+LiveServer = Callable[..., AbstractContextManager[str]]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def migrated_database() -> Iterator[None]:
-    """Runs the real Alembic migrations once on an empty database."""
-    from alembic import command
-
-    from kiosk_api.migrations import alembic_config
-
-    engine = get_engine()
-    if POSTGRES_URL:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
-    yield
-    engine.dispose()
+def api_environment(kiosk_environment: dict[str, str]) -> dict[str, str]:
+    assert kiosk_environment["LOTSE_BOT_TOKEN"] == BOT_TOKEN
+    return kiosk_environment
 
 
 @pytest.fixture(autouse=True)
-def clean_database(migrated_database: None) -> Iterator[None]:
+def database_state(
+    request: pytest.FixtureRequest, api_environment: dict[str, str]
+) -> Iterator[None]:
+    """The default site in a transaction rolled back after the test; real commits and a cleanup
+    for `commits` tests."""
+    from kiosk_api.db import get_engine, get_sessionmaker
+    from kiosk_api.ratelimit import limiter
+    from tests.support.databases import empty_tables, rolled_back
+
     limiter.reset()
-    with session_scope(write=True) as session:
-        apply_site(session=session, config=read_site_file(get_settings().sites_dir, get_settings().default_site))
-    yield
-    engine = get_engine()
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            connection.execute(table.delete())
+    if request.node.get_closest_marker("commits"):
+        with session_scope(write=True) as session:
+            seeding.apply_default_site(session)
+        try:
+            yield
+        finally:
+            empty_tables(get_engine())
+        return
+    with rolled_back(get_engine(), get_sessionmaker()):
+        with session_scope(write=True) as session:
+            seeding.apply_default_site(session)
+        yield
 
 
 @pytest.fixture
 def client() -> Iterator[TestClient]:
+    from kiosk_api.main import app
+
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 
@@ -97,43 +72,92 @@ def db() -> Iterator[Session]:
         yield session
 
 
+@pytest.fixture
+def live_server(tmp_path: Path) -> LiveServer:
+    """live_server(workers=2, extra_env={...}): the kiosk API on the test database in a process of
+    its own.
+
+    Its whole output is in tmp_path/kiosk-api.log after the block."""
+    import os
+
+    @contextmanager
+    def start(workers: int = 2, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+        port = free_port()
+        env = {**os.environ, "LOTSE_PORT": str(port), **(extra_env or {})}
+        with uvicorn_server(
+            "kiosk_api.main:app",
+            env=env,
+            port=port,
+            log_dir=tmp_path,
+            name="kiosk-api",
+            workers=workers,
+        ) as base:
+            yield base
+
+    return start
+
+
 def site(session: Session) -> Site:
-    return session.query(Site).filter_by(code=get_settings().default_site).one()
+    return seeding.default_site(session)
 
 
-def make_slot(*, service_code: str = "integration_point", hours_ahead: float = 24, capacity: int = 1, language: str | None = None) -> int:
+def make_slot(
+    *,
+    service_code: str = "integration_point",
+    hours_ahead: float = 24,
+    capacity: int = 1,
+    language: str | None = None,
+) -> int:
     """A slot starting `hours_ahead` from now; returns its id."""
     with session_scope(write=True) as session:
-        the_site = site(session)
-        service = session.query(Service).filter_by(site_id=the_site.id, code=service_code).one()
-        start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=hours_ahead)
-        slot = Slot(site_id=the_site.id, service_id=service.id, starts_at=start, ends_at=start + timedelta(minutes=30),
-                    capacity=capacity, interpreter_language=language)
-        session.add(slot)
-        session.flush()
+        slot = seeding.add_slot(
+            session,
+            site=site(session),
+            service_code=service_code,
+            starts_at=seeding.slot_in(hours_ahead),
+            capacity=capacity,
+            language=language,
+        )
         return slot.id
 
 
 def make_staff(role: str = "desk", username: str | None = None) -> str:
-    from kiosk_api.models.enums import StaffRole
-
     username = username or f"{role}-user"
     with session_scope(write=True) as session:
-        create_staff(session=session, site=site(session), payload=StaffCreate(username=username, display_name=username.title(), role=StaffRole(role), password=STAFF_PASSWORD), actor_id=None)
+        seeding.add_staff(
+            session, site=site(session), username=username, role=role, password=STAFF_PASSWORD
+        )
     return username
 
 
 def staff_headers(client: TestClient, role: str = "desk") -> dict[str, str]:
     username = make_staff(role)
-    response = client.post("/api/v1/staff/login", json={"username": username, "password": STAFF_PASSWORD})
+    response = client.post(
+        "/api/v1/staff/login", json={"username": username, "password": STAFF_PASSWORD}
+    )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def consent(client: TestClient, language: str = "ar", channel: str = "web_chat", headers: dict[str, str] | None = None, **extra: object) -> dict:
+def consent(
+    client: TestClient,
+    language: str = "ar",
+    channel: str = "web_chat",
+    headers: dict[str, str] | None = None,
+    **extra: object,
+) -> dict:
     notice = client.get("/api/v1/consent/notice", params={"language": language})
     assert notice.status_code == 200, notice.text
-    response = client.post("/api/v1/consents", headers=headers or {}, json={"language": language, "notice_version": notice.json()["version"], "channel": channel, **extra})
+    response = client.post(
+        "/api/v1/consents",
+        headers=headers or {},
+        json={
+            "language": language,
+            "notice_version": notice.json()["version"],
+            "channel": channel,
+            **extra,
+        },
+    )
     assert response.status_code == 201, response.text
     return response.json()
 

@@ -1,4 +1,6 @@
-"""Slots and bookings: listing filters, anonymous booking with its PIN, move, cancel, idempotent retries."""
+"""Slots and bookings: listing filters, anonymous booking with its PIN, move, cancel, idempotent
+retries."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -14,7 +16,11 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 
 def book(client, slot_id: int, *, headers: dict[str, str] | None = None, **body: object):  # type: ignore[no-untyped-def]
-    return client.post("/api/v1/bookings", headers=headers or {}, json={"slot_id": slot_id, "language": "fa", **body})
+    return client.post(
+        "/api/v1/bookings",
+        headers=headers or {},
+        json={"slot_id": slot_id, "language": "fa", **body},
+    )
 
 
 def booked_places(slot_id: int) -> int:
@@ -43,7 +49,11 @@ def test_slots_filter_by_service_and_interpreter_language(client) -> None:
     assert listed(client, service="benefits", language="ar") == [benefits]
     assert listed(client, language="ti") == []
     first = client.get("/api/v1/slots", params={"service": "benefits"}).json()[0]
-    assert first["service_code"] == "benefits" and first["free_places"] == 1 and first["interpreter_language"] == "ar"
+    assert (
+        first["service_code"] == "benefits"
+        and first["free_places"] == 1
+        and first["interpreter_language"] == "ar"
+    )
 
 
 def test_slots_filter_by_date_range(client) -> None:
@@ -52,20 +62,38 @@ def test_slots_filter_by_date_range(client) -> None:
     soon_day, later_day = local_day(soon), local_day(later)
     assert listed(client, date_from=soon_day.isoformat(), date_to=soon_day.isoformat()) == [soon]
     assert listed(client, date_from=later_day.isoformat(), date_to=later_day.isoformat()) == [later]
-    assert listed(client, date_from=soon_day.isoformat(), date_to=later_day.isoformat()) == [soon, later]
+    assert listed(client, date_from=soon_day.isoformat(), date_to=later_day.isoformat()) == [
+        soon,
+        later,
+    ]
     assert listed(client, date_from=(later_day + timedelta(days=1)).isoformat()) == []
 
 
 def test_reversed_and_too_long_date_ranges_are_refused(client) -> None:
     today = datetime.now(BERLIN).date()
-    reversed_range = client.get("/api/v1/slots", params={"date_from": (today + timedelta(days=3)).isoformat(), "date_to": today.isoformat()})
-    assert reversed_range.status_code == 422 and reversed_range.json()["error"]["code"] == "date_range_reversed"
-    too_long = client.get("/api/v1/slots", params={"date_from": today.isoformat(), "date_to": (today + timedelta(days=63)).isoformat()})
+    reversed_range = client.get(
+        "/api/v1/slots",
+        params={"date_from": (today + timedelta(days=3)).isoformat(), "date_to": today.isoformat()},
+    )
+    assert (
+        reversed_range.status_code == 422
+        and reversed_range.json()["error"]["code"] == "date_range_reversed"
+    )
+    too_long = client.get(
+        "/api/v1/slots",
+        params={
+            "date_from": today.isoformat(),
+            "date_to": (today + timedelta(days=63)).isoformat(),
+        },
+    )
     assert too_long.status_code == 422 and too_long.json()["error"]["code"] == "date_range_too_long"
     assert too_long.json()["error"]["details"]["max_days"] == 62
     for far in ("0001-01-01", "9999-12-31"):
         out_of_range = client.get("/api/v1/slots", params={"date_from": far})
-        assert out_of_range.status_code == 422 and out_of_range.json()["error"]["code"] == "validation_error", far
+        assert (
+            out_of_range.status_code == 422
+            and out_of_range.json()["error"]["code"] == "validation_error"
+        ), far
 
 
 def test_full_and_past_slots_are_hidden(client) -> None:
@@ -87,15 +115,24 @@ def test_anonymous_booking_returns_code_and_pin_once(client) -> None:
     assert created.status_code == 201, created.text
     booking = created.json()
     assert booking["anonymous"] is True and booking["status"] == "booked"
-    assert booking["booking_code_display"].startswith("TB-") and len(booking["pin"]) == 6 and booking["pin"].isdigit()
+    assert (
+        booking["booking_code_display"].startswith("TB-")
+        and len(booking["pin"]) == 6
+        and booking["pin"].isdigit()
+    )
     assert booking["slot"]["id"] == slot_id and booking["slot"]["free_places"] == 2
 
-    read = client.get(f"/api/v1/bookings/{booking['booking_code_display']}", headers={"X-Lotse-Pin": booking["pin"]})
+    read = client.get(
+        f"/api/v1/bookings/{booking['booking_code_display']}",
+        headers={"X-Lotse-Pin": booking["pin"]},
+    )
     assert read.status_code == 200, read.text
     assert read.json()["booking_code"] == booking["booking_code"] and read.json()["pin"] is None
 
     wrong_pin = "000000" if booking["pin"] != "000000" else "111111"
-    wrong = client.get(f"/api/v1/bookings/{booking['booking_code']}", headers={"X-Lotse-Pin": wrong_pin})
+    wrong = client.get(
+        f"/api/v1/bookings/{booking['booking_code']}", headers={"X-Lotse-Pin": wrong_pin}
+    )
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "wrong_proof"
     missing = client.get(f"/api/v1/bookings/{booking['booking_code']}")
     assert missing.status_code == 401 and missing.json()["error"]["code"] == "proof_required"
@@ -107,9 +144,14 @@ def test_move_takes_the_new_place_then_frees_the_old_one(client) -> None:
     old, new = make_slot(hours_ahead=30), make_slot(hours_ahead=50)
     booking = book(client, old).json()
     proof = {"X-Lotse-Pin": booking["pin"]}
-    moved = client.post(f"/api/v1/bookings/{booking['booking_code']}/move", headers=proof, json={"slot_id": new})
+    moved = client.post(
+        f"/api/v1/bookings/{booking['booking_code']}/move", headers=proof, json={"slot_id": new}
+    )
     assert moved.status_code == 200, moved.text
-    assert moved.json()["slot"]["id"] == new and moved.json()["booking_code"] == booking["booking_code"]
+    assert (
+        moved.json()["slot"]["id"] == new
+        and moved.json()["booking_code"] == booking["booking_code"]
+    )
     assert (booked_places(old), booked_places(new)) == (0, 1)
     assert listed(client) == [old]
 
@@ -118,10 +160,16 @@ def test_moving_into_a_full_slot_keeps_the_old_booking(client) -> None:
     mine, taken = make_slot(hours_ahead=30), make_slot(hours_ahead=50)
     booking = book(client, mine).json()
     assert book(client, taken).status_code == 201
-    refused = client.post(f"/api/v1/bookings/{booking['booking_code']}/move", headers={"X-Lotse-Pin": booking["pin"]}, json={"slot_id": taken})
+    refused = client.post(
+        f"/api/v1/bookings/{booking['booking_code']}/move",
+        headers={"X-Lotse-Pin": booking["pin"]},
+        json={"slot_id": taken},
+    )
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "slot_full"
     assert (booked_places(mine), booked_places(taken)) == (1, 1)
-    still = client.get(f"/api/v1/bookings/{booking['booking_code']}", headers={"X-Lotse-Pin": booking["pin"]}).json()
+    still = client.get(
+        f"/api/v1/bookings/{booking['booking_code']}", headers={"X-Lotse-Pin": booking["pin"]}
+    ).json()
     assert still["slot"]["id"] == mine and still["status"] == "booked"
 
 
@@ -129,12 +177,22 @@ def test_cancel_frees_the_place(client) -> None:
     slot_id = make_slot(hours_ahead=30)
     booking = book(client, slot_id).json()
     assert listed(client) == []
-    cancelled = client.post(f"/api/v1/bookings/{booking['booking_code']}/cancel", headers={"X-Lotse-Pin": booking["pin"]})
+    cancelled = client.post(
+        f"/api/v1/bookings/{booking['booking_code']}/cancel",
+        headers={"X-Lotse-Pin": booking["pin"]},
+    )
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert booked_places(slot_id) == 0 and listed(client) == [slot_id]
-    again = client.post(f"/api/v1/bookings/{booking['booking_code']}/cancel", headers={"X-Lotse-Pin": booking["pin"]})
+    again = client.post(
+        f"/api/v1/bookings/{booking['booking_code']}/cancel",
+        headers={"X-Lotse-Pin": booking["pin"]},
+    )
     assert again.status_code == 200 and booked_places(slot_id) == 0
-    move = client.post(f"/api/v1/bookings/{booking['booking_code']}/move", headers={"X-Lotse-Pin": booking["pin"]}, json={"slot_id": slot_id})
+    move = client.post(
+        f"/api/v1/bookings/{booking['booking_code']}/move",
+        headers={"X-Lotse-Pin": booking["pin"]},
+        json={"slot_id": slot_id},
+    )
     assert move.status_code == 409 and move.json()["error"]["code"] == "booking_not_active"
 
 
@@ -149,7 +207,9 @@ def test_booking_errors_have_stable_codes(client) -> None:
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "slot_not_found"
     # a slot of a team that takes no bookings (the entry zone) cannot be booked by its id either
     not_bookable = book(client, make_slot(service_code="entry_zone", hours_ahead=30))
-    assert not_bookable.status_code == 404 and not_bookable.json()["error"]["code"] == "slot_not_found"
+    assert (
+        not_bookable.status_code == 404 and not_bookable.json()["error"]["code"] == "slot_not_found"
+    )
     with session_scope() as session:
         assert session.scalar(select(func.count(Booking.id))) == 1
 
@@ -175,7 +235,13 @@ def test_a_failed_booking_does_not_burn_its_idempotency_key(client) -> None:
     assert book(client, slot_id, headers=key).status_code == 409
     with session_scope() as session:
         assert session.scalar(select(func.count(IdempotencyKey.id))) == 0
-    assert client.post(f"/api/v1/bookings/{first['booking_code']}/cancel", headers={"X-Lotse-Pin": first["pin"]}).status_code == 200
+    assert (
+        client.post(
+            f"/api/v1/bookings/{first['booking_code']}/cancel",
+            headers={"X-Lotse-Pin": first["pin"]},
+        ).status_code
+        == 200
+    )
     retried = book(client, slot_id, headers=key)
     assert retried.status_code == 201 and booked_places(slot_id) == 1
 
@@ -198,7 +264,9 @@ def test_when_is_my_appointment(client) -> None:
     # the record's PIN reaches its bookings too; cancelling removes it from the list
     code = mine.json()[0]["booking_code"]
     assert client.post(f"/api/v1/bookings/{code}/cancel", headers=proof).status_code == 200
-    assert [b["slot"]["id"] for b in client.get(f"/api/v1/intakes/{ref}/bookings", headers=proof).json()] == [later]
+    assert [
+        b["slot"]["id"] for b in client.get(f"/api/v1/intakes/{ref}/bookings", headers=proof).json()
+    ] == [later]
     no_proof = client.get(f"/api/v1/intakes/{ref}/bookings")
     assert no_proof.status_code == 401
 
@@ -206,7 +274,12 @@ def test_when_is_my_appointment(client) -> None:
 def test_booking_for_a_record_needs_its_proof(client) -> None:
     receipt = consent(client)
     slot_id = make_slot(hours_ahead=30)
-    wrong = book(client, slot_id, headers={"X-Lotse-Pin": "999999" if receipt["pin"] != "999999" else "888888"}, reference_code=receipt["reference_code"])
+    wrong = book(
+        client,
+        slot_id,
+        headers={"X-Lotse-Pin": "999999" if receipt["pin"] != "999999" else "888888"},
+        reference_code=receipt["reference_code"],
+    )
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "wrong_proof"
     assert booked_places(slot_id) == 0
 

@@ -3,6 +3,7 @@
 The kiosk API runs in its own process with the notification dispatcher on, pointed at a stand-in of
 Rasa's conversation API; desk replies (each queues a push) are sent from several threads at once.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,15 +17,17 @@ import httpx
 import jwt
 import pytest
 
-from tests.api.conftest import BOT_TOKEN, POSTGRES_URL, STAFF_PASSWORD, make_staff
-from tests.api.live_server import live_server
+from tests.api.conftest import BOT_TOKEN, STAFF_PASSWORD, LiveServer, make_staff
 
 JWT_SECRET = "stand-in-rasa-jwt-secret-0123456789abcdef"
 BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
 
+STALL_BOUND_SECONDS = 5.0
+
 
 class StandInRasa(ThreadingHTTPServer):
-    """Records trigger_intent calls as Rasa's HTTP API receives them (JWT checked), answers after `delay`."""
+    """Records trigger_intent calls as Rasa's HTTP API receives them (JWT checked), answers after
+    `delay`."""
 
     daemon_threads = True
 
@@ -44,15 +47,23 @@ class _RasaHandler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        conversation = self.path.split("/")[2]
         try:
-            jwt.decode(self.headers.get("Authorization", "").removeprefix("Bearer "), JWT_SECRET, algorithms=["HS256"])
+            claims = jwt.decode(
+                self.headers.get("Authorization", "").removeprefix("Bearer "),
+                JWT_SECRET,
+                algorithms=["HS256"],
+            )
+            # As Rasa's "user" role: the token opens this one conversation, and is not an admin's.
+            if claims.get("user") != {"username": conversation, "role": "user"}:
+                raise jwt.InvalidTokenError("not this conversation's token")
         except jwt.InvalidTokenError:
             self.server.refused += 1
             self.send_response(401)
             self.end_headers()
             return
         time.sleep(self.server.delay)
-        self.server.received.append((self.path.split("/")[2], body["name"]))
+        self.server.received.append((conversation, body["name"]))
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -72,22 +83,40 @@ def rasa() -> Iterator[StandInRasa]:
     server.server_close()
 
 
+@pytest.mark.commits
 @pytest.mark.parametrize("workers", [1, 2])
-def test_pushes_while_writes_are_in_flight_never_stall_a_request(rasa: StandInRasa, workers: int) -> None:
-    """With two workers, each runs a dispatcher: the job lock still lets every push out exactly once.
+def test_pushes_while_writes_are_in_flight_never_stall_a_request(
+    rasa: StandInRasa, workers: int, live_server: LiveServer, database_backend: str
+) -> None:
+    """With two workers, each runs a dispatcher: the job lock still lets every push out exactly
+    once.
 
-    The time bound holds where several writers are supported: one worker on SQLite (`make run`), any number on
-    PostgreSQL. Two processes writing one SQLite file wait in SQLite's sleeping busy handler (1.8 s seen)."""
+    The time bound holds where several writers are supported: one worker on SQLite (`make run`),
+    any number on PostgreSQL. Two processes writing one SQLite file wait in SQLite's sleeping
+    busy handler (1.8 s seen)."""
     username = make_staff("desk")
     conversations = 4
     replies_each = 15
     env = {"LOTSE_RASA_URL": rasa.url, "LOTSE_RASA_JWT_SECRET": JWT_SECRET}
-    with live_server(workers=workers, extra_env=env) as base, httpx.Client(base_url=base, timeout=60) as api:
-        login = api.post("/api/v1/staff/login", json={"username": username, "password": STAFF_PASSWORD})
+    with (
+        live_server(workers=workers, extra_env=env) as base,
+        httpx.Client(base_url=base, timeout=60) as api,
+    ):
+        login = api.post(
+            "/api/v1/staff/login", json={"username": username, "password": STAFF_PASSWORD}
+        )
         desk = {"Authorization": f"Bearer {login.json()['access_token']}"}
         handovers = []
         for number in range(conversations):
-            opened = api.post("/api/v1/handovers", headers=BOT, json={"conversation_id": f"stall-{number}", "language": "de", "output_channel": "rest"})
+            opened = api.post(
+                "/api/v1/handovers",
+                headers=BOT,
+                json={
+                    "conversation_id": f"stall-{number}",
+                    "language": "de",
+                    "output_channel": "rest",
+                },
+            )
             assert opened.status_code == 201, opened.text
             handovers.append(opened.json()["id"])
 
@@ -96,7 +125,11 @@ def test_pushes_while_writes_are_in_flight_never_stall_a_request(rasa: StandInRa
             with httpx.Client(base_url=base, timeout=60) as own:
                 for number in range(replies_each):
                     started = time.monotonic()
-                    response = own.post(f"/api/v1/staff/inbox/{handover_id}/reply", headers=desk, json={"text": f"Antwort {number}"})
+                    response = own.post(
+                        f"/api/v1/staff/inbox/{handover_id}/reply",
+                        headers=desk,
+                        json={"text": f"Antwort {number}"},
+                    )
                     durations.append(time.monotonic() - started)
                     assert response.status_code == 200, response.text
             return durations
@@ -110,12 +143,23 @@ def test_pushes_while_writes_are_in_flight_never_stall_a_request(rasa: StandInRa
             time.sleep(0.1)
 
     assert len(durations) == expected
-    print(f"{workers} worker(s): median {durations[len(durations) // 2] * 1000:.0f} ms, slowest {durations[-1] * 1000:.0f} ms")
-    if workers == 1 or POSTGRES_URL:
-        assert durations[-1] < 1.0, f"slowest request {durations[-1]:.2f} s (median {durations[len(durations) // 2]:.3f} s)"
+    print(
+        f"{workers} worker(s): median {durations[len(durations) // 2] * 1000:.0f} ms, slowest "
+        f"{durations[-1] * 1000:.0f} ms"
+    )
+    if workers == 1 or database_backend == "postgres":
+        median, slowest = durations[len(durations) // 2], durations[-1]
+        # The stall held requests for SQLite's 30 s busy timeout. Measured without it: median 26-61
+        # ms, slowest 47-469 ms on a quiet machine, a median of 0.5 s under other suites' load; the
+        # bound sits far below the stall and above what a loaded 2-core machine adds.
+        assert slowest < STALL_BOUND_SECONDS, f"slowest {slowest:.2f} s, median {median:.3f} s"
     # Every push reached the chat exactly once, with a token Rasa accepts.
     assert rasa.refused == 0
-    assert sorted(rasa.received) == sorted((f"stall-{c}", "EXTERNAL_staff_reply") for c in range(conversations) for _ in range(replies_each))
+    assert sorted(rasa.received) == sorted(
+        (f"stall-{c}", "EXTERNAL_staff_reply")
+        for c in range(conversations)
+        for _ in range(replies_each)
+    )
 
 
 def test_a_job_lock_has_one_holder_at_a_time() -> None:

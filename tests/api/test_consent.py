@@ -16,7 +16,10 @@ def test_the_notice_comes_in_the_clients_language_and_direction(client) -> None:
     assert arabic["language"] == "ar" and arabic["direction"] == "rtl"
     assert german["language"] == "de" and german["direction"] == "ltr"
     assert arabic["text"] != german["text"]
-    assert {scope["code"] for scope in arabic["scopes"]} == {"foreigners_authority", "social_welfare"}
+    assert {scope["code"] for scope in arabic["scopes"]} == {
+        "foreigners_authority",
+        "social_welfare",
+    }
 
 
 def test_an_unknown_language_gets_a_clear_error(client) -> None:
@@ -27,18 +30,31 @@ def test_an_unknown_language_gets_a_clear_error(client) -> None:
 
 def test_nothing_is_stored_before_consent(client) -> None:
     client.get("/api/v1/consent/notice", params={"language": "fa"})
-    refused = client.post("/api/v1/consents", json={"language": "fa", "notice_version": "0", "channel": "kiosk"})
-    assert refused.status_code == 409 and refused.json()["error"]["code"] == "notice_version_outdated"
+    refused = client.post(
+        "/api/v1/consents", json={"language": "fa", "notice_version": "0", "channel": "kiosk"}
+    )
+    assert (
+        refused.status_code == 409 and refused.json()["error"]["code"] == "notice_version_outdated"
+    )
     with session_scope() as session:
         assert session.scalar(select(func.count(IntakeRecord.id))) == 0
 
 
 def test_consent_records_version_language_channel_and_scopes(client) -> None:
-    receipt = consent(client, language="uk", channel="kiosk", scopes={"foreigners_authority": False, "social_welfare": True})
+    receipt = consent(
+        client,
+        language="uk",
+        channel="kiosk",
+        scopes={"foreigners_authority": False, "social_welfare": True},
+    )
     with session_scope() as session:
         record = session.scalar(select(IntakeRecord))
         [given] = record.consents
-        assert (given.language, given.channel.value, given.notice_version) == ("uk", "kiosk", receipt["notice_version"])
+        assert (given.language, given.channel.value, given.notice_version) == (
+            "uk",
+            "kiosk",
+            receipt["notice_version"],
+        )
         assert (given.share_foreigners_authority, given.share_social_welfare) == (False, True)
         assert record.pin_hash != receipt["pin"] and receipt["pin"] not in record.pin_hash
         assert record.preferred_language == "uk"
@@ -58,23 +74,58 @@ def test_a_double_submitted_consent_opens_one_record(client) -> None:
 def test_withdrawing_consent_erases_record_and_conversation(client) -> None:
     tracker_path = get_settings().tracker_database_url.removeprefix("sqlite:///")
     with sqlite3.connect(tracker_path) as tracker:
-        tracker.execute("CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)")
-        tracker.executemany("INSERT INTO events (sender_id, type_name, data) VALUES (?, 'user', ?)", [("conv-42", '{"text": "my name is Amina"}'), ("conv-42", '{"text": "born 1990"}'), ("someone-else", '{"text": "hi"}')])
-    receipt = consent(client, language="ar", conversation_id="conv-42", headers={"Authorization": f"Bearer {BOT_TOKEN}"})
-    response = client.post(f"/api/v1/consents/{receipt['reference_code']}/withdraw", headers=pin_headers(receipt))
+        tracker.execute(
+            "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, sender_id VARCHAR(255) NOT "
+            "NULL, type_name VARCHAR(255) NOT NULL, timestamp FLOAT, intent_name VARCHAR(255), "
+            "action_name VARCHAR(255), data TEXT)"
+        )
+        tracker.executemany(
+            "INSERT INTO events (sender_id, type_name, data) VALUES (?, 'user', ?)",
+            [
+                ("conv-42", '{"text": "my name is Amina"}'),
+                ("conv-42", '{"text": "born 1990"}'),
+                ("someone-else", '{"text": "hi"}'),
+            ],
+        )
+    receipt = consent(
+        client,
+        language="ar",
+        conversation_id="conv-42",
+        headers={"Authorization": f"Bearer {BOT_TOKEN}"},
+    )
+    response = client.post(
+        f"/api/v1/consents/{receipt['reference_code']}/withdraw", headers=pin_headers(receipt)
+    )
     assert response.status_code == 204
     with session_scope() as session:
         assert session.scalar(select(func.count(IntakeRecord.id))) == 0
         assert session.scalar(select(func.count(ConsentRecord.id))) == 0
-        assert session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "intake.erased")) == 1
+        assert (
+            session.scalar(
+                select(func.count(AuditEvent.id)).where(AuditEvent.action == "intake.erased")
+            )
+            == 1
+        )
     with sqlite3.connect(tracker_path) as tracker:
-        assert tracker.execute("SELECT sender_id FROM events").fetchall() == [("someone-else",)]
+        remaining = tracker.execute(
+            "SELECT sender_id FROM events WHERE sender_id IN ('conv-42', 'someone-else')"
+        ).fetchall()
+        assert remaining == [("someone-else",)]
 
 
 def test_only_the_bot_may_tie_a_record_to_a_conversation(client) -> None:
-    """Erasure deletes the named conversation, so an anonymous caller must not name someone else's."""
+    """Erasure deletes the named conversation, so an anonymous caller must not name someone
+    else's."""
     notice = client.get("/api/v1/consent/notice", params={"language": "ar"}).json()
-    response = client.post("/api/v1/consents", json={"language": "ar", "notice_version": notice["version"], "channel": "web_chat", "conversation_id": "123456789"})
+    response = client.post(
+        "/api/v1/consents",
+        json={
+            "language": "ar",
+            "notice_version": notice["version"],
+            "channel": "web_chat",
+            "conversation_id": "123456789",
+        },
+    )
     assert response.status_code == 403 and response.json()["error"]["code"] == "bot_only"
     with session_scope() as session:
         assert session.scalar(select(func.count(IntakeRecord.id))) == 0

@@ -14,10 +14,19 @@ def test_fields_are_filled_one_by_one_and_corrected(client) -> None:
     receipt = consent(client, language="fa")
     url, proof = f"/api/v1/intakes/{receipt['reference_code']}", pin_headers(receipt)
     assert client.patch(url, headers=proof, json={"given_name": "Reza"}).status_code == 200
-    assert client.patch(url, headers=proof, json={"family_name": "Ahmadi", "german_level": "A1"}).status_code == 200
+    assert (
+        client.patch(
+            url, headers=proof, json={"family_name": "Ahmadi", "german_level": "A1"}
+        ).status_code
+        == 200
+    )
     corrected = client.patch(url, headers=proof, json={"given_name": "Rezā"})
     body = corrected.json()
-    assert (body["given_name"], body["family_name"], body["german_level"]) == ("Rezā", "Ahmadi", "A1")
+    assert (body["given_name"], body["family_name"], body["german_level"]) == (
+        "Rezā",
+        "Ahmadi",
+        "A1",
+    )
     assert body["status"] == "draft"
     cleared = client.patch(url, headers=proof, json={"german_level": None}).json()
     assert cleared["german_level"] is None and cleared["family_name"] == "Ahmadi"
@@ -26,15 +35,34 @@ def test_fields_are_filled_one_by_one_and_corrected(client) -> None:
 def test_the_household_list_is_replaced_as_a_whole(client) -> None:
     receipt = consent(client)
     url, proof = f"/api/v1/intakes/{receipt['reference_code']}", pin_headers(receipt)
-    client.patch(url, headers=proof, json={"household": [{"relation": "partner", "given_name": "Sara"}, {"relation": "child", "birth_date": "2020-01-01"}]})
-    body = client.patch(url, headers=proof, json={"household": [{"relation": "child", "given_name": "Lina", "birth_date": "2021-03-04"}]}).json()
-    assert body["household"] == [{"relation": "child", "given_name": "Lina", "birth_date": "2021-03-04"}]
+    client.patch(
+        url,
+        headers=proof,
+        json={
+            "household": [
+                {"relation": "partner", "given_name": "Sara"},
+                {"relation": "child", "birth_date": "2020-01-01"},
+            ]
+        },
+    )
+    body = client.patch(
+        url,
+        headers=proof,
+        json={
+            "household": [{"relation": "child", "given_name": "Lina", "birth_date": "2021-03-04"}]
+        },
+    ).json()
+    assert body["household"] == [
+        {"relation": "child", "given_name": "Lina", "birth_date": "2021-03-04"}
+    ]
 
 
 def test_impossible_answers_are_refused_with_the_field_named(client) -> None:
     receipt = consent(client)
     url, proof = f"/api/v1/intakes/{receipt['reference_code']}", pin_headers(receipt)
-    future = (date.today() + timedelta(days=2)).isoformat()  # tomorrow in every time zone the server may use
+    future = (
+        date.today() + timedelta(days=2)
+    ).isoformat()  # tomorrow in every time zone the server may use
     for bad, field in (
         ({"birth_date": future}, "birth_date"),
         ({"birth_date": "1850-01-01"}, "birth_date"),
@@ -52,7 +80,10 @@ def test_impossible_answers_are_refused_with_the_field_named(client) -> None:
         assert response.status_code == 422, (bad, response.text)
         error = response.json()["error"]
         assert error["code"] == "validation_error"
-        assert any(field in problem["location"] for problem in error["details"]["errors"]), (bad, error)
+        assert any(field in problem["location"] for problem in error["details"]["errors"]), (
+            bad,
+            error,
+        )
     assert client.get(url, headers=proof).json()["given_name"] is None
 
 
@@ -61,7 +92,10 @@ def test_birth_date_works_as_proof_once_it_is_known(client) -> None:
     url = f"/api/v1/intakes/{receipt['reference_code']}"
     client.patch(url, headers=pin_headers(receipt), json={"birth_date": "1988-12-31"})
     assert client.get(url, headers={"X-Lotse-Birth-Date": "1988-12-31"}).status_code == 200
-    assert client.get(url, headers={"X-Lotse-Birth-Date": "1988-12-30"}).json()["error"]["code"] == "wrong_proof"
+    assert (
+        client.get(url, headers={"X-Lotse-Birth-Date": "1988-12-30"}).json()["error"]["code"]
+        == "wrong_proof"
+    )
     assert client.get(url).json()["error"]["code"] == "proof_required"
 
 
@@ -82,7 +116,9 @@ def test_a_correct_pin_resets_the_failure_count(client) -> None:
     receipt = consent(client)
     url = f"/api/v1/intakes/{receipt['reference_code']}"
     for _ in range(3):
-        client.get(url, headers={"X-Lotse-Pin": "999999" if receipt["pin"] != "999999" else "888888"})
+        client.get(
+            url, headers={"X-Lotse-Pin": "999999" if receipt["pin"] != "999999" else "888888"}
+        )
     assert client.get(url, headers=pin_headers(receipt)).status_code == 200
     with session_scope() as session:
         assert session.scalar(select(IntakeRecord.failed_proofs)) == 0
@@ -92,15 +128,24 @@ def test_codes_are_read_the_way_people_type_them(client) -> None:
     receipt = consent(client)
     typed = receipt["reference_code_display"].lower().replace("-", " ")
     assert client.get(f"/api/v1/intakes/{typed}", headers=pin_headers(receipt)).status_code == 200
-    assert client.get("/api/v1/intakes/LT-0000-0000", headers=pin_headers(receipt)).json()["error"]["code"] == "record_not_found"
+    assert (
+        client.get("/api/v1/intakes/LT-0000-0000", headers=pin_headers(receipt)).json()["error"][
+            "code"
+        ]
+        == "record_not_found"
+    )
 
 
 def test_export_holds_everything_about_the_client(client) -> None:
     receipt = consent(client, language="fr")
     url, proof = f"/api/v1/intakes/{receipt['reference_code']}", pin_headers(receipt)
-    client.patch(url, headers=proof, json={"given_name": "Awa", "profession": "infirmière", "submit": True})
+    client.patch(
+        url, headers=proof, json={"given_name": "Awa", "profession": "infirmière", "submit": True}
+    )
     export = client.get(f"{url}/export", headers=proof).json()
-    assert export["record"]["given_name"] == "Awa" and export["record"]["profession"] == "infirmière"
+    assert (
+        export["record"]["given_name"] == "Awa" and export["record"]["profession"] == "infirmière"
+    )
     assert export["record"]["consents"][0]["language"] == "fr"
     assert export["record"]["status"] == "submitted"
 
@@ -109,12 +154,24 @@ def test_a_handed_over_record_can_no_longer_be_changed_by_the_client(client) -> 
     receipt = consent(client)
     with session_scope(write=True) as session:
         session.scalar(select(IntakeRecord)).status = IntakeStatus.handed_over
-    response = client.patch(f"/api/v1/intakes/{receipt['reference_code']}", headers=pin_headers(receipt), json={"given_name": "X"})
+    response = client.patch(
+        f"/api/v1/intakes/{receipt['reference_code']}",
+        headers=pin_headers(receipt),
+        json={"given_name": "X"},
+    )
     assert response.status_code == 409 and response.json()["error"]["code"] == "record_closed"
 
 
 def test_errors_speak_the_clients_language(client) -> None:
-    response = client.get("/api/v1/intakes/LT-0000-0000", headers={"X-Lotse-Pin": "123456", "Accept-Language": "de-DE,de;q=0.9"})
-    assert response.json()["error"]["message"] == "Zu dieser Referenznummer wurde keine Anmeldung gefunden."
-    english = client.get("/api/v1/intakes/LT-0000-0000", headers={"X-Lotse-Pin": "123456", "Accept-Language": "en"})
+    response = client.get(
+        "/api/v1/intakes/LT-0000-0000",
+        headers={"X-Lotse-Pin": "123456", "Accept-Language": "de-DE,de;q=0.9"},
+    )
+    assert (
+        response.json()["error"]["message"]
+        == "Zu dieser Referenznummer wurde keine Anmeldung gefunden."
+    )
+    english = client.get(
+        "/api/v1/intakes/LT-0000-0000", headers={"X-Lotse-Pin": "123456", "Accept-Language": "en"}
+    )
     assert english.json()["error"]["message"].startswith("No registration")

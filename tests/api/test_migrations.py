@@ -1,40 +1,37 @@
 """The Alembic migrations run both ways and build exactly the schema the models describe."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import inspect, text
 
 from kiosk_api.db import build_engine
 from kiosk_api.migrations import alembic_config
 from kiosk_api.models import Base
-from tests.api.conftest import _TMP, POSTGRES_URL
+from tests.support.databases import drop_postgres_database, fresh_database
 
 SCRATCH_DATABASE = "lotse_migrations_scratch"
 
 
 @pytest.fixture
-def scratch_url() -> Iterator[str]:
+def scratch_url(
+    database_backend: str, postgres_server_url: str | None, tmp_path: Path
+) -> Iterator[str]:
     """An empty database of the backend under test, apart from the one the other tests use."""
-    if not POSTGRES_URL:
-        path = _TMP / "migrations.db"
-        path.unlink(missing_ok=True)
-        yield f"sqlite:///{path}"
-        return
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE}"))
-        connection.execute(text(f"CREATE DATABASE {SCRATCH_DATABASE}"))
-    try:
-        yield make_url(POSTGRES_URL).set(database=SCRATCH_DATABASE).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)"))
-        admin.dispose()
+    yield fresh_database(
+        database_backend,
+        folder=tmp_path,
+        name=SCRATCH_DATABASE,
+        postgres_server_url=postgres_server_url,
+    )
+    if postgres_server_url:
+        drop_postgres_database(postgres_server_url, SCRATCH_DATABASE)
 
 
 def tables(url: str) -> set[str]:
@@ -49,7 +46,9 @@ def differences(url: str) -> list:  # type: ignore[type-arg]
     engine = build_engine(url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": False})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "compare_server_default": False}
+            )
             return compare_metadata(context, Base.metadata)
     finally:
         engine.dispose()

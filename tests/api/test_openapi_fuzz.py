@@ -1,7 +1,10 @@
-"""Schema-driven fuzzing of every operation in /openapi.json: no server error, every answer as declared.
+"""Schema-driven fuzzing of every operation in /openapi.json: no server error, every answer as
+declared.
 
 Staff and admin operations run with an admin token, public ones with the bot's service token, so the
-authenticated paths are exercised rather than stopped at 401. Deterministic: derandomized Hypothesis."""
+authenticated paths are exercised rather than stopped at 401. Deterministic: derandomized
+Hypothesis."""
+
 from __future__ import annotations
 
 import schemathesis
@@ -28,11 +31,25 @@ def seed(client) -> None:  # type: ignore[no-untyped-def]
     make_slot(service_code="benefits", hours_ahead=50)
     receipt = consent(client, language="ar")
     proof = pin_headers(receipt)
-    client.patch(f"/api/v1/intakes/{receipt['reference_code']}", headers=proof, json={
-        "given_name": "Amina", "birth_date": "1990-04-02", "residence_status": "permit_25_1", "concern": "documents", "concern_text": "Bescheid",
-    })
-    client.post("/api/v1/bookings", headers=proof, json={"slot_id": slot_id, "reference_code": receipt["reference_code"], "language": "ar"})
-    client.post("/api/v1/checkins", headers=proof, json={"reference_code": receipt["reference_code"]})
+    client.patch(
+        f"/api/v1/intakes/{receipt['reference_code']}",
+        headers=proof,
+        json={
+            "given_name": "Amina",
+            "birth_date": "1990-04-02",
+            "residence_status": "permit_25_1",
+            "concern": "documents",
+            "concern_text": "Bescheid",
+        },
+    )
+    client.post(
+        "/api/v1/bookings",
+        headers=proof,
+        json={"slot_id": slot_id, "reference_code": receipt["reference_code"], "language": "ar"},
+    )
+    client.post(
+        "/api/v1/checkins", headers=proof, json={"reference_code": receipt["reference_code"]}
+    )
     client.post("/api/v1/checkins", json={"walk_in": {"language": "uk", "concern": "other"}})
 
 
@@ -51,8 +68,14 @@ PDF_PATHS = r"\.pdf$"
 def call_and_check(case, client) -> None:  # type: ignore[no-untyped-def]
     if not hasattr(client, "_fuzz_auth"):
         seed(client)
-        client._fuzz_auth = staff_headers(client, "admin")  # one login per operation, not per example
-    auth = client._fuzz_auth if case.operation.path.startswith(STAFF_PREFIXES) else {"Authorization": f"Bearer {BOT_TOKEN}"}
+        client._fuzz_auth = staff_headers(
+            client, "admin"
+        )  # one login per operation, not per example
+    auth = (
+        client._fuzz_auth
+        if case.operation.path.startswith(STAFF_PREFIXES)
+        else {"Authorization": f"Bearer {BOT_TOKEN}"}
+    )
     case.call_and_validate(headers=auth, checks=CHECKS)
 
 

@@ -1,18 +1,21 @@
-"""The queue's event streams through a real server: the desk's live queue, the lobby call display, a ticket."""
+"""The queue's event streams through a real server: the desk's live queue, the lobby call
+display, a ticket."""
+
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 
 import httpx
+import pytest
 
 from kiosk_api import i18n
-from tests.api.conftest import STAFF_PASSWORD, make_staff
-from tests.api.live_server import live_server
+from tests.api.conftest import STAFF_PASSWORD, LiveServer, make_staff
 
 
 def events(response: httpx.Response) -> Iterator[tuple[str, object]]:
-    """Parses a text/event-stream body into (event, data) pairs; comments and retry lines are skipped."""
+    """Parses a text/event-stream body into (event, data) pairs; comments and retry lines are
+    skipped."""
     event, data = "message", []
     for line in response.iter_lines():
         if line.startswith("event:"):
@@ -25,33 +28,49 @@ def events(response: httpx.Response) -> Iterator[tuple[str, object]]:
 
 
 def walk_in(api: httpx.Client, language: str, key: str) -> dict:
-    response = api.post("/api/v1/checkins", json={"walk_in": {"language": language, "concern": "other"}}, headers={"Idempotency-Key": key})
+    response = api.post(
+        "/api/v1/checkins",
+        json={"walk_in": {"language": language, "concern": "other"}},
+        headers={"Idempotency-Key": key},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 def desk_login(api: httpx.Client, username: str) -> dict[str, str]:
-    response = api.post("/api/v1/staff/login", json={"username": username, "password": STAFF_PASSWORD})
+    response = api.post(
+        "/api/v1/staff/login", json={"username": username, "password": STAFF_PASSWORD}
+    )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
 def queue_entry_of(api: httpx.Client, headers: dict[str, str], ticket: dict) -> dict:
-    return next(e for e in api.get("/api/v1/staff/queue", headers=headers).json() if e["number"] == ticket["number"])
+    return next(
+        e
+        for e in api.get("/api/v1/staff/queue", headers=headers).json()
+        if e["number"] == ticket["number"]
+    )
 
 
-def test_display_stream_pushes_calls_without_names() -> None:
+@pytest.mark.commits
+def test_display_stream_pushes_calls_without_names(live_server: LiveServer) -> None:
     username = make_staff("desk")
     with live_server(workers=1) as base, httpx.Client(base_url=base, timeout=15) as api:
         ticket = walk_in(api, "ps", "display-stream")
         headers = desk_login(api, username)
         entry = queue_entry_of(api, headers, ticket)
-        with httpx.Client(base_url=base, timeout=15) as streaming, streaming.stream("GET", "/api/v1/display/stream") as response:
+        with (
+            httpx.Client(base_url=base, timeout=15) as streaming,
+            streaming.stream("GET", "/api/v1/display/stream") as response,
+        ):
             assert response.headers["content-type"].startswith("text/event-stream")
             stream = events(response)
             event, calls = next(stream)
             assert event == "calls" and isinstance(calls, list)
-            api.post(f"/api/v1/staff/tickets/{entry['id']}/call", json={"desk": "12"}, headers=headers).raise_for_status()
+            api.post(
+                f"/api/v1/staff/tickets/{entry['id']}/call", json={"desk": "12"}, headers=headers
+            ).raise_for_status()
             event, calls = next(stream)
     call = calls[0]
     assert call["display_number"] == ticket["display_number"] and call["desk"] == "12"
@@ -60,13 +79,22 @@ def test_display_stream_pushes_calls_without_names() -> None:
     assert set(call) == {"display_number", "desk", "language", "direction", "text", "called_at"}
 
 
-def test_queue_stream_needs_a_login_and_ends_with_it() -> None:
+@pytest.mark.commits
+def test_queue_stream_needs_a_login_and_ends_with_it(live_server: LiveServer) -> None:
     username = make_staff("desk")
     with live_server(workers=1) as base, httpx.Client(base_url=base, timeout=15) as api:
         assert api.get("/api/v1/staff/queue/stream").status_code == 401
-        assert api.get("/api/v1/staff/queue/stream", headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+        assert (
+            api.get(
+                "/api/v1/staff/queue/stream", headers={"Authorization": "Bearer not-a-token"}
+            ).status_code
+            == 401
+        )
         headers = desk_login(api, username)
-        with httpx.Client(base_url=base, timeout=15) as streaming, streaming.stream("GET", "/api/v1/staff/queue/stream", headers=headers) as response:
+        with (
+            httpx.Client(base_url=base, timeout=15) as streaming,
+            streaming.stream("GET", "/api/v1/staff/queue/stream", headers=headers) as response,
+        ):
             stream = events(response)
             event, first = next(stream)
             assert event == "queue" and first["version"]
@@ -77,17 +105,27 @@ def test_queue_stream_needs_a_login_and_ends_with_it() -> None:
             assert next(stream)[0] == "unauthorized"
 
 
-def test_ticket_stream_follows_the_ticket() -> None:
+@pytest.mark.commits
+def test_ticket_stream_follows_the_ticket(live_server: LiveServer) -> None:
     username = make_staff("desk")
     with live_server(workers=1) as base, httpx.Client(base_url=base, timeout=15) as api:
         ticket = walk_in(api, "uk", "ticket-stream")
         headers = desk_login(api, username)
         entry = queue_entry_of(api, headers, ticket)
         assert api.get("/api/v1/tickets/NOSUCHTICKET/stream").status_code == 404
-        with httpx.Client(base_url=base, timeout=15) as streaming, streaming.stream("GET", f"/api/v1/tickets/{ticket['ticket_code']}/stream") as response:
+        with (
+            httpx.Client(base_url=base, timeout=15) as streaming,
+            streaming.stream("GET", f"/api/v1/tickets/{ticket['ticket_code']}/stream") as response,
+        ):
             stream = events(response)
             event, first = next(stream)
-            assert event == "ticket" and first["status"] == "waiting" and first["ticket_code"] == ticket["ticket_code"]
-            api.post(f"/api/v1/staff/tickets/{entry['id']}/call", json={"desk": "3"}, headers=headers).raise_for_status()
+            assert (
+                event == "ticket"
+                and first["status"] == "waiting"
+                and first["ticket_code"] == ticket["ticket_code"]
+            )
+            api.post(
+                f"/api/v1/staff/tickets/{entry['id']}/call", json={"desk": "3"}, headers=headers
+            ).raise_for_status()
             event, second = next(stream)
     assert second["status"] == "called" and second["desk"] == "3"

@@ -1,64 +1,47 @@
-"""Starts the real parts on free loopback ports: kiosk API (.venv), action server and Rasa (.venv-bot)."""
+"""Starts the real parts on free loopback ports: kiosk API (.venv), action server and Rasa
+(.venv-bot)."""
+
 from __future__ import annotations
 
+import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import requests
+from tests.support.ports import free_port
+from tests.support.processes import ROOT, ServerProcess, start_process, success
 
-ROOT = Path(__file__).resolve().parents[2]
 API_PY = ROOT / ".venv" / "bin" / "python"
 BOT_PY = Path(sys.executable)
 BOT_TOKEN = "test-bot-token-0123456789abcdef"
 JWT_SECRET = "test-jwt-secret-0123456789abcdef"
+ACTIONS_SECRET = "test-actions-secret-0123456789abcdef"
 STAFF_USER = "desk.tester"
 STAFF_PASSWORD = "desk-password-123456"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, process: subprocess.Popen, timeout: float, log: Path) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url}: process exited ({process.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            if requests.get(url, timeout=2).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.5)
-    raise RuntimeError(f"{url} did not come up in {timeout} s:\n{log.read_text()[-3000:]}")
-
-
 class Servers:
-    """Processes started for the tests and stopped, each by its own handle, at the end."""
+    """Processes started for the tests and stopped, each with its children, at the end."""
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.processes: list[subprocess.Popen] = []
+        self.processes: list[ServerProcess] = []
         self.api_url = ""
         self.actions_url = ""
         self.rasa_url = ""
-        # Chosen before the kiosk API starts: its notification dispatcher pushes into this Rasa server.
+        # Chosen before the kiosk API starts: its notification dispatcher pushes into this Rasa
+        # server.
         self.rasa_port = free_port()
         self.argos_dir = workdir / "argos-packages"
 
-    def _start(self, name: str, args: list[str], env: dict[str, str], cwd: Path = ROOT) -> tuple[subprocess.Popen, Path]:
-        log = self.workdir / f"{name}.log"
-        handle = log.open("w")
-        process = subprocess.Popen(args, cwd=cwd, env=env, stdout=handle, stderr=subprocess.STDOUT)
+    def start(
+        self, name: str, args: list[str], env: dict[str, str], cwd: Path = ROOT
+    ) -> ServerProcess:
+        process = start_process(name, args, env=env, log_dir=self.workdir, cwd=cwd)
         self.processes.append(process)
-        return process, log
+        return process
 
     def api_env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -71,38 +54,77 @@ class Servers:
             LOTSE_RASA_JWT_SECRET=JWT_SECRET,
             LOTSE_NOTIFICATION_DISPATCHER="true",
             LOTSE_ARGOS_PACKAGES_DIR=str(self.argos_dir),
+            # The main Rasa server's store (start_rasa below): erasure reaches the conversations
+            # there.
+            LOTSE_TRACKER_DATABASE_URL=self.tracker_url,
         )
         return env
+
+    @property
+    def tracker_url(self) -> str:
+        return f"sqlite:///{self.workdir / 'rasa' / 'tracker.db'}"
 
     def start_api(self) -> str:
         if not API_PY.exists():
             raise RuntimeError("the kiosk API environment .venv is missing (make install)")
         env = self.api_env()
-        lotse = str(ROOT / ".venv" / "bin" / "lotse")
-        for command in ([lotse, "migrate"], [lotse, "seed-demo"]):
-            subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, timeout=300)
         subprocess.run(
-            [lotse, "staff", "create", STAFF_USER, "--role", "desk", "--password-stdin"],
-            cwd=ROOT, env=env, input=STAFF_PASSWORD.encode(), check=True, capture_output=True, timeout=120,
+            [
+                str(API_PY),
+                "-m",
+                "tests.support.seeding",
+                "--slot-days",
+                "14",
+                "--staff",
+                f"{STAFF_USER}:desk:{STAFF_PASSWORD}",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
         )
         port = free_port()
-        process, log = self._start(
-            "api", [str(API_PY), "-m", "uvicorn", "kiosk_api.main:app", "--host", "127.0.0.1", "--port", str(port)], env
+        process = self.start(
+            "api",
+            [
+                str(API_PY),
+                "-m",
+                "uvicorn",
+                "kiosk_api.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            env,
         )
         self.api_url = f"http://127.0.0.1:{port}"
-        wait_for(self.api_url + "/api/v1/languages", process, 120, log)
+        process.wait_until_answering(self.api_url + "/api/v1/languages", timeout=120)
         return self.api_url
 
     def start_actions(self) -> str:
         port = free_port()
-        env = dict(os.environ, LOTSE_API_URL=self.api_url, LOTSE_BOT_TOKEN=BOT_TOKEN, SANIC_HOST="127.0.0.1")
-        process, log = self._start("actions", [str(BOT_PY), "-m", "rasa_sdk", "--actions", "bot.actions", "--port", str(port)], env)
+        env = dict(
+            os.environ,
+            LOTSE_API_URL=self.api_url,
+            LOTSE_BOT_TOKEN=BOT_TOKEN,
+            ACTIONS_PORT=str(port),
+            LOTSE_ACTIONS_SECRET=ACTIONS_SECRET,
+            BOT_PY=str(BOT_PY),
+        )
+        process = self.start(
+            "actions", ["bash", str(ROOT / "bot" / "scripts" / "start_actions.sh")], env
+        )
         self.actions_url = f"http://127.0.0.1:{port}"
-        wait_for(self.actions_url + "/health", process, 180, log)
+        process.wait_until_answering(self.actions_url + "/health", timeout=180)
         return self.actions_url
 
-    def start_rasa(self, model: Path, name: str = "rasa", stores: dict[str, str] | None = None) -> str:
-        """A Rasa server via start_rasa.sh; `stores` sets TRACKER_DB_URL / LOTSE_REDIS_URL (default: SQLite, no Redis)."""
+    def start_rasa(
+        self, model: Path, name: str = "rasa", stores: dict[str, str] | None = None
+    ) -> str:
+        """A Rasa server via start_rasa.sh; `stores` sets LOTSE_TRACKER_DATABASE_URL /
+        LOTSE_REDIS_URL (default: SQLite in its own folder, no Redis)."""
         port = self.rasa_port if name == "rasa" else free_port()
         var = self.workdir / name
         var.mkdir(exist_ok=True)
@@ -115,34 +137,32 @@ class Servers:
             RASA_PORT=str(port),
             RASA_MODEL=str(model),
             BOT_PY=str(BOT_PY),
+            LOTSE_ACTIONS_SECRET=ACTIONS_SECRET,
+            LOTSE_TRACKER_DATABASE_URL=f"sqlite:///{var / 'tracker.db'}",
         )
-        env.pop("TRACKER_DB_URL", None)
         env.pop("LOTSE_REDIS_URL", None)
         env.update(stores or {})
-        process, log = self._start(name, ["bash", str(ROOT / "bot" / "scripts" / "start_rasa.sh")], env)
+        process = self.start(name, ["bash", str(ROOT / "bot" / "scripts" / "start_rasa.sh")], env)
         url = f"http://127.0.0.1:{port}"
         if name == "rasa":
             self.rasa_url = url
-        wait_for(url + "/status?token=invalid", process, 300, log)
-        # /status answers before the model is loaded; the REST webhook is ready once / says hello.
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if requests.post(url + "/webhooks/rest/webhook", json={"sender": "warmup", "message": "/greet"}, timeout=30).ok:
-                    return url
-            except requests.RequestException:
-                pass
-            time.sleep(1)
-        raise RuntimeError("Rasa REST channel did not answer")
+        process.wait_until_answering(url + "/status?token=invalid", timeout=300)
+        # /status answers before the model is loaded; the REST webhook is ready once it answers a
+        # greeting.
+        greeting = json.dumps({"sender": "warmup", "message": "/greet"}).encode()
+        process.wait_until_answering(
+            url + "/webhooks/rest/webhook",
+            timeout=300,
+            answered=success,
+            method="POST",
+            json_body=greeting,
+            interval=1,
+        )
+        return url
 
     def stop(self) -> None:
         for process in reversed(self.processes):
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+            process.stop()
 
 
 def model_path() -> Path:

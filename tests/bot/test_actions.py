@@ -1,10 +1,11 @@
-"""Action unit tests: JSON trackers in, messages and events out, against a real kiosk API process."""
+"""Action unit tests: JSON trackers in, messages and events out, against a real kiosk API
+process."""
+
 from __future__ import annotations
 
 import asyncio
 import copy
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,14 +14,33 @@ import pytest
 import requests
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from servers import BOT_TOKEN
 
 from bot.actions.api import kiosk
-from bot.actions.booking import ActionAskCancel, ActionBookSlot, ActionCancelBooking, ActionOfferDays, ActionShowBooking
+from bot.actions.booking import (
+    ActionAskCancel,
+    ActionBookSlot,
+    ActionCancelBooking,
+    ActionOfferDays,
+    ActionShowBooking,
+)
 from bot.actions.consent import ActionConsentNotice, ActionGiveConsent, ActionRefuseConsent
-from bot.actions.info import PART_CHARACTERS, ActionAnswerTopic, ActionSuggestTopics, ActionTopicMore, ActionTopicSource, parts
+from bot.actions.info import (
+    PART_CHARACTERS,
+    ActionAnswerTopic,
+    ActionSuggestTopics,
+    ActionTopicMore,
+    ActionTopicSource,
+    parts,
+)
 from bot.actions.language import ActionLanguageChosen, ValidateSlotMappings
-from bot.actions.registration import ActionIntakeSummary, ActionRouting, ActionSkipField, ActionSubmitIntake, ValidateIntakeForm
-from servers import BOT_TOKEN
+from bot.actions.registration import (
+    ActionIntakeSummary,
+    ActionRouting,
+    ActionSkipField,
+    ActionSubmitIntake,
+    ValidateIntakeForm,
+)
 
 BASE = json.loads((Path(__file__).parent / "trackers" / "base.json").read_text())
 
@@ -32,7 +52,9 @@ def tracker(slots: dict[str, Any] | None = None, **latest: Any) -> Tracker:
     return Tracker.from_dict(state)
 
 
-def run(action: Any, state: Tracker, domain: dict | None = None) -> tuple[list[dict], dict[str, Any]]:
+def run(
+    action: Any, state: Tracker, domain: dict | None = None
+) -> tuple[list[dict], dict[str, Any]]:
     dispatcher = CollectingDispatcher()
     events = asyncio.run(action.run(dispatcher, state, domain or {}))
     return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
@@ -53,7 +75,9 @@ def consented(kiosk_api: str) -> dict[str, Any]:
 def test_consent_notice_comes_from_the_api_in_the_client_language(kiosk_api):
     messages, slots = run(ActionConsentNotice(), tracker({"language": "ar"}))
     assert responses(messages) == ["utter_consent_notice"]
-    notice = requests.get(f"{kiosk_api}/api/v1/consent/notice", params={"language": "ar"}, timeout=10).json()
+    notice = requests.get(
+        f"{kiosk_api}/api/v1/consent/notice", params={"language": "ar"}, timeout=10
+    ).json()
     assert messages[0]["notice_text"] == notice["text"]
     assert slots["notice_version"] == notice["version"]
 
@@ -62,7 +86,8 @@ def test_consent_creates_a_record_the_client_can_open(kiosk_api, consented):
     assert consented["consent"] == "given"
     record = requests.get(
         f"{kiosk_api}/api/v1/intakes/{consented['reference_code']}",
-        headers={"X-Lotse-Pin": consented["pin"], "Authorization": f"Bearer {BOT_TOKEN}"}, timeout=10,
+        headers={"X-Lotse-Pin": consented["pin"], "Authorization": f"Bearer {BOT_TOKEN}"},
+        timeout=10,
     )
     assert record.status_code == 200
     assert record.json()["status"] == "draft"
@@ -77,7 +102,9 @@ def test_form_validation_accepts_good_and_rejects_bad_answers():
     form = ValidateIntakeForm()
     dispatcher = CollectingDispatcher()
     state = tracker()
-    assert form.validate_birth_date("31.12.1990", dispatcher, state, {}) == {"birth_date": "1990-12-31"}
+    assert form.validate_birth_date("31.12.1990", dispatcher, state, {}) == {
+        "birth_date": "1990-12-31"
+    }
     assert form.validate_birth_date("yesterday", dispatcher, state, {}) == {"birth_date": None}
     assert form.validate_phone("12", dispatcher, state, {}) == {"phone": None}
     assert form.validate_phone("__skipped__", dispatcher, state, {}) == {"phone": "__skipped__"}
@@ -91,8 +118,14 @@ def test_only_optional_fields_can_be_skipped():
     assert slots == {} and responses(messages) == ["utter_cannot_skip"]
 
 
-ANSWERS = {"given_name": "Amal", "family_name": "Haddad", "birth_date": "1990-12-31", "phone": "__skipped__",
-           "residence_status": "permit_25_2", "concern_text": "Erstantrag"}
+ANSWERS = {
+    "given_name": "Amal",
+    "family_name": "Haddad",
+    "birth_date": "1990-12-31",
+    "phone": "__skipped__",
+    "residence_status": "permit_25_2",
+    "concern_text": "Erstantrag",
+}
 
 
 def test_summary_shows_answers_and_labels():
@@ -105,11 +138,15 @@ def test_summary_shows_answers_and_labels():
 def test_submit_stores_the_record_and_shows_code_and_pin(kiosk_api, consented):
     messages, slots = run(ActionSubmitIntake(), tracker({**consented, **ANSWERS}))
     assert responses(messages) == ["utter_intake_done"]
-    assert messages[0]["reference_code"] == consented["reference_code"] and messages[0]["pin"] == consented["pin"]
+    assert (
+        messages[0]["reference_code"] == consented["reference_code"]
+        and messages[0]["pin"] == consented["pin"]
+    )
     assert slots == {"intake_submitted": True}
     record = requests.get(
         f"{kiosk_api}/api/v1/intakes/{consented['reference_code']}",
-        headers={"X-Lotse-Pin": consented["pin"], "Authorization": f"Bearer {BOT_TOKEN}"}, timeout=10,
+        headers={"X-Lotse-Pin": consented["pin"], "Authorization": f"Bearer {BOT_TOKEN}"},
+        timeout=10,
     ).json()
     assert record["given_name"] == "Amal" and record["birth_date"] == "1990-12-31"
     assert record["residence_status"] == "permit_25_2" and record["phone"] is None
@@ -128,7 +165,15 @@ def first_day_and_slot(state: Tracker) -> tuple[str, dict]:
     messages, _ = run(ActionOfferDays(), state)
     assert responses(messages) == ["utter_choose_day"], messages
     day = messages[0]["days"][0]
-    messages, slots = run(ActionBookSlot(), tracker(dict(state.slots), text=day, intent={"name": "inform"}, entities=[{"entity": "day", "value": day}]))
+    messages, slots = run(
+        ActionBookSlot(),
+        tracker(
+            dict(state.slots),
+            text=day,
+            intent={"name": "inform"},
+            entities=[{"entity": "day", "value": day}],
+        ),
+    )
     assert responses(messages) == ["utter_choose_slot"], messages
     assert slots["day"] == day
     return day, messages[0]["slots"][0]
@@ -138,21 +183,33 @@ def test_anonymous_booking_show_and_cancel(kiosk_api):
     state = tracker({"consent": "refused"}, text="Termin", intent={"name": "book_appointment"})
     day, slot = first_day_and_slot(state)
     assert date.fromisoformat(day) >= date.today()
-    choose = tracker({"consent": "refused", "day": day}, text="/inform", intent={"name": "inform"},
-                     entities=[{"entity": "slot_id", "value": str(slot["id"])}])
+    choose = tracker(
+        {"consent": "refused", "day": day},
+        text="/inform",
+        intent={"name": "inform"},
+        entities=[{"entity": "slot_id", "value": str(slot["id"])}],
+    )
     messages, slots = run(ActionBookSlot(), choose)
     assert responses(messages) == ["utter_booked_anonymous"]
-    assert slots["booking_code"] and slots["booking_pin"] and messages[0]["start_datetime"] == slot["starts_at"]
+    assert (
+        slots["booking_code"]
+        and slots["booking_pin"]
+        and messages[0]["start_datetime"] == slot["starts_at"]
+    )
     booked = {"booking_code": slots["booking_code"], "booking_pin": slots["booking_pin"]}
     messages, _ = run(ActionShowBooking(), tracker(booked))
     assert responses(messages) == ["utter_your_appointment"]
     messages, _ = run(ActionAskCancel(), tracker(booked))
     assert responses(messages) == ["utter_ask_confirm_cancel"]
     messages, slots = run(ActionCancelBooking(), tracker(booked))
-    assert responses(messages) == ["utter_cancelled"] and slots == {"booking_code": None, "booking_pin": None}
+    assert responses(messages) == ["utter_cancelled"] and slots == {
+        "booking_code": None,
+        "booking_pin": None,
+    }
     messages, _ = run(ActionShowBooking(), tracker(booked))
     assert responses(messages) == ["utter_no_booking"]
-    # Nothing booked here: cancelling means an appointment the Jobcenter set, so the client learns how.
+    # Nothing booked here: cancelling means an appointment the Jobcenter set, so the client learns
+    # how.
     messages, slots = run(ActionAskCancel(), tracker(booked))
     assert responses(messages) == ["utter_no_booking", "utter_topic_answer", "utter_topic_footer"]
     assert slots == {"topic": "missed_appointment"}
@@ -161,7 +218,11 @@ def test_anonymous_booking_show_and_cancel(kiosk_api):
 def test_booking_with_a_record_is_found_by_when_is_my_appointment(kiosk_api, consented):
     state = tracker({**consented}, text="Termin", intent={"name": "book_appointment"})
     day, slot = first_day_and_slot(state)
-    choose = tracker({**consented, "day": day}, intent={"name": "inform"}, entities=[{"entity": "slot_id", "value": str(slot["id"])}])
+    choose = tracker(
+        {**consented, "day": day},
+        intent={"name": "inform"},
+        entities=[{"entity": "slot_id", "value": str(slot["id"])}],
+    )
     messages, slots = run(ActionBookSlot(), choose)
     assert responses(messages) == ["utter_booked"]
     # A new chat knows only the record: the booking is found through it.
@@ -170,7 +231,9 @@ def test_booking_with_a_record_is_found_by_when_is_my_appointment(kiosk_api, con
 
 
 def test_a_typed_relative_day_is_understood(kiosk_api):
-    messages, _ = run(ActionBookSlot(), tracker({"language": "en"}, text="blue sky", intent={"name": "inform"}))
+    messages, _ = run(
+        ActionBookSlot(), tracker({"language": "en"}, text="blue sky", intent={"name": "inform"})
+    )
     assert responses(messages)[0] == "utter_date_not_understood"
 
 
@@ -178,34 +241,61 @@ def test_a_typed_relative_day_is_understood(kiosk_api):
 def test_topic_answer_is_the_summary_then_what_the_text_is_with_buttons(kiosk_api, language):
     state = tracker({"language": language}, intent={"name": "ask_grundsicherungsgeld"})
     messages, slots = run(ActionAnswerTopic(), state)
-    item = requests.get(f"{kiosk_api}/api/v1/content/grundsicherungsgeld", params={"language": language}, timeout=10).json()
+    item = requests.get(
+        f"{kiosk_api}/api/v1/content/grundsicherungsgeld", params={"language": language}, timeout=10
+    ).json()
     assert responses(messages) == ["utter_topic_answer", "utter_topic_footer"]
     assert messages[0]["title"] == item["title"] and messages[0]["summary"] == item["summary"]
     footer = messages[1]
     assert footer["valid_as_of_date"] == item["valid_as_of"]
-    # No person has reviewed the drafts yet: the client is told so, and a translation says it is one.
+    # No person has reviewed the drafts yet: the client is told so, and a translation says it is
+    # one.
     assert footer["notes"][0] == ("note.topic_checked" if item["reviewed"] else "note.topic_draft")
     assert ("note.machine_translated" in footer["notes"]) == item["machine_translated"]
     payloads = [choice["payload"] for choice in footer["choices"]]
-    assert payloads == ['/topic_more{"topic": "grundsicherungsgeld"}', "/ask_documents", "/book_appointment",
-                        '/topic_source{"topic": "grundsicherungsgeld"}']
+    assert payloads == [
+        '/topic_more{"topic": "grundsicherungsgeld"}',
+        "/ask_documents",
+        "/book_appointment",
+        '/topic_source{"topic": "grundsicherungsgeld"}',
+    ]
     assert slots == {"topic": "grundsicherungsgeld"}
 
 
 def test_an_answer_the_classifier_was_unsure_of_offers_the_two_next_topics(kiosk_api):
-    ranking = [{"name": "ask_housing_costs", "confidence": 0.6}, {"name": "ask_moving_house", "confidence": 0.3},
-               {"name": "ask_household_energy", "confidence": 0.05}]
-    state = tracker({"language": "de"}, intent=ranking[0], intent_ranking=ranking, text="zahlt das jobcenter meine neue miete")
-    messages, _ = run(ActionAnswerTopic(), state, {"intents": ["ask_housing_costs", "ask_moving_house", "ask_household_energy"]})
+    ranking = [
+        {"name": "ask_housing_costs", "confidence": 0.6},
+        {"name": "ask_moving_house", "confidence": 0.3},
+        {"name": "ask_household_energy", "confidence": 0.05},
+    ]
+    state = tracker(
+        {"language": "de"},
+        intent=ranking[0],
+        intent_ranking=ranking,
+        text="zahlt das jobcenter meine neue miete",
+    )
+    messages, _ = run(
+        ActionAnswerTopic(),
+        state,
+        {"intents": ["ask_housing_costs", "ask_moving_house", "ask_household_energy"]},
+    )
     payloads = [choice["payload"] for choice in messages[-1]["choices"]]
-    assert len(payloads) == 6 and payloads[4] == "/ask_moving_house" and payloads[5].startswith("/ask_")
+    assert (
+        len(payloads) == 6
+        and payloads[4] == "/ask_moving_house"
+        and payloads[5].startswith("/ask_")
+    )
     assert "/ask_housing_costs" not in payloads[4:]
 
 
 def test_more_gives_every_key_point_in_messenger_sized_parts(kiosk_api):
-    state = tracker({"language": "de", "topic": "housing_costs"}, intent={"name": "topic_more"}, entities=[])
+    state = tracker(
+        {"language": "de", "topic": "housing_costs"}, intent={"name": "topic_more"}, entities=[]
+    )
     messages, _ = run(ActionTopicMore(), state)
-    item = requests.get(f"{kiosk_api}/api/v1/content/housing_costs", params={"language": "de"}, timeout=10).json()
+    item = requests.get(
+        f"{kiosk_api}/api/v1/content/housing_costs", params={"language": "de"}, timeout=10
+    ).json()
     points = [m["point"] for m in messages]
     assert all(m["response"] == "utter_topic_point" for m in messages)
     assert " ".join(points).split() == " ".join(item["body"]).split()
@@ -222,7 +312,11 @@ def test_a_long_point_is_cut_after_a_sentence():
 
 def test_source_names_the_official_pages_and_the_topic_page(kiosk_api, monkeypatch):
     monkeypatch.setenv("LOTSE_PUBLIC_URL", "https://lotse.jobcenter.example")
-    state = tracker({"language": "fa"}, intent={"name": "topic_source"}, entities=[{"entity": "topic", "value": "objection"}])
+    state = tracker(
+        {"language": "fa"},
+        intent={"name": "topic_source"},
+        entities=[{"entity": "topic", "value": "objection"}],
+    )
     messages, slots = run(ActionTopicSource(), state)
     assert responses(messages) == ["utter_topic_sources"]
     assert messages[0]["page_url"] == "https://lotse.jobcenter.example/info?lang=fa&topic=objection"
@@ -232,16 +326,33 @@ def test_source_names_the_official_pages_and_the_topic_page(kiosk_api, monkeypat
 
 def test_unsure_offers_the_closest_three_topics(kiosk_api):
     parse = {"name": "nlu_fallback", "confidence": 0.3}
-    ranking = [parse, {"name": "ask_housing_costs", "confidence": 0.2}, {"name": "greet", "confidence": 0.1}]
-    state = tracker({"language": "en"}, intent=parse, intent_ranking=ranking, text="the jobcenter and my landlord and the flat")
-    messages, _ = run(ActionSuggestTopics(), state, {"intents": ["ask_housing_costs", "ask_moving_house", "greet"]})
+    ranking = [
+        parse,
+        {"name": "ask_housing_costs", "confidence": 0.2},
+        {"name": "greet", "confidence": 0.1},
+    ]
+    state = tracker(
+        {"language": "en"},
+        intent=parse,
+        intent_ranking=ranking,
+        text="the jobcenter and my landlord and the flat",
+    )
+    messages, _ = run(
+        ActionSuggestTopics(),
+        state,
+        {"intents": ["ask_housing_costs", "ask_moving_house", "greet"]},
+    )
     assert responses(messages) == ["utter_did_you_mean"]
     payloads = [choice["payload"] for choice in messages[0]["choices"]]
     assert payloads[0] == "/ask_housing_costs" and len(payloads) <= 4 and payloads[-1] == "/help"
 
 
 def test_out_of_scope_is_said_honestly(kiosk_api):
-    state = tracker({"language": "en"}, intent={"name": "out_of_scope", "confidence": 0.9}, text="how do I change my driving licence")
+    state = tracker(
+        {"language": "en"},
+        intent={"name": "out_of_scope", "confidence": 0.9},
+        text="how do I change my driving licence",
+    )
     messages, _ = run(ActionSuggestTopics(), state, {"intents": ["ask_housing_costs"]})
     assert responses(messages) == ["utter_out_of_scope"]
 
@@ -252,7 +363,7 @@ def test_unknown_topic_is_an_honest_no(kiosk_api):
 
 
 def test_topic_answers_are_kept_for_a_short_time(kiosk_api, monkeypatch):
-    from servers import free_port
+    from tests.support.ports import free_port
 
     state = tracker({"language": "de"}, intent={"name": "ask_duties"})
     first, _ = run(ActionAnswerTopic(), state)
@@ -260,7 +371,9 @@ def test_topic_answers_are_kept_for_a_short_time(kiosk_api, monkeypatch):
     monkeypatch.setenv("LOTSE_API_URL", f"http://127.0.0.1:{free_port()}")  # the API is gone
     again, _ = run(ActionAnswerTopic(), state)
     assert again == first
-    other, _ = run(ActionAnswerTopic(), tracker({"language": "de"}, intent={"name": "ask_objection"}))
+    other, _ = run(
+        ActionAnswerTopic(), tracker({"language": "de"}, intent={"name": "ask_objection"})
+    )
     assert responses(other) == ["utter_topic_unavailable"]
     monkeypatch.setattr(kiosk, "CONTENT_TTL", 0.0)
     expired, _ = run(ActionAnswerTopic(), state)
@@ -268,7 +381,7 @@ def test_topic_answers_are_kept_for_a_short_time(kiosk_api, monkeypatch):
 
 
 def test_api_down_is_said_plainly(kiosk_api, monkeypatch):
-    from servers import free_port
+    from tests.support.ports import free_port
 
     monkeypatch.setenv("LOTSE_API_URL", f"http://127.0.0.1:{free_port()}")
     messages, slots = run(ActionConsentNotice(), tracker())
@@ -277,30 +390,62 @@ def test_api_down_is_said_plainly(kiosk_api, monkeypatch):
 
 def test_language_follows_the_client():
     action = ValidateSlotMappings()
-    domain = {"slots": {"language": {"mappings": [{"type": "custom"}]}, "language_explicit": {"mappings": [{"type": "custom"}]}}}
-    _, slots = run(action, tracker({"language": None}, text="أريد موعدا في الجوب سنتر",
-                                   language_detection={"language": "ar", "confidence": 0.95}), domain)
+    domain = {
+        "slots": {
+            "language": {"mappings": [{"type": "custom"}]},
+            "language_explicit": {"mappings": [{"type": "custom"}]},
+        }
+    }
+    _, slots = run(
+        action,
+        tracker(
+            {"language": None},
+            text="أريد موعدا في الجوب سنتر",
+            language_detection={"language": "ar", "confidence": 0.95},
+        ),
+        domain,
+    )
     assert slots.get("language") == "ar"
-    _, slots = run(action, tracker({"language": "ar", "language_explicit": True}, text="I want an appointment",
-                                   language_detection={"language": "en", "confidence": 0.95}), domain)
+    _, slots = run(
+        action,
+        tracker(
+            {"language": "ar", "language_explicit": True},
+            text="I want an appointment",
+            language_detection={"language": "en", "confidence": 0.95},
+        ),
+        domain,
+    )
     assert "language" not in slots  # an explicit choice sticks
-    chosen = tracker({"language": "ar"}, text="English please", intent={"name": "choose_language"},
-                     entities=[{"entity": "language", "value": "en"}])
+    chosen = tracker(
+        {"language": "ar"},
+        text="English please",
+        intent={"name": "choose_language"},
+        entities=[{"entity": "language", "value": "en"}],
+    )
     _, slots = run(action, chosen, domain)
     assert slots == {"language": "en", "language_explicit": True}
     messages, _ = run(ActionLanguageChosen(), chosen)
     assert responses(messages) == ["utter_language_set"]
-    messages, _ = run(ActionLanguageChosen(), tracker(text="Chinese please", intent={"name": "choose_language"}))
-    assert responses(messages) == ["utter_choose_language"] and messages[0]["language_buttons"] is True
-
+    messages, _ = run(
+        ActionLanguageChosen(), tracker(text="Chinese please", intent={"name": "choose_language"})
+    )
+    assert (
+        responses(messages) == ["utter_choose_language"] and messages[0]["language_buttons"] is True
+    )
 
 
 def test_answers_in_the_form_never_switch_the_language():
     action = ValidateSlotMappings()
     domain = {"slots": {"language": {"mappings": [{"type": "custom"}]}}}
-    in_form = tracker({"language": "de", "requested_slot": "family_name"}, text="Haddad",
-                      language_detection={"language": "en", "confidence": 0.9})
+    in_form = tracker(
+        {"language": "de", "requested_slot": "family_name"},
+        text="Haddad",
+        language_detection={"language": "en", "confidence": 0.9},
+    )
     assert run(action, in_form, domain)[1] == {}
-    sentence = tracker({"language": "de"}, text="I would like an appointment please",
-                       language_detection={"language": "en", "confidence": 0.95})
+    sentence = tracker(
+        {"language": "de"},
+        text="I would like an appointment please",
+        language_detection={"language": "en", "confidence": 0.95},
+    )
     assert run(action, sentence, domain)[1] == {"language": "en"}

@@ -1,11 +1,12 @@
-"""Every response and button title the bot can show has text in en and de; rendering never leaks keys."""
+"""Every response and button title the bot can show has text in en and de; rendering never leaks
+keys."""
+
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
 
 import pytest
-import yaml
 from babel.messages.pofile import read_po
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet
@@ -67,7 +68,9 @@ def test_fallback_is_visible_english_then_german_never_the_key(monkeypatch):
     # fa_AF (Dari) only overrides some keys: the rest comes from Persian, not from the raw key.
     message = render("utter_greet", "fa_AF", DOMAIN.responses["utter_greet"][0], {}, {})
     assert message["text"] == all_catalogs()["fa"]["utter_greet"]
-    monkeypatch.setitem(all_catalogs(), "so", {})  # a served language whose catalog has no texts yet
+    monkeypatch.setitem(
+        all_catalogs(), "so", {}
+    )  # a served language whose catalog has no texts yet
     message = render("utter_greet", "so", DOMAIN.responses["utter_greet"][0], {}, {})
     assert message["text"] == all_catalogs()["en"]["utter_greet"]
     assert all(not b["title"].startswith("button.") for b in message["buttons"])
@@ -93,13 +96,16 @@ def test_dynamic_buttons_use_native_language_names_and_payloads():
     assert all(b["payload"].startswith("/choose_language{") for b in message["buttons"])
 
 
-@pytest.mark.parametrize(("language", "expected"), [
-    ("fa", "پنجشنبه ۳ دسامبر"),  # Persian digits and CLDR's own order, no Latin comma
-    ("ar", "الخميس، ٣ ديسمبر"),
-    ("de", "Donnerstag, 3. Dezember"),
-    ("en", "Thursday, December 3"),
-    ("ps", "۳"),
-])
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fa", "پنجشنبه ۳ دسامبر"),  # Persian digits and CLDR's own order, no Latin comma
+        ("ar", "الخميس، ٣ ديسمبر"),
+        ("de", "Donnerstag, 3. Dezember"),
+        ("en", "Thursday, December 3"),
+        ("ps", "۳"),
+    ],
+)
 def test_day_buttons_are_written_as_the_client_reads_dates(language, expected):
     message = render("utter_choose_day", language, None, {}, {"days": ["2026-12-03"]})
     assert expected in message["buttons"][0]["title"]
@@ -107,10 +113,21 @@ def test_day_buttons_are_written_as_the_client_reads_dates(language, expected):
 
 
 def test_label_values_are_translated():
-    kwargs = {"given_name": "Amal", "family_name": "X", "birth_date": "1990-12-31", "phone": "value.skipped",
-              "residence_label": "residence.duldung", "concern": "value.skipped"}
+    kwargs = {
+        "given_name": "Amal",
+        "family_name": "X",
+        "birth_date": "1990-12-31",
+        "phone": "value.skipped",
+        "residence_label": "residence.duldung",
+        "concern": "value.skipped",
+    }
     text = render("utter_intake_summary", "fr", None, {}, kwargs)["text"]
-    assert "non indiqué" in text and "Duldung" in text and "value." not in text and "31 décembre 1990" in text
+    assert (
+        "non indiqué" in text
+        and "Duldung" in text
+        and "value." not in text
+        and "31 décembre 1990" in text
+    )
 
 
 def _tracker(language: str | None, spoken: bool) -> DialogueStateTracker:

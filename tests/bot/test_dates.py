@@ -1,4 +1,5 @@
 """Relative days in the booking flow, per language (today is Tuesday, 24 November 2026)."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,19 +1,22 @@
 """End to end through the REST channel of a real Rasa server, real action server and real kiosk API:
-consent -> pre-registration -> booking -> check-in at the kiosk -> the desk queue shows the client."""
+consent -> pre-registration -> booking -> check-in at the kiosk -> the desk queue shows the
+client."""
+
 from __future__ import annotations
 
-import time
 import uuid
 
 import jwt
 import requests
+from servers import JWT_SECRET, STAFF_PASSWORD, STAFF_USER
 
 from bot.nlg.catalogs import all_catalogs
-from servers import BOT_TOKEN, JWT_SECRET, STAFF_PASSWORD, STAFF_USER
 
 
 def say(rasa: str, sender: str, message: str) -> list[dict]:
-    response = requests.post(f"{rasa}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
+    response = requests.post(
+        f"{rasa}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+    )
     response.raise_for_status()
     return response.json()
 
@@ -23,8 +26,14 @@ def texts(messages: list[dict]) -> str:
 
 
 def tracker(rasa: str, sender: str) -> dict:
-    token = jwt.encode({"user": {"username": "tests", "role": "admin"}}, JWT_SECRET, algorithm="HS256")
-    response = requests.get(f"{rasa}/conversations/{sender}/tracker", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    token = jwt.encode(
+        {"user": {"username": "tests", "role": "admin"}}, JWT_SECRET, algorithm="HS256"
+    )
+    response = requests.get(
+        f"{rasa}/conversations/{sender}/tracker",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
     response.raise_for_status()
     return response.json()
 
@@ -37,7 +46,9 @@ def test_consent_intake_booking_checkin_reaches_the_desk(rasa_server, kiosk_api)
     de = all_catalogs()["de"]
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     first = say(rasa_server, sender, "Guten Tag, ich brauche Hilfe beim Jobcenter")
-    assert texts(first).startswith(de["utter_disclosure"].split("{")[0])  # automated assistant, in German
+    assert texts(first).startswith(
+        de["utter_disclosure"].split("{")[0]
+    )  # automated assistant, in German
 
     notice = say(rasa_server, sender, "Ich möchte mich anmelden")
     assert "Version" in texts(notice)
@@ -50,7 +61,9 @@ def test_consent_intake_booking_checkin_reaches_the_desk(rasa_server, kiosk_api)
     residence = say(rasa_server, sender, "/skip")
     assert de["utter_ask_residence_status"] in texts(residence)
     assert de["residence.permit_25_2"] in [b["title"] for b in residence[-1]["buttons"]]
-    assert de["utter_ask_concern_text"] in texts(say(rasa_server, sender, '/inform{"residence_status":"permit_25_2"}'))
+    assert de["utter_ask_concern_text"] in texts(
+        say(rasa_server, sender, '/inform{"residence_status":"permit_25_2"}')
+    )
     summary = texts(say(rasa_server, sender, "Ich möchte Grundsicherungsgeld beantragen"))
     assert "Amal" in summary and "31. Dezember 1990" in summary and de["value.skipped"] in summary
 
@@ -69,18 +82,35 @@ def test_consent_intake_booking_checkin_reaches_the_desk(rasa_server, kiosk_api)
     assert "Buchungscode" in texts(say(rasa_server, sender, "Wann ist mein Termin?"))
 
     headers = {"X-Lotse-Pin": pin, "Idempotency-Key": uuid.uuid4().hex}
-    ticket = requests.post(f"{kiosk_api}/api/v1/checkins", json={"reference_code": reference}, headers=headers, timeout=30)
+    ticket = requests.post(
+        f"{kiosk_api}/api/v1/checkins",
+        json={"reference_code": reference},
+        headers=headers,
+        timeout=30,
+    )
     assert ticket.status_code == 201, ticket.text
-    login = requests.post(f"{kiosk_api}/api/v1/staff/login", json={"username": STAFF_USER, "password": STAFF_PASSWORD}, timeout=30)
+    login = requests.post(
+        f"{kiosk_api}/api/v1/staff/login",
+        json={"username": STAFF_USER, "password": STAFF_PASSWORD},
+        timeout=30,
+    )
     assert login.status_code == 200, login.text
-    queue = requests.get(f"{kiosk_api}/api/v1/staff/queue", headers={"Authorization": f"Bearer {login.json()['access_token']}"}, timeout=30)
+    queue = requests.get(
+        f"{kiosk_api}/api/v1/staff/queue",
+        headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+        timeout=30,
+    )
     assert queue.status_code == 200, queue.text
-    entries = [e for e in queue.json() if (e.get("intake") or {}).get("reference_code") == reference]
+    entries = [
+        e for e in queue.json() if (e.get("intake") or {}).get("reference_code") == reference
+    ]
     assert len(entries) == 1
     entry = entries[0]
     assert entry["intake"]["given_name"] == "Amal"
     # The chat booked the first free slot; the desk links it to the arrival only when it is today's.
-    bookings = requests.get(f"{kiosk_api}/api/v1/intakes/{reference}/bookings", headers={"X-Lotse-Pin": pin}, timeout=30).json()
+    bookings = requests.get(
+        f"{kiosk_api}/api/v1/intakes/{reference}/bookings", headers={"X-Lotse-Pin": pin}, timeout=30
+    ).json()
     assert len(bookings) == 1
     if bookings[0]["slot"]["starts_at"][:10] == entry["arrived_at"][:10]:
         assert entry["appointment_at"] == bookings[0]["slot"]["starts_at"]
@@ -95,7 +125,9 @@ def test_conversations_are_kept_in_the_sql_tracker_store(rasa_server, servers):
     sender = f"e2e-store-{uuid.uuid4().hex[:8]}"
     say(rasa_server, sender, "Hallo")
     with sqlite3.connect(servers.workdir / "rasa" / "tracker.db") as db:
-        (count,) = db.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()
+        (count,) = db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)
+        ).fetchone()
     assert count > 3
 
 
@@ -105,12 +137,23 @@ def test_language_switch_and_arabic_answers(rasa_server):
     first = texts(say(rasa_server, sender, "مرحبا، أحتاج مساعدة من فضلك"))
     assert ar["utter_disclosure"].split("{")[0] in first
     answered = say(rasa_server, sender, "ما هو البورغرغيلد؟")
-    general = ar["utter_topic_footer"].split("\n", 1)[1].split("{")[0].strip()  # general information; the Jobcenter decides
-    assert ar["note.topic_draft"] in texts(answered) and general in texts(answered)  # an unchecked draft says so
-    source_button = [b["payload"] for message in answered for b in message.get("buttons") or [] if b["payload"].startswith("/topic_source")]
+    general = (
+        ar["utter_topic_footer"].split("\n", 1)[1].split("{")[0].strip()
+    )  # general information; the Jobcenter decides
+    assert ar["note.topic_draft"] in texts(answered) and general in texts(
+        answered
+    )  # an unchecked draft says so
+    source_button = [
+        b["payload"]
+        for message in answered
+        for b in message.get("buttons") or []
+        if b["payload"].startswith("/topic_source")
+    ]
     assert source_button  # the sources are one tap away
     sources = texts(say(rasa_server, sender, source_button[0]))
     assert "https://" in sources and "/info?lang=ar&topic=grundsicherungsgeld" in sources
     switched = texts(say(rasa_server, sender, "English please"))
     assert all_catalogs()["en"]["utter_language_set"].split("{")[0] in switched
-    assert all_catalogs()["en"]["utter_goodbye"] in texts(say(rasa_server, sender, "مع السلامة"))  # explicit choice sticks
+    assert all_catalogs()["en"]["utter_goodbye"] in texts(
+        say(rasa_server, sender, "مع السلامة")
+    )  # explicit choice sticks

@@ -1,4 +1,5 @@
 """Language identification: accuracy on one-sentence messages and the script and letter cues."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,12 +21,12 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("ሰላም፣ ቆጸራ ክሕዝ እደሊ", "ti"),              # Ethiopic script
-        ("زه غواړم ځان ثبت کړم", "ps"),               # ړ ځ are Pashto letters
-        ("دەمەوێت خۆم تۆمار بکەم", "ckb"),             # ێ ۆ: Sorani, not served: the bot asks
-        ("میخواهم یک وقت بگیرم", "fa"),               # Persian letters
+        ("ሰላም፣ ቆጸራ ክሕዝ እደሊ", "ti"),  # Ethiopic script
+        ("زه غواړم ځان ثبت کړم", "ps"),  # ړ ځ are Pashto letters
+        ("دەمەوێت خۆم تۆمار بکەم", "ckb"),  # ێ ۆ: Sorani, not served: the bot asks
+        ("میخواهم یک وقت بگیرم", "fa"),  # Persian letters
         ("أريد أن أحجز موعدا", "ar"),
-        ("من استم و تشکر از کمک تان", "fa_AF"),      # Dari wording
+        ("من استم و تشکر از کمک تان", "fa_AF"),  # Dari wording
         ("Ez dixwazim xwe qeyd bikim", "ku"),
         ("Kayıt olmak istiyorum", "tr"),
         ("Я хочу записатися на прийом", "uk"),

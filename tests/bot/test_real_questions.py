@@ -1,4 +1,6 @@
-"""The questions written apart from the training data stay apart, and cover what the assistant serves."""
+"""The questions written apart from the training data stay apart, and cover what the assistant
+serves."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -37,5 +39,10 @@ def test_every_topic_is_asked_somewhere(question_set):
 @pytest.mark.parametrize("language", BOT_LANGUAGES)
 def test_no_question_is_in_the_training_data(language):
     trained = {fold(plain(text)) for rows in examples_by_language().values() for _, text in rows}
-    leaked = [q["text"] for question_set in SETS for q in QUESTIONS[question_set][language] if fold(q["text"]) in trained]
+    leaked = [
+        q["text"]
+        for question_set in SETS
+        for q in QUESTIONS[question_set][language]
+        if fold(q["text"]) in trained
+    ]
     assert leaked == []

@@ -1,5 +1,7 @@
-"""bot/runtime: the Rasa version guard, and for each patch of Rasa internals that it is installed (the Rasa
-attribute is Lotse's), does its job, and leaves Rasa's own errors as they are. Runs with .venv-bot."""
+"""bot/runtime: the Rasa version guard, and for each patch of Rasa internals that it is installed
+(the Rasa attribute is Lotse's), does its job, and leaves Rasa's own errors as they are. Runs
+with .venv-bot."""
+
 from __future__ import annotations
 
 import asyncio
@@ -7,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
 import bot.runtime
-from bot.runtime import patches
+from bot.runtime import guard, patches
 from bot.runtime.lock_store import AtomicRedisLockStore
 from bot.scripts import write_config
 
@@ -44,7 +45,9 @@ INVALID_EVENT_LISTS = [
     pytest.param({"events": {"event": "slot", "name": "language", "value": "de"}}, id="not-a-list"),
     pytest.param({"events": [{"name": "language", "value": "de"}]}, id="event-without-type"),
     pytest.param({"events": [{"event": "no_such_event"}]}, id="unknown-event-type"),
-    pytest.param({"events": [{"event": "slot", "name": "language", "timestamp": "now"}]}, id="bad-timestamp"),
+    pytest.param(
+        {"events": [{"event": "slot", "name": "language", "timestamp": "now"}]}, id="bad-timestamp"
+    ),
 ]
 
 
@@ -53,15 +56,8 @@ def installed() -> None:
     patches.install()
 
 
-def mean_ms(call: Callable[[], Any], times: int) -> float:
-    call()
-    start = time.perf_counter()
-    for _ in range(times):
-        call()
-    return (time.perf_counter() - start) / times * 1000
-
-
-# The version guard and install() ---------------------------------------------------------------------
+# The version guard and install()
+# ---------------------------------------------------------------------
 
 
 def test_the_patches_were_written_for_the_installed_rasa() -> None:
@@ -79,7 +75,8 @@ def test_another_rasa_version_is_refused_naming_both_versions(version: str) -> N
 
 
 def test_the_server_refuses_to_start_and_patches_nothing_when_the_version_differs() -> None:
-    """A fresh process: Lotse expects another Rasa than the installed one (Rasa itself is untouched)."""
+    """A fresh process: Lotse expects another Rasa than the installed one (Rasa itself is
+    untouched)."""
     script = """
 import sys
 from bot.runtime import patches, server
@@ -92,22 +89,41 @@ except patches.UnsupportedRasaVersion as error:
 else:
     raise SystemExit("started")
 # Refused before Rasa's internals (and SQLAlchemy) were even imported: nothing of them is patched.
-patched = ["rasa.core.actions.action", "rasa.core.tracker_store", "rasa.shared.core.events", "sqlalchemy", "rasa.__main__"]
+patched = ["rasa.core.actions.action", "rasa.core.tracker_store", "rasa.shared.core.events", \
+"sqlalchemy", "rasa.__main__"]
 assert not [name for name in patched if name in sys.modules], sys.modules.keys()
 assert patches._RASA == {} and patches._response_validator is None
 """
     env = dict(os.environ, RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="3")
-    result = subprocess.run([sys.executable, "-c", script], check=False, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Rasa 3.6.21 is installed" in result.stdout and "written for Rasa 3.6.20" in result.stdout
+    assert (
+        "Rasa 3.6.21 is installed" in result.stdout and "written for Rasa 3.6.20" in result.stdout
+    )
 
 
 def test_install_again_changes_nothing() -> None:
-    replaced = (RemoteAction._validate_action_result, tracker_store.create_engine_kwargs, Event.resolve_by_type)
+    replaced = (
+        RemoteAction._validate_action_result,
+        tracker_store.create_engine_kwargs,
+        Event.resolve_by_type,
+    )
     validator = patches._response_validator
     patches.install()
     patches.install()
-    assert (RemoteAction._validate_action_result, tracker_store.create_engine_kwargs, Event.resolve_by_type) == replaced
+    assert (
+        RemoteAction._validate_action_result,
+        tracker_store.create_engine_kwargs,
+        Event.resolve_by_type,
+    ) == replaced
     assert patches._response_validator is validator
     # The originals kept are still Rasa's own, not Lotse's replacements.
     assert patches.rasa_original("validate_action_result").__module__ == "rasa.core.actions.action"
@@ -119,7 +135,16 @@ def test_install_again_changes_nothing() -> None:
 
 def test_the_package_docstring_counts_and_lists_the_patches() -> None:
     doc = bot.runtime.__doc__ or ""
-    number = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}[len(patches.PATCHES)]
+    number = {
+        1: "one",
+        2: "two",
+        3: "three",
+        4: "four",
+        5: "five",
+        6: "six",
+        7: "seven",
+        8: "eight",
+    }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):
         assert f"{position}. `{patch.__name__}`" in doc
@@ -128,7 +153,8 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         assert any(unit in reason for unit in ("ms", "µs"))
 
 
-# 1. Action server responses, validator built once ----------------------------------------------------
+# 1. Action server responses, validator built once
+#    ----------------------------------------------------
 
 
 def run_remote_action(body: dict[str, Any]) -> list[Event]:
@@ -147,11 +173,15 @@ def run_remote_action(body: dict[str, Any]) -> list[Event]:
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         try:
-            action = RemoteAction("action_runtime_test", EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+            action = RemoteAction(
+                "action_runtime_test", EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+            )
             domain = Domain.from_dict({"responses": {"utter_greet": [{"text": "Hallo"}]}})
             return await action.run(
-                CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses),
-                DialogueStateTracker("runtime-test", []), domain,
+                CollectingOutputChannel(),
+                TemplatedNaturalLanguageGenerator(domain.responses),
+                DialogueStateTracker("runtime-test", []),
+                domain,
             )
         finally:
             await runner.cleanup()
@@ -167,20 +197,28 @@ def test_validator_patch_is_installed() -> None:
 def test_two_validations_reuse_one_validator_and_are_fast(monkeypatch: pytest.MonkeyPatch) -> None:
     action = RemoteAction("action_runtime_test", None)
     validator = patches._response_validator
-    # jsonschema.validate() (Rasa's own path, which re-checks the schema each time) is not called for a valid response.
+    # jsonschema.validate() (Rasa's own path, which re-checks the schema each time) is not called
+    # for a valid response.
     rasa_path: list[Any] = []
     original_validate = jsonschema.validate
-    monkeypatch.setattr(jsonschema, "validate", lambda *args, **kwargs: rasa_path.append(args) or original_validate(*args, **kwargs))
+    monkeypatch.setattr(
+        jsonschema,
+        "validate",
+        lambda *args, **kwargs: rasa_path.append(args) or original_validate(*args, **kwargs),
+    )
     assert action._validate_action_result(VALID_RESPONSE) is True
     assert action._validate_action_result(VALID_RESPONSE) is True
     assert patches._response_validator is validator
     assert rasa_path == []
-    monkeypatch.undo()
-
-    ours = mean_ms(lambda: action._validate_action_result(VALID_RESPONSE), 50)
-    rasas = mean_ms(lambda: patches.rasa_original("validate_action_result")(action, VALID_RESPONSE), 10)
-    assert ours < 5, f"{ours:.2f} ms per validation"
-    assert ours * 5 < rasas, f"ours {ours:.2f} ms, Rasa's {rasas:.2f} ms"
+    # Nor is the meta-schema check that made Rasa's path slow (its time: make bench-bot,
+    # docs/benchmarks.md).
+    checks: list[Any] = []
+    monkeypatch.setattr(
+        type(validator), "check_schema", classmethod(lambda cls, schema: checks.append(schema))
+    )
+    for _ in range(3):
+        assert action._validate_action_result(VALID_RESPONSE) is True
+    assert checks == []
 
 
 def test_a_valid_action_server_response_is_run() -> None:
@@ -206,7 +244,8 @@ def test_an_action_server_answering_an_invalid_event_list_is_rejected() -> None:
         run_remote_action({"events": [{"name": "language", "value": "de"}], "responses": []})
 
 
-# 2 and 3. SQLite tracker store: pool, WAL, synchronous=NORMAL -----------------------------------------
+# 2 and 3. SQLite tracker store: pool, WAL, synchronous=NORMAL
+# -----------------------------------------
 
 
 def test_sqlite_patches_are_installed() -> None:
@@ -214,10 +253,14 @@ def test_sqlite_patches_are_installed() -> None:
     assert event.contains(Engine, "connect", patches._sqlite_wal_pragmas)
 
 
-def test_the_sqlite_tracker_store_gets_the_pool_and_wal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sqlite_tracker_store_gets_the_pool_and_wal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SQL_POOL_SIZE", "3")
     monkeypatch.setenv("SQL_MAX_OVERFLOW", "4")
-    domain = Domain.from_dict({"slots": {"language": {"type": "text", "mappings": [{"type": "custom"}]}}})
+    domain = Domain.from_dict(
+        {"slots": {"language": {"type": "text", "mappings": [{"type": "custom"}]}}}
+    )
     store = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
     try:
         pool = store.engine.pool
@@ -258,10 +301,13 @@ def test_other_databases_keep_rasas_engine_settings(url: str) -> None:
 def test_a_postgresql_url_object_as_rasa_passes_it_keeps_rasas_engine_settings() -> None:
     url = SQLTrackerStore.get_db_url(dialect="postgresql", host="db.example", port=5432, db="rasa")
     assert patches._engine_kwargs(url) == patches.rasa_original("create_engine_kwargs")(url)
-    assert "pool_size" in patches._engine_kwargs(url) and "poolclass" not in patches._engine_kwargs(url)
+    assert "pool_size" in patches._engine_kwargs(url) and "poolclass" not in patches._engine_kwargs(
+        url
+    )
 
 
-# 4. Event classes by type name -----------------------------------------------------------------------
+# 4. Event classes by type name
+#    -----------------------------------------------------------------------
 
 
 def test_event_table_patch_is_installed() -> None:
@@ -275,20 +321,202 @@ def test_the_event_table_returns_rasas_class_for_every_event_type() -> None:
     for name in names:
         assert Event.resolve_by_type(name) is rasas(name), name
     assert Event.resolve_by_type("topic") is rasas("topic") is None
-    assert Event.resolve_by_type("no_such_event", SlotSet) is rasas("no_such_event", SlotSet) is SlotSet
+    assert (
+        Event.resolve_by_type("no_such_event", SlotSet)
+        is rasas("no_such_event", SlotSet)
+        is SlotSet
+    )
     with pytest.raises(ValueError, match="Unknown event name 'no_such_event'"):
         Event.resolve_by_type("no_such_event")
-    assert Event.from_parameters({"event": "slot", "name": "language", "value": "ar"}) == SlotSet("language", "ar")
-
-    ours = mean_ms(lambda: [Event.resolve_by_type(name) for name in names], 200)
-    walk = mean_ms(lambda: [rasas(name) for name in names], 20)
-    assert ours * 10 < walk, f"table {ours:.3f} ms, Rasa's walk {walk:.3f} ms for {len(names)} names"
+    assert Event.from_parameters({"event": "slot", "name": "language", "value": "ar"}) == SlotSet(
+        "language", "ar"
+    )
 
 
-# The lock store at its new path -----------------------------------------------------------------------
+def test_a_known_event_type_is_found_without_walking_the_subclasses(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The walk is what cost the time (its figures: make bench-bot, docs/benchmarks.md); a known
+    name never walks."""
+    import rasa.shared.utils.common as rasa_common
+
+    walks: list[Any] = []
+    monkeypatch.setattr(
+        rasa_common, "all_subclasses", lambda cls: walks.append(cls) or all_subclasses(cls)
+    )
+    for name in ("slot", "user", "bot", "action", "active_loop"):
+        Event.resolve_by_type(name)
+    assert walks == []
+    Event.resolve_by_type(
+        "no_such_event", SlotSet
+    )  # an unknown name goes to Rasa's own lookup, which walks
+    assert walks
 
 
-def test_the_written_endpoints_load_the_atomic_lock_store_through_rasa(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+# 5. Messages screened at the door (bot/runtime/guard.py)
+#    ----------------------------------------------
+
+
+def test_message_guard_is_installed() -> None:
+    from rasa.core.agent import Agent
+
+    assert Agent.handle_message is patches._handle_message
+    assert patches.rasa_original("handle_message").__module__ == "rasa.core.agent"
+
+
+INTENTS = ("greet", "help", "choose_language", "EXTERNAL_ticket_called", guard.TOO_LONG_INTENT)
+
+
+@pytest.mark.parametrize(
+    ("sent", "received"),
+    [
+        pytest.param(
+            "Hallo, wie beantrage ich Bürgergeld?",
+            "Hallo, wie beantrage ich Bürgergeld?",
+            id="ordinary",
+        ),
+        pytest.param(
+            "x" * (guard.MAX_WORD_CHARACTERS + 1), "/message_too_long", id="word-too-long"
+        ),
+        pytest.param("ab " * 700, "/message_too_long", id="message-too-long"),
+        pytest.param(
+            '/choose_language{"language": "ar"}',
+            '/choose_language{"language": "ar"}',
+            id="button-payload",
+        ),
+        pytest.param(
+            '/EXTERNAL_ticket_called{"desk": "3"}',
+            'EXTERNAL_ticket_called{"desk": "3"}',
+            id="external-intent",
+        ),
+        pytest.param("/message_too_long", "message_too_long", id="the-guards-own-intent"),
+        pytest.param("/no_such_intent", "no_such_intent", id="unknown-intent"),
+        pytest.param("Name\u202eevil\x00", "Nameevil", id="bidi-override-and-nul"),
+        pytest.param("Cafe\u0301", "Café", id="nfc"),
+        pytest.param(None, None, id="no-text"),
+    ],
+)
+def test_the_guard_screens_what_a_client_sends(sent: str | None, received: str | None) -> None:
+    assert guard.screen(sent, INTENTS) == received
+
+
+def test_a_huge_message_reaches_rasa_as_the_too_long_intent() -> None:
+    from rasa.core.agent import Agent
+    from rasa.core.channels.channel import UserMessage
+
+    seen: list[str | None] = []
+
+    async def rasas(self: Any, message: UserMessage) -> list[Any]:
+        seen.append(message.text)
+        return []
+
+    agent = Agent(domain=Domain.from_dict({"intents": list(INTENTS)}))
+    original = patches._RASA["handle_message"]
+    patches._RASA["handle_message"] = rasas
+    try:
+        asyncio.run(agent.handle_message(UserMessage("a" * 100_000, sender_id="s")))
+        asyncio.run(
+            agent.handle_message(UserMessage('/EXTERNAL_ticket_called{"desk": "3"}', sender_id="s"))
+        )
+        asyncio.run(agent.handle_message(UserMessage("/help", sender_id="s")))
+    finally:
+        patches._RASA["handle_message"] = original
+    assert seen == ["/message_too_long", 'EXTERNAL_ticket_called{"desk": "3"}', "/help"]
+
+
+# 6. Parsing off the event loop
+#    ---------------------------------------------------------------------------
+
+
+def test_parse_patch_is_installed() -> None:
+    from rasa.core.processor import MessageProcessor
+
+    assert MessageProcessor.parse_message is patches._parse_message
+
+
+def test_the_nlu_graph_runs_in_a_worker_thread_while_the_loop_goes_on() -> None:
+    import threading
+
+    from rasa.core.channels.channel import UserMessage
+    from rasa.core.processor import MessageProcessor
+
+    class Processor:
+        http_interpreter = None
+
+        def __init__(self) -> None:
+            self.thread: str | None = None
+            self.ticks = 0
+
+        def _parse_message_with_graph(
+            self, message: Any, tracker: Any, only_output_properties: bool
+        ) -> dict[str, Any]:
+            self.thread = threading.current_thread().name
+            time.sleep(0.3)  # CPU-heavy NLU, as seen from the loop
+            return {"text": message.text, "intent": {"name": "greet"}, "entities": []}
+
+        def _update_full_retrieval_intent(self, parse_data: dict[str, Any]) -> None:
+            pass
+
+        def _check_for_unseen_features(self, parse_data: dict[str, Any]) -> None:
+            pass
+
+    processor = Processor()
+
+    async def ticking() -> None:
+        while True:
+            processor.ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def scenario() -> dict[str, Any]:
+        ticker = asyncio.ensure_future(ticking())
+        parsed = await MessageProcessor.parse_message(
+            processor, UserMessage("hallo", sender_id="s")
+        )  # type: ignore[arg-type]
+        ticker.cancel()
+        return parsed
+
+    parsed = asyncio.run(scenario())
+    assert parsed["intent"]["name"] == "greet"
+    assert processor.thread != threading.main_thread().name
+    assert processor.ticks >= 5  # the loop kept running while the graph worked
+
+
+# 7. HTTP limits
+#    ------------------------------------------------------------------------------------------
+
+
+def test_http_limits_patch_is_installed() -> None:
+    from rasa.core import run
+
+    assert run.configure_app is patches._configure_app
+
+
+def test_the_configured_app_refuses_model_routes_and_caps_bodies() -> None:
+    from rasa.core import run
+
+    app = run.configure_app(
+        input_channels=[], enable_api=True, jwt_secret="x" * 32, jwt_method="HS256", port=0
+    )
+    assert app.config.REQUEST_MAX_SIZE == patches.MAX_REQUEST_BYTES
+
+    class Request:
+        def __init__(self, path: str) -> None:
+            self.path = path
+
+    for path in ("/model", "/model/train", "/model/test/intents", "/model/parse"):
+        refused = asyncio.run(patches._refuse_model_routes(Request(path)))
+        assert refused is not None and refused.status == 403, path
+    for path in ("/webhooks/rest/webhook", "/conversations/a/tracker", "/models-of-something"):
+        assert asyncio.run(patches._refuse_model_routes(Request(path))) is None, path
+
+
+# The lock store at its new path
+# -----------------------------------------------------------------------
+
+
+def test_the_written_endpoints_load_the_atomic_lock_store_through_rasa(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LOTSE_REDIS_URL", "redis://127.0.0.1:6390/3")
     path = tmp_path / "endpoints.yml"
     path.write_text(yaml.safe_dump(write_config.endpoints(tmp_path)), encoding="utf-8")
@@ -296,4 +524,8 @@ def test_the_written_endpoints_load_the_atomic_lock_store_through_rasa(tmp_path:
     assert config is not None and config.type == "bot.runtime.lock_store.AtomicRedisLockStore"
     store = LockStore.create(config)  # Rasa's own loader; no connection is opened here
     assert type(store) is AtomicRedisLockStore
-    assert {k: store.red.connection_pool.connection_kwargs[k] for k in ("host", "port", "db")} == {"host": "127.0.0.1", "port": 6390, "db": 3}
+    assert {k: store.red.connection_pool.connection_kwargs[k] for k in ("host", "port", "db")} == {
+        "host": "127.0.0.1",
+        "port": 6390,
+        "db": 3,
+    }

@@ -1,4 +1,5 @@
 """Checks of the answers in the pre-registration form."""
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,4 +1,5 @@
 """The content endpoints of the real kiosk API application."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -27,29 +28,44 @@ def test_topic_list_in_every_language(client: TestClient) -> None:
         body = response.json()
         assert body["language"] == language
         assert len(body["topics"]) == len(service.get_store().config.topics) >= 32
-        assert {topic for topics in body["themes"].values() for topic in topics} == {t["topic"] for t in body["topics"]}
-        assert all(t["language"] == language and t["fallback_language"] is None for t in body["topics"])
-    assert client.get("/api/v1/content/topics", params={"language": "ar"}).json()["direction"] == "rtl"
+        assert {topic for topics in body["themes"].values() for topic in topics} == {
+            t["topic"] for t in body["topics"]
+        }
+        assert all(
+            t["language"] == language and t["fallback_language"] is None for t in body["topics"]
+        )
+    assert (
+        client.get("/api/v1/content/topics", params={"language": "ar"}).json()["direction"] == "rtl"
+    )
 
 
 def test_topic_in_the_clients_language(client: TestClient) -> None:
     response = client.get("/api/v1/content/missed_appointment", params={"language": "fa_AF"})
     assert response.status_code == 200
     body = response.json()
-    assert (body["language"], body["fallback_language"], body["direction"]) == ("fa_AF", None, "rtl")
+    assert (body["language"], body["fallback_language"], body["direction"]) == (
+        "fa_AF",
+        None,
+        "rtl",
+    )
     assert body["machine_translated"] is True and body["reviewed"] is False
     assert body["valid_as_of"] == "2026-12-03" and body["review_by"] == "2027-06-03"
     assert all(s["url"].startswith("https://") for s in body["sources"])
 
 
 def test_language_comes_from_accept_language_when_not_given(client: TestClient) -> None:
-    response = client.get("/api/v1/content/objection", headers={"Accept-Language": "ti-ER,ti;q=0.9,en;q=0.5"})
+    response = client.get(
+        "/api/v1/content/objection", headers={"Accept-Language": "ti-ER,ti;q=0.9,en;q=0.5"}
+    )
     assert response.json()["language"] == "ti"
     assert client.get("/api/v1/content/objection").json()["language"] == "de"
 
 
 def test_code_variants_are_accepted(client: TestClient) -> None:
-    assert client.get("/api/v1/content/objection", params={"language": "fa-AF"}).json()["language"] == "fa_AF"
+    assert (
+        client.get("/api/v1/content/objection", params={"language": "fa-AF"}).json()["language"]
+        == "fa_AF"
+    )
 
 
 def test_a_missing_translation_falls_back_to_english_then_german(content_copy, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +74,11 @@ def test_a_missing_translation_falls_back_to_english_then_german(content_copy, m
         (content_copy / "topics" / "duties" / f"{language}.yml").unlink()
     store = service.load_store(content_copy)
     english = service.get_topic(store=store, topic="housing_costs", language="so")
-    assert (english.language, english.fallback_language, english.requested_language) == ("en", "en", "so")
+    assert (english.language, english.fallback_language, english.requested_language) == (
+        "en",
+        "en",
+        "so",
+    )
     german = service.get_topic(store=store, topic="duties", language="so")
     assert (german.language, german.fallback_language) == ("de", "de")
     listing = service.list_topics(store=store, language="so")
@@ -107,10 +127,21 @@ def staff_token(client: TestClient, migrated_database: None) -> Iterator[callabl
         username = f"content-{role}"
         with session_scope(write=True) as session:
             site = session.scalar(select(Site).where(Site.code == get_settings().default_site))
-            create_staff(session=session, site=site, payload=StaffCreate(
-                username=username, display_name=username, role=StaffRole(role), password=password), actor_id=None)
+            create_staff(
+                session=session,
+                site=site,
+                payload=StaffCreate(
+                    username=username,
+                    display_name=username,
+                    role=StaffRole(role),
+                    password=password,
+                ),
+                actor_id=None,
+            )
         created.append(username)
-        response = client.post("/api/v1/staff/login", json={"username": username, "password": password})
+        response = client.post(
+            "/api/v1/staff/login", json={"username": username, "password": password}
+        )
         assert response.status_code == 200, response.text
         return response.json()["access_token"]
 
@@ -123,12 +154,18 @@ def staff_token(client: TestClient, migrated_database: None) -> Iterator[callabl
                 session.delete(staff)
 
 
-def test_admin_lists_unreviewed_and_machine_translated_items(client: TestClient, staff_token) -> None:  # type: ignore[no-untyped-def]
+def test_admin_lists_unreviewed_and_machine_translated_items(
+    client: TestClient, staff_token
+) -> None:  # type: ignore[no-untyped-def]
     token = staff_token("admin")
-    response = client.get("/api/v1/admin/content/unreviewed", headers={"Authorization": f"Bearer {token}"})
+    response = client.get(
+        "/api/v1/admin/content/unreviewed", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["total"] == len(service.get_store().config.topics) * len(LANGUAGES)  # nothing reviewed by a person yet
+    assert body["total"] == len(service.get_store().config.topics) * len(
+        LANGUAGES
+    )  # nothing reviewed by a person yet
     by_key = {(i["topic"], i["language"]): i for i in body["items"]}
     assert by_key[("privacy_notice", "ar")]["machine_translated"] is True
     assert by_key[("privacy_notice", "ar")]["unreviewed_translation"] is True
@@ -138,7 +175,9 @@ def test_admin_lists_unreviewed_and_machine_translated_items(client: TestClient,
 
 def test_desk_staff_may_not_see_the_admin_listing(client: TestClient, staff_token) -> None:  # type: ignore[no-untyped-def]
     token = staff_token("desk")
-    response = client.get("/api/v1/admin/content/unreviewed", headers={"Authorization": f"Bearer {token}"})
+    response = client.get(
+        "/api/v1/admin/content/unreviewed", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 403
 
 
@@ -147,21 +186,32 @@ def test_reviewed_items_leave_the_admin_listing(content_copy) -> None:  # type: 
 
     path = content_copy / "topics" / "objection" / "ar.yml"
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data.update(machine_translated=False, unreviewed_translation=False,
-                reviewed={"by": "Sprachmittlerin, Integration Point", "on": "2026-11-20"})
+    data.update(
+        machine_translated=False,
+        unreviewed_translation=False,
+        reviewed={"by": "Sprachmittlerin, Integration Point", "on": "2026-11-20"},
+    )
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     listing = service.list_unreviewed(store=service.load_store(content_copy))
     assert ("objection", "ar") not in {(i.topic, i.language) for i in listing.items}
     assert listing.total == len(service.get_store().config.topics) * len(LANGUAGES) - 1
 
 
-@pytest.mark.parametrize("topic", ["..%2F..%2Fconfig", "privacy_notice%00", "%D8%B9%D8%B1%D8%A8%D9%8A", "config", "topics"])
+@pytest.mark.parametrize(
+    "topic",
+    ["..%2F..%2Fconfig", "privacy_notice%00", "%D8%B9%D8%B1%D8%A8%D9%8A", "config", "topics"],
+)
 def test_odd_topic_names_are_404_not_file_access(client: TestClient, topic: str) -> None:
     response = client.get(f"/api/v1/content/{topic}", params={"language": "en"})
-    assert response.status_code in (404, 200) and response.headers["content-type"].startswith("application/json")
+    assert response.status_code in (404, 200) and response.headers["content-type"].startswith(
+        "application/json"
+    )
     if topic != "topics":
         assert response.status_code == 404
-        assert response.json()["error"]["code"] in {"content_not_found", "not_found"}  # not_found: no route matched
+        assert response.json()["error"]["code"] in {
+            "content_not_found",
+            "not_found",
+        }  # not_found: no route matched
 
 
 @pytest.mark.parametrize("language", ["ar\x00", "عربي", "de-DE-x-private-too-long", "12"])
@@ -171,13 +221,18 @@ def test_odd_language_values_get_a_clear_error(client: TestClient, language: str
     assert response.json()["error"]["code"] in {"unknown_language", "validation_error"}
 
 
-@pytest.mark.parametrize(("question", "language", "topic"), [
-    ("wie viel miete zahlt das jobcenter", "de", "housing_costs"),
-    ("سلام، پول بیکاری چیست؟", "fa", "grundsicherungsgeld"),
-    ("jobsenter bescheid widerspruch einlegen frist", "de", "objection"),
-    ("كيف اقدم طلب في الجوب سنتر", "ar", "applying"),
-])
-def test_search_finds_the_topic_in_the_clients_own_words(client: TestClient, question: str, language: str, topic: str) -> None:
+@pytest.mark.parametrize(
+    ("question", "language", "topic"),
+    [
+        ("wie viel miete zahlt das jobcenter", "de", "housing_costs"),
+        ("سلام، پول بیکاری چیست؟", "fa", "grundsicherungsgeld"),
+        ("jobsenter bescheid widerspruch einlegen frist", "de", "objection"),
+        ("كيف اقدم طلب في الجوب سنتر", "ar", "applying"),
+    ],
+)
+def test_search_finds_the_topic_in_the_clients_own_words(
+    client: TestClient, question: str, language: str, topic: str
+) -> None:
     response = client.get("/api/v1/content/search", params={"q": question, "language": language})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -185,20 +240,30 @@ def test_search_finds_the_topic_in_the_clients_own_words(client: TestClient, que
     assert topic in [match["topic"] for match in body["matches"]]
     scores = [match["score"] for match in body["matches"]]
     assert scores == sorted(scores, reverse=True)
-    assert all(match["language"] == language for match in body["matches"])  # titles in the client's language
+    assert all(
+        match["language"] == language for match in body["matches"]
+    )  # titles in the client's language
 
 
 def test_search_refuses_what_it_cannot_take(client: TestClient) -> None:
     assert client.get("/api/v1/content/search", params={"q": "x" * 501}).status_code == 422
     assert client.get("/api/v1/content/search", params={"q": ""}).status_code == 422
-    assert client.get("/api/v1/content/search", params={"q": "miete", "limit": 50}).status_code == 422
+    assert (
+        client.get("/api/v1/content/search", params={"q": "miete", "limit": 50}).status_code == 422
+    )
 
 
 def test_a_topic_carries_its_rendered_facts_and_date(client: TestClient) -> None:
     body = client.get("/api/v1/content/grundsicherungsgeld", params={"language": "ar"}).json()
-    assert body["facts"] and all(fact["status"] in ("in_force", "announced") for fact in body["facts"])
-    assert all(fact["source"]["url"].startswith("https://") and fact["pinpoint"] for fact in body["facts"])
+    assert body["facts"] and all(
+        fact["status"] in ("in_force", "announced") for fact in body["facts"]
+    )
+    assert all(
+        fact["source"]["url"].startswith("https://") and fact["pinpoint"] for fact in body["facts"]
+    )
     money = [fact for fact in body["facts"] if fact["kind"] == "money"]
-    assert money and all("€" in fact["text"] and not any(ch in "0123456789" for ch in fact["text"]) for fact in money)
+    assert money and all(
+        "€" in fact["text"] and not any(ch in "0123456789" for ch in fact["text"]) for fact in money
+    )
     assert "{" not in body["summary"] + "".join(body["body"])
     assert body["valid_as_of_text"] and body["theme"] == "money"

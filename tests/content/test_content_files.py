@@ -1,4 +1,6 @@
-"""The content check on the real content and on broken copies of it; what the real content promises."""
+"""The content check on the real content and on broken copies of it; what the real content
+promises."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -48,11 +50,19 @@ def test_real_content_passes_the_check_on_any_later_day(store) -> None:  # type:
 
 
 def test_the_check_cli_passes_on_the_real_content() -> None:
-    result = subprocess.run([sys.executable, "-m", "kiosk_api.content.check"], cwd=PROJECT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk_api.content.check"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     topics = len(load_store(REAL_CONTENT).config.topics)
-    assert f"{topics} topics x {len(LANGUAGES)} languages, {len(LANGUAGES) * topics} files loaded" in result.stdout
+    assert (
+        f"{topics} topics x {len(LANGUAGES)} languages, {len(LANGUAGES) * topics} files loaded"
+        in result.stdout
+    )
 
 
 def test_every_topic_exists_in_every_language(store) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +76,12 @@ def test_real_content_is_due_for_a_re_check_when_its_review_date_passes(store) -
     assert content_warnings(store, today=TODAY) == []
     late = dt.date(2027, 7, 1)
     due = [w for w in content_warnings(store, today=late) if "due for a re-check" in w]
-    expected = sum(1 for by_language in store.items.values() for item in by_language.values() if store.expiry(item) < late)
+    expected = sum(
+        1
+        for by_language in store.items.values()
+        for item in by_language.values()
+        if store.expiry(item) < late
+    )
     assert len(due) == expected > 0
     assert get_topic(store=store, topic="housing_costs", language="ar", today=late).outdated is True
 
@@ -98,9 +113,14 @@ ETHIOPIC = re.compile(r"[\u1200-\u137f]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 
-@pytest.mark.parametrize(("languages", "script"), [
-    (("ar", "fa", "fa_AF", "ps"), ARABIC_SCRIPT), (("ti",), ETHIOPIC), (("uk", "ru"), CYRILLIC),
-])
+@pytest.mark.parametrize(
+    ("languages", "script"),
+    [
+        (("ar", "fa", "fa_AF", "ps"), ARABIC_SCRIPT),
+        (("ti",), ETHIOPIC),
+        (("uk", "ru"), CYRILLIC),
+    ],
+)
 def test_texts_are_written_in_their_languages_script(store, languages, script) -> None:  # type: ignore[no-untyped-def]
     for by_language in store.items.values():
         for language in languages:
@@ -133,13 +153,18 @@ def test_reform_of_july_2026_is_reflected(store) -> None:  # type: ignore[no-unt
     def summary(topic: str, language: str) -> str:
         return get_topic(store=store, topic=topic, language=language, today=TODAY).summary
 
-    assert "1. Juli 2026" in summary("grundsicherungsgeld", "de") and "Bürgergeld" in summary("grundsicherungsgeld", "de")
+    assert "1. Juli 2026" in summary("grundsicherungsgeld", "de") and "Bürgergeld" in summary(
+        "grundsicherungsgeld", "de"
+    )
     for topic in ("missed_appointment", "duties"):
         assert "1. Juli 2026" in summary(topic, "de"), topic
         assert "July 1, 2026" in summary(topic, "en"), topic
     assert "Neue Grundsicherung" in summary("housing_costs", "de")
-    # the old flat rule for missed appointments is gone; the staged rule is said without unverified numbers
-    assert "10" not in summary("missed_appointment", "de") and "gestuft" in summary("missed_appointment", "de")
+    # the old flat rule for missed appointments is gone; the staged rule is said without unverified
+    # numbers
+    assert "10" not in summary("missed_appointment", "de") and "gestuft" in summary(
+        "missed_appointment", "de"
+    )
 
 
 def test_content_never_decides_eligibility(store) -> None:  # type: ignore[no-untyped-def]
@@ -160,7 +185,9 @@ def test_a_missing_topic_fails(content_copy: Path) -> None:
 
     shutil.rmtree(content_copy / "topics" / "objection")
     found = problems(content_copy)
-    assert len(found) == len(LANGUAGES) + 1 and all(p.startswith("topics/objection/") for p in found)  # + facts.yml
+    assert len(found) == len(LANGUAGES) + 1 and all(
+        p.startswith("topics/objection/") for p in found
+    )  # + facts.yml
 
 
 def test_a_topic_not_in_the_config_fails(content_copy: Path) -> None:
@@ -179,34 +206,47 @@ def test_no_sources_fails(content_copy: Path) -> None:
 
 
 def test_an_unofficial_source_fails(content_copy: Path) -> None:
-    edit(content_copy / "topics" / "duties" / "en.yml",
-         sources=[{"title": "A blog", "url": "https://www.example-blog.de/buergergeld"}])
+    edit(
+        content_copy / "topics" / "duties" / "en.yml",
+        sources=[{"title": "A blog", "url": "https://www.example-blog.de/buergergeld"}],
+    )
     assert problems(content_copy) == [
-        "topics/duties/en.yml: source https://www.example-blog.de/buergergeld is not an https URL of an official site in config.yml"]
+        "topics/duties/en.yml: source https://www.example-blog.de/buergergeld is not an https URL "
+        "of an official site in config.yml"
+    ]
 
 
 def test_plain_http_source_fails(content_copy: Path) -> None:
-    edit(content_copy / "topics" / "duties" / "en.yml",
-         sources=[{"title": "SGB II", "url": "http://www.gesetze-im-internet.de/sgb_2/"}])
+    edit(
+        content_copy / "topics" / "duties" / "en.yml",
+        sources=[{"title": "SGB II", "url": "http://www.gesetze-im-internet.de/sgb_2/"}],
+    )
     assert len(problems(content_copy)) == 1
 
 
-@pytest.mark.parametrize(("change", "expected"), [
-    ({"title": ...}, "schema: title: Field required"),
-    ({"summary": ""}, "schema: summary"),
-    ({"body": []}, "schema: body"),
-    ({"valid_as_of": "yesterday"}, "schema: valid_as_of"),
-    ({"surprise": 1}, "schema: surprise: Extra inputs are not permitted"),
-    ({"reviewed": ...}, "schema: reviewed: Field required"),
-])
-def test_schema_violations_fail(content_copy: Path, change: dict[str, object], expected: str) -> None:
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"title": ...}, "schema: title: Field required"),
+        ({"summary": ""}, "schema: summary"),
+        ({"body": []}, "schema: body"),
+        ({"valid_as_of": "yesterday"}, "schema: valid_as_of"),
+        ({"surprise": 1}, "schema: surprise: Extra inputs are not permitted"),
+        ({"reviewed": ...}, "schema: reviewed: Field required"),
+    ],
+)
+def test_schema_violations_fail(
+    content_copy: Path, change: dict[str, object], expected: str
+) -> None:
     edit(content_copy / "topics" / "applying" / "fr.yml", **change)
     found = problems(content_copy)
     assert any(p.startswith("topics/applying/fr.yml: " + expected) for p in found), found
 
 
 def test_invalid_yaml_fails(content_copy: Path) -> None:
-    (content_copy / "topics" / "applying" / "so.yml").write_text("topic: [unclosed\n", encoding="utf-8")
+    (content_copy / "topics" / "applying" / "so.yml").write_text(
+        "topic: [unclosed\n", encoding="utf-8"
+    )
     found = problems(content_copy)
     assert any(p.startswith("topics/applying/so.yml: not valid YAML") for p in found), found
 
@@ -219,52 +259,78 @@ def test_file_in_the_wrong_place_fails(content_copy: Path) -> None:
 
 
 def test_content_older_than_allowed_is_due_for_a_re_check(content_copy: Path) -> None:
-    edit(content_copy / "topics" / "housing_costs" / "de.yml", valid_as_of="2025-01-10", review_by=...)
+    edit(
+        content_copy / "topics" / "housing_costs" / "de.yml",
+        valid_as_of="2025-01-10",
+        review_by=...,
+    )
     assert problems(content_copy) == []
     assert content_warnings(load_store(content_copy), today=TODAY) == [
-        "topics/housing_costs/de.yml: due for a re-check since 2025-07-12 (valid_as_of 2025-01-10)"]
+        "topics/housing_costs/de.yml: due for a re-check since 2025-07-12 (valid_as_of 2025-01-10)"
+    ]
 
 
 def test_valid_as_of_in_the_future_fails(content_copy: Path) -> None:
     edit(content_copy / "topics" / "housing_costs" / "en.yml", valid_as_of="2026-12-24")
-    assert "topics/housing_costs/en.yml: valid_as_of 2026-12-24 is in the future" in problems(content_copy)
+    assert "topics/housing_costs/en.yml: valid_as_of 2026-12-24 is in the future" in problems(
+        content_copy
+    )
 
 
 def test_translation_behind_its_source_fails(content_copy: Path) -> None:
     version = load_store(content_copy).items["missed_appointment"]["en"].version
     for language in ("de", "en"):
-        edit(content_copy / "topics" / "missed_appointment" / f"{language}.yml", version=version + 1)
+        edit(
+            content_copy / "topics" / "missed_appointment" / f"{language}.yml", version=version + 1
+        )
     found = problems(content_copy)
     assert len(found) == len(LANGUAGES) - 2
-    assert f"topics/missed_appointment/ar.yml: translated from version {version}, the en text is version {version + 1}" in found
+    assert (
+        f"topics/missed_appointment/ar.yml: translated from version {version}, the en text is "
+        f"version {version + 1}"
+    ) in found
 
 
 def test_unreviewed_flag_must_be_honest(content_copy: Path) -> None:
     edit(content_copy / "topics" / "free_advice" / "ps.yml", unreviewed_translation=False)
     assert problems(content_copy) == [
-        "topics/free_advice/ps.yml: unreviewed_translation must be true exactly when reviewed is null"]
+        "topics/free_advice/ps.yml: unreviewed_translation must be true exactly when reviewed is "
+        "null"
+    ]
 
 
 def test_a_reviewed_translation_passes(content_copy: Path) -> None:
-    edit(content_copy / "topics" / "free_advice" / "ps.yml", unreviewed_translation=False,
-         reviewed={"by": "Sprachmittler, Jobcenter Dortmund", "on": "2026-11-20"})
+    edit(
+        content_copy / "topics" / "free_advice" / "ps.yml",
+        unreviewed_translation=False,
+        reviewed={"by": "Sprachmittler, Jobcenter Dortmund", "on": "2026-11-20"},
+    )
     assert problems(content_copy) == []
     assert load_store(content_copy).items["free_advice"]["ps"].reviewed is not None
 
 
 def test_privacy_notice_without_scopes_fails(content_copy: Path) -> None:
     edit(content_copy / "topics" / "privacy_notice" / "uk.yml", scopes=...)
-    assert problems(content_copy) == ["topics/privacy_notice/uk.yml: topic privacy_notice needs `scopes`"]
+    assert problems(content_copy) == [
+        "topics/privacy_notice/uk.yml: topic privacy_notice needs `scopes`"
+    ]
 
 
 def test_source_language_cannot_claim_to_be_a_translation(content_copy: Path) -> None:
     edit(content_copy / "topics" / "applying" / "de.yml", machine_translated=True)
-    assert problems(content_copy) == ["topics/applying/de.yml: a source language text cannot be a translation"]
+    assert problems(content_copy) == [
+        "topics/applying/de.yml: a source language text cannot be a translation"
+    ]
 
 
 def test_the_check_cli_fails_on_a_broken_copy(content_copy: Path) -> None:
     (content_copy / "topics" / "applying" / "ar.yml").unlink()
-    result = subprocess.run([sys.executable, "-m", "kiosk_api.content.check", "--content", str(content_copy)],
-                            cwd=PROJECT, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "kiosk_api.content.check", "--content", str(content_copy)],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 1
     assert "ERROR topics/applying/ar.yml: missing" in result.stdout

@@ -1,4 +1,5 @@
 """Runtime lookup, fallback, language data and locale formatting of kiosk_api.i18n."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,11 +23,23 @@ def test_enabled_languages_are_the_agreed_list_in_order() -> None:
     assert i18n.language_codes() == ENABLED
 
 
-@pytest.mark.parametrize(("code", "name"), [
-    ("ar", "العربية"), ("fa", "فارسی"), ("fa_AF", "دری"), ("tr", "Türkçe"), ("ti", "ትግርኛ"),
-    ("ps", "پښتو"), ("uk", "українська"), ("ru", "русский"), ("so", "Soomaali"), ("ku", "Kurdî (Kurmancî)"),
-    ("de", "Deutsch"), ("fr", "français"),
-])
+@pytest.mark.parametrize(
+    ("code", "name"),
+    [
+        ("ar", "العربية"),
+        ("fa", "فارسی"),
+        ("fa_AF", "دری"),
+        ("tr", "Türkçe"),
+        ("ti", "ትግርኛ"),
+        ("ps", "پښتو"),
+        ("uk", "українська"),
+        ("ru", "русский"),
+        ("so", "Soomaali"),
+        ("ku", "Kurdî (Kurmancî)"),
+        ("de", "Deutsch"),
+        ("fr", "français"),
+    ],
+)
 def test_native_names_come_from_cldr_or_the_data_file(code: str, name: str) -> None:
     assert i18n.native_name(code) == name
 
@@ -56,27 +69,40 @@ def test_unknown_language_is_refused() -> None:
     assert not i18n.is_supported(None)
 
 
-@pytest.mark.parametrize(("tag", "code"), [
-    ("fa-AF", "fa_AF"), ("FA_af", "fa_AF"), ("prs", "fa_AF"), ("ar-SY", "ar"), ("de-AT", "de"),
-    ("kmr", "ku"), ("fa-IR", "fa"), ("uk-UA", "uk"), ("en", "en"),
-])
+@pytest.mark.parametrize(
+    ("tag", "code"),
+    [
+        ("fa-AF", "fa_AF"),
+        ("FA_af", "fa_AF"),
+        ("prs", "fa_AF"),
+        ("ar-SY", "ar"),
+        ("de-AT", "de"),
+        ("kmr", "ku"),
+        ("fa-IR", "fa"),
+        ("uk-UA", "uk"),
+        ("en", "en"),
+    ],
+)
 def test_codes_are_normalized(tag: str, code: str) -> None:
     assert i18n.normalize_code(tag) == code
     assert i18n.is_supported(tag)
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("fa-AF,fa;q=0.8,en;q=0.5", "fa_AF"),
-    ("ar-SY,ar;q=0.9", "ar"),
-    ("xx, en;q=0.1", "en"),
-    ("de-AT;q=0.2, so;q=0.9", "so"),
-    ("en;q=0, tr", "tr"),
-    ("*", "de"),
-    ("", "de"),
-    (None, "de"),
-    (";;;,q=,,x-y-z;q=abc", "de"),
-    ("ti;q=0.5, ps;q=0.5", "ti"),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("fa-AF,fa;q=0.8,en;q=0.5", "fa_AF"),
+        ("ar-SY,ar;q=0.9", "ar"),
+        ("xx, en;q=0.1", "en"),
+        ("de-AT;q=0.2, so;q=0.9", "so"),
+        ("en;q=0, tr", "tr"),
+        ("*", "de"),
+        ("", "de"),
+        (None, "de"),
+        (";;;,q=,,x-y-z;q=abc", "de"),
+        ("ti;q=0.5, ps;q=0.5", "ti"),
+    ],
+)
 def test_negotiate_accept_language(header: str | None, expected: str) -> None:
     assert i18n.negotiate(header) == expected
 
@@ -97,15 +123,38 @@ def test_language_names_for_the_desk() -> None:
 
 
 @pytest.fixture
-def catalogs(locales_dir: Path, write_catalog: WriteCatalog, monkeypatch: pytest.MonkeyPatch) -> Path:
+def catalogs(
+    locales_dir: Path, write_catalog: WriteCatalog, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     monkeypatch.setenv("LOTSE_LOCALES_DIR", str(locales_dir))
-    write_catalog("en", {"greeting": "Hello {name}", "only.en": "English only", "files": ("{n} file", "{n} files"),
-                         "common.text_unavailable": "Text not available"})
-    write_catalog("de", {"greeting": "Hallo {name}", "only.en": "Nur Englisch", "only.de": "Nur Deutsch",
-                         "files": ("{n} Datei", "{n} Dateien"), "common.text_unavailable": "Text nicht verfügbar"})
-    write_catalog("ar", {"greeting": "مرحبا {name}", "fuzzy.key": "نص غير مؤكد",
-                         "files": ("لا ملفات", "ملف واحد", "ملفان", "{n} ملفات", "{n} ملفًا", "{n} ملف")},
-                  fuzzy={"fuzzy.key"})
+    write_catalog(
+        "en",
+        {
+            "greeting": "Hello {name}",
+            "only.en": "English only",
+            "files": ("{n} file", "{n} files"),
+            "common.text_unavailable": "Text not available",
+        },
+    )
+    write_catalog(
+        "de",
+        {
+            "greeting": "Hallo {name}",
+            "only.en": "Nur Englisch",
+            "only.de": "Nur Deutsch",
+            "files": ("{n} Datei", "{n} Dateien"),
+            "common.text_unavailable": "Text nicht verfügbar",
+        },
+    )
+    write_catalog(
+        "ar",
+        {
+            "greeting": "مرحبا {name}",
+            "fuzzy.key": "نص غير مؤكد",
+            "files": ("لا ملفات", "ملف واحد", "ملفان", "{n} ملفات", "{n} ملفًا", "{n} ملف"),
+        },
+        fuzzy={"fuzzy.key"},
+    )
     write_catalog("fa", {"greeting": "سلام {name}"})
     return locales_dir
 
@@ -140,16 +189,29 @@ def test_a_key_without_any_text_never_shows_the_raw_key(catalogs: Path) -> None:
     assert i18n.translate("no.such.key", "de") == "Text nicht verfügbar"
 
 
-def test_without_catalogs_the_last_resort_is_not_the_key(locales_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_catalogs_the_last_resort_is_not_the_key(
+    locales_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("LOTSE_LOCALES_DIR", str(locales_dir))
     result = i18n.translate("error.slot_full", "ar")
     assert result and "error.slot_full" not in result and "slot" not in result
 
 
-@pytest.mark.parametrize(("n", "expected"), [
-    (0, "لا ملفات"), (1, "ملف واحد"), (2, "ملفان"), (3, "3 ملفات"), (10, "10 ملفات"),
-    (11, "11 ملفًا"), (99, "99 ملفًا"), (100, "100 ملف"), (102, "102 ملف"), (103, "103 ملفات"),
-])
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [
+        (0, "لا ملفات"),
+        (1, "ملف واحد"),
+        (2, "ملفان"),
+        (3, "3 ملفات"),
+        (10, "10 ملفات"),
+        (11, "11 ملفًا"),
+        (99, "99 ملفًا"),
+        (100, "100 ملف"),
+        (102, "102 ملف"),
+        (103, "103 ملفات"),
+    ],
+)
 def test_arabic_plural_forms_follow_cldr(catalogs: Path, n: int, expected: str) -> None:
     assert i18n.translate_plural("files", n, "ar") == expected
 
@@ -164,7 +226,9 @@ def test_missing_parameter_keeps_the_placeholder_instead_of_crashing(catalogs: P
     assert i18n.translate("greeting", "de") == "Hallo {name}"
 
 
-def test_compiled_catalog_is_used_and_a_newer_po_wins(catalogs: Path, write_catalog: WriteCatalog) -> None:
+def test_compiled_catalog_is_used_and_a_newer_po_wins(
+    catalogs: Path, write_catalog: WriteCatalog
+) -> None:
     from tools.i18n_tools import cmd_compile
 
     cmd_compile(catalogs, ["kiosk"])
@@ -172,13 +236,15 @@ def test_compiled_catalog_is_used_and_a_newer_po_wins(catalogs: Path, write_cata
     assert i18n.translate("greeting", "ar", name="A") == "مرحبا A"
     path = write_catalog("ar", {"greeting": "أهلا {name}"})
     import os
+
     mo = catalogs / "ar" / "LC_MESSAGES" / "kiosk.mo"
     os.utime(path, (mo.stat().st_mtime + 5, mo.stat().st_mtime + 5))
     assert i18n.translate("greeting", "ar", name="A") == "أهلا A"
 
 
 def test_every_key_of_the_real_catalogs_has_text_in_every_language() -> None:
-    """The real catalogs: no key shows as a raw key or an 'unavailable' text in any enabled language."""
+    """The real catalogs: no key shows as a raw key or an 'unavailable' text in any enabled
+    language."""
     from tools.i18n_tools import discover_domains, effective_keys
 
     i18n.reload_catalogs()
@@ -215,7 +281,14 @@ def test_european_locales() -> None:
     assert i18n.format_date(DAY, "de") == "24. November 2026"
     assert i18n.format_date(DAY, "uk") == "24 листопада 2026\u202fр."
     for code in ("de", "en", "fr", "tr", "ku", "ti", "uk", "ru", "so"):
-        assert i18n.format_number(2026, code).replace(".", "").replace(",", "").replace("\u202f", "").replace("\xa0", "") == "2026"
+        assert (
+            i18n.format_number(2026, code)
+            .replace(".", "")
+            .replace(",", "")
+            .replace("\u202f", "")
+            .replace("\xa0", "")
+            == "2026"
+        )
 
 
 def test_datetimes_are_shown_on_the_job_centres_clock() -> None:
@@ -228,9 +301,18 @@ def test_datetimes_are_shown_on_the_job_centres_clock() -> None:
 # --- parsing -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("typed", "value"), [
-    ("٠١٧٦ ٢٣٤٥", 1762345), ("۱۲۳", 123), ("123", 123), ("١٢٣", 123), (" 42 ", 42), ("-٥", -5), ("\u200f٣٣", 33),
-])
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        ("٠١٧٦ ٢٣٤٥", 1762345),
+        ("۱۲۳", 123),
+        ("123", 123),
+        ("١٢٣", 123),
+        (" 42 ", 42),
+        ("-٥", -5),
+        ("\u200f٣٣", 33),
+    ],
+)
 def test_parse_int_accepts_western_and_eastern_arabic_digits(typed: str, value: int) -> None:
     assert i18n.parse_int(typed) == value
 
@@ -241,15 +323,26 @@ def test_parse_int_rejects_non_numbers(typed: str) -> None:
         i18n.parse_int(typed)
 
 
-@pytest.mark.parametrize(("typed", "locale", "value"), [
-    ("١٬٢٣٤٫٥", "ar", "1234.5"), ("1234.5", "ar", "1234.5"), ("۱۲٫۵", "fa", "12.5"),
-    ("1.234,5", "de", "1234.5"), ("12,5", "de", "12.5"), ("1 234,5", "fr", "1234.5"), ("12.5", "en", "12.5"),
-])
+@pytest.mark.parametrize(
+    ("typed", "locale", "value"),
+    [
+        ("١٬٢٣٤٫٥", "ar", "1234.5"),
+        ("1234.5", "ar", "1234.5"),
+        ("۱۲٫۵", "fa", "12.5"),
+        ("1.234,5", "de", "1234.5"),
+        ("12,5", "de", "12.5"),
+        ("1 234,5", "fr", "1234.5"),
+        ("12.5", "en", "12.5"),
+    ],
+)
 def test_parse_number_in_the_locales_notation(typed: str, locale: str, value: str) -> None:
     assert i18n.parse_number(typed, locale) == Decimal(value)
 
 
-@pytest.mark.parametrize("typed", ["٢٤/١١/٢٠٢٦", "24.11.2026", "2026-11-24", "۲۴-۱۱-۲۰۲۶", "24 / 11 / 2026", "٢٠٢٦/١١/٢٤"])
+@pytest.mark.parametrize(
+    "typed",
+    ["٢٤/١١/٢٠٢٦", "24.11.2026", "2026-11-24", "۲۴-۱۱-۲۰۲۶", "24 / 11 / 2026", "٢٠٢٦/١١/٢٤"],
+)
 def test_parse_date_in_any_digits(typed: str) -> None:
     assert i18n.parse_date(typed) == DAY
 
@@ -260,8 +353,12 @@ def test_parse_date_rejects_impossible_or_ambiguous_input(typed: str) -> None:
         i18n.parse_date(typed)
 
 
-@given(value=st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False),
-       language=st.sampled_from(ENABLED))
+@given(
+    value=st.decimals(
+        min_value=0, max_value=10**9, places=2, allow_nan=False, allow_infinity=False
+    ),
+    language=st.sampled_from(ENABLED),
+)
 @settings(max_examples=300, deadline=None)
 def test_formatted_numbers_parse_back_in_every_language(value: Decimal, language: str) -> None:
     assert i18n.parse_number(i18n.format_number(value, language), language) == value

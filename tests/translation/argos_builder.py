@@ -8,6 +8,7 @@ the lexicon. Words outside the vocabulary come out as <unk> and CTranslate2's re
 The weights are set so every layer norm sees inputs of one fixed mean and variance (a one-hot token
 plus a one-hot position), which makes each layer an exact linear map; see build_ctranslate2_model.
 """
+
 from __future__ import annotations
 
 import io
@@ -86,7 +87,8 @@ def _vocabulary_words(lexicon: Mapping[str, str], extra_words: Iterable[str]) ->
 
 
 def train_word_sentencepiece(words: list[str], model_path: Path) -> list[str]:
-    """Train a word-level SentencePiece model whose vocabulary is exactly `words`; return its pieces."""
+    """Train a word-level SentencePiece model whose vocabulary is exactly `words`; return its
+    pieces."""
     import sentencepiece as spm
 
     # Each word on its own line, repeated so the trainer keeps all of them.
@@ -115,7 +117,8 @@ def train_word_sentencepiece(words: list[str], model_path: Path) -> list[str]:
 
 
 def _layer_norm(spec, dim: int, ones: int) -> None:  # type: ignore[no-untyped-def]
-    """gamma=1 and beta=mean/std for inputs with `ones` entries of 1: LN(x) becomes x/std exactly."""
+    """gamma=1 and beta=mean/std for inputs with `ones` entries of 1: LN(x) becomes x/std
+    exactly."""
     mean = ones / dim
     std = float(np.sqrt(ones / dim - mean**2 + LAYER_NORM_EPSILON))
     spec.gamma = np.ones(dim, dtype=np.float32)
@@ -144,7 +147,8 @@ def _silence_ffn(ffn, dim: int, ones: int, hidden: int = 4) -> None:  # type: ig
 
 
 def build_ctranslate2_model(pieces: list[str], mapping: Mapping[str, str], model_dir: Path) -> None:
-    """Write a one-layer, one-head CTranslate2 Transformer that maps piece i at position t to mapping[i].
+    """Write a one-layer, one-head CTranslate2 Transformer that maps piece i at position t to
+    mapping[i].
 
     Residual layout (D = 2V + P): [token one-hot V | position one-hot P | copied source token V].
     """

@@ -1,21 +1,21 @@
 """Fixtures for the translation tests: tiny argostranslate packages, a database, no network."""
+
 from __future__ import annotations
 
-import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from kiosk_api.config import get_settings
 from kiosk_api.db import build_engine
+from tests.support.databases import drop_postgres_database, fresh_database, migrate
 from tests.translation.argos_builder import build_argos_package
 from tests.translation.lexicons import AR_DE, DE_AR, EN_DE, FA_EN
 
-POSTGRES_URL = os.environ.get("LOTSE_TEST_POSTGRES_URL")
 _LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
@@ -57,7 +57,11 @@ def argos_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "fa_en": build_argos_package(out / "fa_en", from_code="fa", to_code="en", lexicon=FA_EN),
         "en_de": build_argos_package(out / "en_de", from_code="en", to_code="de", lexicon=EN_DE),
         "ar_de_v2": build_argos_package(
-            out / "ar_de_v2", from_code="ar", to_code="de", lexicon={**AR_DE, "شكرا": "Dankeschön"}, package_version="1.1"
+            out / "ar_de_v2",
+            from_code="ar",
+            to_code="de",
+            lexicon={**AR_DE, "شكرا": "Dankeschön"},
+            package_version="1.1",
         ),
     }
 
@@ -72,28 +76,25 @@ def packages_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pa
     get_settings.cache_clear()
 
 
-def pytest_report_header() -> str:
-    return f"translation cache database: {'PostgreSQL' if POSTGRES_URL else 'SQLite'}"
-
-
 @pytest.fixture(scope="session")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """An empty database migrated with the real Alembic migrations (PostgreSQL if LOTSE_TEST_POSTGRES_URL)."""
-    from alembic import command
-
-    from kiosk_api.migrations import alembic_config
-
-    engine = build_engine(POSTGRES_URL or f"sqlite:///{tmp_path_factory.mktemp('db') / 'lotse.db'}")
-    if POSTGRES_URL:
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    with engine.begin() as connection:
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+def engine(
+    database_backend: str, postgres_server_url: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """An empty database of its own (`--db`), migrated with the real Alembic migrations."""
+    name = "lotse_test_translation"
+    engine = build_engine(
+        fresh_database(
+            database_backend,
+            folder=tmp_path_factory.mktemp("db"),
+            name=name,
+            postgres_server_url=postgres_server_url,
+        )
+    )
+    migrate(engine)
     yield engine
     engine.dispose()
+    if postgres_server_url:
+        drop_postgres_database(postgres_server_url, name)
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
 """The glossary file and the placeholder protection of official terms."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,8 +9,17 @@ from kiosk_api.translation.glossary import GlossaryError, load_glossary, parse_g
 
 GLOSSARY = load_glossary(PROJECT_ROOT / "content" / "glossary.yml")
 REQUIRED_TERMS = {
-    "Grundsicherungsgeld", "Jobcenter", "Meldebescheinigung", "Aufenthaltserlaubnis", "Fiktionsbescheinigung",
-    "Duldung", "Bedarfsgemeinschaft", "Widerspruch", "Ausländerbehörde", "Familienkasse", "Integrationskurs",
+    "Grundsicherungsgeld",
+    "Jobcenter",
+    "Meldebescheinigung",
+    "Aufenthaltserlaubnis",
+    "Fiktionsbescheinigung",
+    "Duldung",
+    "Bedarfsgemeinschaft",
+    "Widerspruch",
+    "Ausländerbehörde",
+    "Familienkasse",
+    "Integrationskurs",
 }
 FIRST_CLASS = ("en", "ar", "fa", "fr")
 
@@ -29,7 +39,12 @@ terms:
 def test_the_project_glossary_has_the_official_terms_in_the_first_class_languages() -> None:
     terms = {term.german: term for term in GLOSSARY.terms}
     assert REQUIRED_TERMS <= set(terms)
-    missing = [(name, lang) for name in sorted(REQUIRED_TERMS) for lang in FIRST_CLASS if not terms[name].rendering(lang)]
+    missing = [
+        (name, lang)
+        for name in sorted(REQUIRED_TERMS)
+        for lang in FIRST_CLASS
+        if not terms[name].rendering(lang)
+    ]
     assert missing == []
 
 
@@ -42,13 +57,18 @@ def test_into_client_language_the_german_term_stays_in_brackets() -> None:
     protected = SMALL.protect("Ihre Aufenthaltserlaubnisse und das Jobcenter", "de", "en")
 
     assert protected.text == "Ihre ZXQ0 und das ZXQ1"
-    assert protected.restore("Your ZXQ0 and the ZXQ1") == "Your residence permit (Aufenthaltserlaubnisse) and the job centre (Jobcenter)"
+    assert (
+        protected.restore("Your ZXQ0 and the ZXQ1")
+        == "Your residence permit (Aufenthaltserlaubnisse) and the job centre (Jobcenter)"
+    )
 
 
 def test_into_german_client_spellings_become_the_german_term() -> None:
     protected = SMALL.protect("I went to the Job Center with my residence permit", "en", "de")
 
-    assert protected.restore(protected.text) == "I went to the Jobcenter with my Aufenthaltserlaubnis"
+    assert (
+        protected.restore(protected.text) == "I went to the Jobcenter with my Aufenthaltserlaubnis"
+    )
 
 
 def test_without_a_rendering_the_german_term_stays_alone() -> None:
@@ -66,7 +86,10 @@ def test_placeholders_mangled_by_the_model_are_still_found() -> None:
 def test_a_placeholder_the_model_dropped_is_appended() -> None:
     protected = SMALL.protect("Aufenthaltserlaubnis vom Jobcenter", "de", "en")
 
-    assert protected.restore("ZXQ0 from") == "residence permit (Aufenthaltserlaubnis) from (job centre (Jobcenter))"
+    assert (
+        protected.restore("ZXQ0 from")
+        == "residence permit (Aufenthaltserlaubnis) from (job centre (Jobcenter))"
+    )
 
 
 def test_text_that_looks_like_a_placeholder_is_left_alone() -> None:
@@ -81,7 +104,12 @@ def test_terms_inside_other_words_are_not_touched() -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [b"terms: nope", b"terms:\n  - translations: {en: x}", b"terms:\n  - de: X\n    translations: [a]", b"terms:\n  - de: X\n    aliases: {en: y}"],
+    [
+        b"terms: nope",
+        b"terms:\n  - translations: {en: x}",
+        b"terms:\n  - de: X\n    translations: [a]",
+        b"terms:\n  - de: X\n    aliases: {en: y}",
+    ],
 )
 def test_a_malformed_glossary_is_refused(raw: bytes) -> None:
     with pytest.raises(GlossaryError):

@@ -1,4 +1,5 @@
 """GET /api/v1/admin/translation/pairs through the real app: admins only."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -16,43 +17,43 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def client(engine, packages_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    """The app on the migrated test database, with the default site, an admin and a desk user."""
+    """The app on the migrated test database, with the default site, an admin and a desk user;
+    rolled back afterwards."""
     from kiosk_api.main import app
-    from kiosk_api.models import Base, Site
-    from kiosk_api.models.enums import StaffRole
-    from kiosk_api.sites.service import apply_site, read_site_file
-    from kiosk_api.staff.schemas import StaffCreate
-    from kiosk_api.staff.service import create_staff
+    from tests.support.databases import rolled_back
+    from tests.support.seeding import StaffSeed, seed
 
     monkeypatch.setenv("LOTSE_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     for cached in (get_settings, get_engine, get_sessionmaker):
         cached.cache_clear()
-    settings = get_settings()
-    with session_scope(write=True) as session:
-        apply_site(session=session, config=read_site_file(settings.sites_dir, settings.default_site))
-        site = session.query(Site).filter_by(code=settings.default_site).one()
-        for role in (StaffRole.admin, StaffRole.desk):
-            payload = StaffCreate(username=f"{role.value}-user", display_name=role.value, role=role, password=PASSWORD)
-            create_staff(session=session, site=site, payload=payload, actor_id=None)
     try:
-        with TestClient(app, raise_server_exceptions=False) as test_client:
-            yield test_client
+        with rolled_back(get_engine(), get_sessionmaker()):
+            with session_scope(write=True) as session:
+                seed(
+                    session,
+                    staff=tuple(
+                        StaffSeed(f"{role}-user", role, PASSWORD) for role in ("admin", "desk")
+                    ),
+                )
+            with TestClient(app, raise_server_exceptions=False) as test_client:
+                yield test_client
     finally:
-        with get_engine().begin() as connection:
-            for table in reversed(Base.metadata.sorted_tables):
-                connection.execute(table.delete())
         get_engine().dispose()
         for cached in (get_settings, get_engine, get_sessionmaker):
             cached.cache_clear()
 
 
 def login(client: TestClient, role: str) -> dict[str, str]:
-    response = client.post("/api/v1/staff/login", json={"username": f"{role}-user", "password": PASSWORD})
+    response = client.post(
+        "/api/v1/staff/login", json={"username": f"{role}-user", "password": PASSWORD}
+    )
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def test_admin_sees_installed_pairs_and_desk_routes(client: TestClient, argos_files: dict[str, Path]) -> None:
+def test_admin_sees_installed_pairs_and_desk_routes(
+    client: TestClient, argos_files: dict[str, Path]
+) -> None:
     service.install_packages(argos_files["fa_en"])
     service.install_packages(argos_files["en_de"])
 
@@ -60,9 +61,16 @@ def test_admin_sees_installed_pairs_and_desk_routes(client: TestClient, argos_fi
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert {(p["source_language"], p["target_language"]) for p in body["pairs"]} == {("fa", "en"), ("en", "de")}
+    assert {(p["source_language"], p["target_language"]) for p in body["pairs"]} == {
+        ("fa", "en"),
+        ("en", "de"),
+    }
     assert body["pivot_language"] == "en"
-    fa_de = next(r for r in body["desk_routes"] if (r["source_language"], r["target_language"]) == ("fa", "de"))
+    fa_de = next(
+        r
+        for r in body["desk_routes"]
+        if (r["source_language"], r["target_language"]) == ("fa", "de")
+    )
     assert (fa_de["available"], fa_de["pivot_language"]) == (True, "en")
     assert body["cached_translations"] == 0
 

@@ -52,18 +52,27 @@ def api(base_url: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def admin_token(api: httpx.Client) -> str:
-    response = api.post("/api/v1/staff/login", json={"username": "admin", "password": ADMIN_PASSWORD})
+    response = api.post(
+        "/api/v1/staff/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+    )
     response.raise_for_status()
     return response.json()["access_token"]
 
 
 @pytest.fixture
 def chat_handover(api: httpx.Client) -> str:
-    """A chat the assistant handed over to the desk (as the action server does), with one client message."""
+    """A chat the assistant handed over to the desk (as the action server does), with one client
+    message."""
     bot = {"Authorization": f"Bearer {BOT_TOKEN}"}
     conversation = f"web-test-{id(api)}"
-    api.post("/api/v1/handovers", json={"conversation_id": conversation, "language": "ar", "output_channel": "socketio"}, headers=bot).raise_for_status()
-    api.post(f"/api/v1/handovers/{conversation}/messages", json={"text": "أحتاج إلى موعد"}, headers=bot).raise_for_status()
+    api.post(
+        "/api/v1/handovers",
+        json={"conversation_id": conversation, "language": "ar", "output_channel": "socketio"},
+        headers=bot,
+    ).raise_for_status()
+    api.post(
+        f"/api/v1/handovers/{conversation}/messages", json={"text": "أحتاج إلى موعد"}, headers=bot
+    ).raise_for_status()
     return conversation
 
 
@@ -71,10 +80,13 @@ def assert_accessible(page: Any) -> None:
     """axe-core in the page: no serious or critical WCAG 2.1 A/AA violation."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         assert AXE.is_file(), "run `make web-assets` first"
-        page.add_script_tag(url="/static/vendor/axe.min.js")  # same origin: allowed by the pages' CSP
+        page.add_script_tag(
+            url="/static/vendor/axe.min.js"
+        )  # same origin: allowed by the pages' CSP
     result = page.evaluate(
-        "async () => (await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}}))"
-        ".violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+        "async () => (await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', "
+        "'wcag2aa', 'wcag21a', 'wcag21aa']}})).violations.map(v => ({id: v.id, impact: v.impact, "
+        "nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
     )
     serious = [v for v in result if v["impact"] in ("serious", "critical")]
     assert serious == [], serious

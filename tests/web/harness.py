@@ -1,4 +1,6 @@
-"""A real Lotse server on its own temporary SQLite database, and the system Chromium driven by Playwright."""
+"""A real Lotse server on its own temporary SQLite database, and the system Chromium driven by
+Playwright."""
+
 from __future__ import annotations
 
 import os
@@ -9,26 +11,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tests.api.live_server import free_port, uvicorn_process
+from tests.support.ports import free_port
+from tests.support.processes import uvicorn_server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("LOTSE_TEST_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ADMIN_PASSWORD = "admin-password-for-web-tests"
 BOT_TOKEN = "web-tests-bot-token-0123456789abcdef"
 AXE = ROOT / "kiosk_api" / "web" / "static" / "vendor" / "axe.min.js"
 
 
 @contextmanager
-def web_server(*, port: int | None = None, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """`lotse init` on a fresh database, then uvicorn on a free port; stopped (streams cut) at the end."""
+def web_server(
+    *, port: int | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A fresh database seeded with the site, an admin and 3 days of slots, then uvicorn on a
+    free port; stopped (streams cut) at the end."""
     with tempfile.TemporaryDirectory(prefix="lotse-web-") as folder:
         port = port or free_port()
         env = {
             **os.environ,
             "LOTSE_DATABASE_URL": f"sqlite:///{folder}/web.db",
-            "LOTSE_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "LOTSE_ENVIRONMENT": "test",
             "LOTSE_PORT": str(port),
             "LOTSE_NOTIFICATION_DISPATCHER": "false",
@@ -39,9 +52,30 @@ def web_server(*, port: int | None = None, extra_env: dict[str, str] | None = No
         }
         env.pop("LOTSE_RASA_URL", None)
         env.update(extra_env or {})
-        subprocess.run([sys.executable, "-m", "kiosk_api.cli", "init", "--days", "3"], cwd=ROOT, env=env, check=True,
-                       stdout=subprocess.DEVNULL)
-        with uvicorn_process("kiosk_api.main:app", env=env, port=port, extra_args=("--timeout-graceful-shutdown", "1"), startup_seconds=90) as base:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.seeding",
+                "--slot-days",
+                "3",
+                "--staff",
+                f"admin:admin:{ADMIN_PASSWORD}",
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        with uvicorn_server(
+            "kiosk_api.main:app",
+            env=env,
+            port=port,
+            log_dir=Path(folder),
+            name="kiosk-api",
+            extra_args=("--timeout-graceful-shutdown", "1"),
+            startup_seconds=90,
+        ) as base:
             yield base
 
 

@@ -1,7 +1,10 @@
-"""`make screenshots`: every screen, left-to-right and right-to-left, as PNG files in screenshots/ (git-ignored).
+"""`make screenshots`: every screen, left-to-right and right-to-left, as PNG files in screenshots/
+(git-ignored).
 
-python -m tests.web.screenshots [folder]   starts its own server on a temporary database, like the browser tests.
+python -m tests.web.screenshots [folder]   starts its own server on a temporary database, like the
+browser tests.
 """
+
 from __future__ import annotations
 
 import sys
@@ -50,7 +53,9 @@ def kiosk_screens(browser: Any, base: str, folder: Path, direction: str, code: s
     shoot(page, folder, f"kiosk-6-ticket-{direction}")
     page.emulate_media(media="print")
     shoot(page, folder, f"kiosk-7-ticket-print-{direction}")
-    ticket_code = page.evaluate("() => document.getElementById('ticket-qr').getAttribute('src')").split("/")[4]
+    ticket_code = page.evaluate(
+        "() => document.getElementById('ticket-qr').getAttribute('src')"
+    ).split("/")[4]
     context.close()
     return ticket_code
 
@@ -58,15 +63,26 @@ def kiosk_screens(browser: Any, base: str, folder: Path, direction: str, code: s
 def main(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / ".gitignore").write_text("*\n", encoding="utf-8")
-    with web_server() as base, sync_playwright() as playwright, httpx.Client(base_url=base, timeout=10) as api:
+    with (
+        web_server() as base,
+        sync_playwright() as playwright,
+        httpx.Client(base_url=base, timeout=10) as api,
+    ):
         browser = launch(playwright)
-        tickets = {direction: kiosk_screens(browser, base, folder, direction, code) for direction, code in LANGUAGES.items()}
-        token = api.post("/api/v1/staff/login", json={"username": "admin", "password": ADMIN_PASSWORD}).json()["access_token"]
+        tickets = {
+            direction: kiosk_screens(browser, base, folder, direction, code)
+            for direction, code in LANGUAGES.items()
+        }
+        token = api.post(
+            "/api/v1/staff/login", json={"username": "admin", "password": ADMIN_PASSWORD}
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
         queue = api.get("/api/v1/staff/queue", headers=headers).json()
 
         # Desk (German): login, live queue with a record open, admin with the weekly chart.
-        context = browser.new_context(base_url=base, viewport={"width": 1440, "height": 1000}, locale="de-DE")
+        context = browser.new_context(
+            base_url=base, viewport={"width": 1440, "height": 1000}, locale="de-DE"
+        )
         desk = context.new_page()
         desk.goto("/desk")
         shoot(desk, folder, "desk-1-login-ltr")
@@ -79,8 +95,16 @@ def main(folder: Path) -> None:
         desk.locator("#record").wait_for(state="visible")
         shoot(desk, folder, "desk-2-queue-record-ltr")
         bot = {"Authorization": f"Bearer {BOT_TOKEN}"}
-        api.post("/api/v1/handovers", json={"conversation_id": "screenshot", "language": "fa", "output_channel": "socketio"}, headers=bot)
-        api.post("/api/v1/handovers/screenshot/messages", json={"text": "سلام، من یک سؤال درباره نامه جاب سنتر دارم."}, headers=bot)
+        api.post(
+            "/api/v1/handovers",
+            json={"conversation_id": "screenshot", "language": "fa", "output_channel": "socketio"},
+            headers=bot,
+        )
+        api.post(
+            "/api/v1/handovers/screenshot/messages",
+            json={"text": "سلام، من یک سؤال درباره نامه جاب سنتر دارم."},
+            headers=bot,
+        )
         desk.locator('[data-tab="inbox"]').click()
         desk.locator("#inbox tbody tr").first.click()
         desk.locator("#messages li").first.wait_for()
@@ -92,7 +116,11 @@ def main(folder: Path) -> None:
 
         # Calls: one Tigrinya (LTR) and one Arabic (RTL) client called, shown on the lobby display.
         for desk_name, entry in zip(("4", "9"), queue[:2]):
-            api.post(f"/api/v1/staff/tickets/{entry['id']}/call", json={"desk": desk_name}, headers=headers).raise_for_status()
+            api.post(
+                f"/api/v1/staff/tickets/{entry['id']}/call",
+                json={"desk": desk_name},
+                headers=headers,
+            ).raise_for_status()
         context = browser.new_context(base_url=base, viewport={"width": 1920, "height": 1080})
         display = context.new_page()
         display.goto("/display")
@@ -101,7 +129,9 @@ def main(folder: Path) -> None:
         context.close()
 
         for direction, code in LANGUAGES.items():
-            context = browser.new_context(base_url=base, viewport=PHONE, is_mobile=True, has_touch=True)
+            context = browser.new_context(
+                base_url=base, viewport=PHONE, is_mobile=True, has_touch=True
+            )
             phone = context.new_page()
             phone.goto(f"/ticket/{tickets[direction]}")
             phone.locator("#number").filter(has_text="0").wait_for()

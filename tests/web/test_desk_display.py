@@ -1,4 +1,6 @@
-"""The desk sees arrivals live, calls them; the call display and the client's phone follow without reloading."""
+"""The desk sees arrivals live, calls them; the call display and the client's phone follow
+without reloading."""
+
 from __future__ import annotations
 
 import time
@@ -19,7 +21,9 @@ def desk_login(page: Any) -> None:
     page.locator("#live-state").filter(has_text="Live").wait_for()
 
 
-def test_desk_sees_the_ticket_live_calls_it_and_the_display_and_phone_show_it(new_page: Any) -> None:
+def test_desk_sees_the_ticket_live_calls_it_and_the_display_and_phone_show_it(
+    new_page: Any,
+) -> None:
     desk = new_page("/desk")
     assert desk.locator("html").get_attribute("lang") == "de"
     assert desk.locator("#h-login").inner_text() == "Anmeldung für Mitarbeitende"
@@ -50,9 +54,13 @@ def test_desk_sees_the_ticket_live_calls_it_and_the_display_and_phone_show_it(ne
     assert display.evaluate("() => window.__noReload") is True
     assert_accessible(display)
 
-    code = kiosk.evaluate("() => document.getElementById('ticket-qr').getAttribute('src')").split("/")[4]
+    code = kiosk.evaluate("() => document.getElementById('ticket-qr').getAttribute('src')").split(
+        "/"
+    )[4]
     kiosk.locator("#finish").click()
-    phone = new_page(f"/ticket/{code}", viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True)
+    phone = new_page(
+        f"/ticket/{code}", viewport={"width": 390, "height": 800}, is_mobile=True, has_touch=True
+    )
     assert phone.locator("html").get_attribute("dir") == "rtl"
     alert = phone.locator("#alert")
     alert.wait_for(state="visible")
@@ -64,9 +72,15 @@ def test_desk_sees_the_ticket_live_calls_it_and_the_display_and_phone_show_it(ne
     assert_accessible(phone)
 
 
-def test_phone_alerts_when_the_turn_is_near(new_page: Any, api: httpx.Client, admin_token: str) -> None:
+def test_phone_alerts_when_the_turn_is_near(
+    new_page: Any, api: httpx.Client, admin_token: str
+) -> None:
     tickets = [
-        api.post("/api/v1/checkins", json={"walk_in": {"language": "ti", "concern": "other"}}, headers={"Idempotency-Key": f"near-{i}-{id(api)}"}).json()
+        api.post(
+            "/api/v1/checkins",
+            json={"walk_in": {"language": "ti", "concern": "other"}},
+            headers={"Idempotency-Key": f"near-{i}-{id(api)}"},
+        ).json()
         for i in range(4)
     ]
     last = tickets[-1]
@@ -76,7 +90,13 @@ def test_phone_alerts_when_the_turn_is_near(new_page: Any, api: httpx.Client, ad
     headers = {"Authorization": f"Bearer {admin_token}"}
     # Finish everyone waiting before it, until at most two are left in front.
     queue = api.get("/api/v1/staff/queue", headers=headers).json()
-    before = [e for e in queue if e["status"] == "waiting" and e["number"] < last["number"] and e["service_code"] == last["service_code"]]
+    before = [
+        e
+        for e in queue
+        if e["status"] == "waiting"
+        and e["number"] < last["number"]
+        and e["service_code"] == last["service_code"]
+    ]
     for entry in before[: max(0, len(before) - 2)]:
         api.post(f"/api/v1/staff/tickets/{entry['id']}/no-show", headers=headers).raise_for_status()
     phone.locator("#alert").wait_for(state="visible")
@@ -115,7 +135,11 @@ def test_desk_opens_the_record_downloads_the_sheet_and_books(new_page: Any) -> N
 
 
 def test_admin_pages_show_weekly_statistics_as_a_chart(new_page: Any, api: httpx.Client) -> None:
-    api.post("/api/v1/checkins", json={"walk_in": {"language": "uk", "concern": "documents"}}, headers={"Idempotency-Key": "stats-uk"})
+    api.post(
+        "/api/v1/checkins",
+        json={"walk_in": {"language": "uk", "concern": "documents"}},
+        headers={"Idempotency-Key": "stats-uk"},
+    )
     desk = new_page("/desk")
     desk_login(desk)
     desk.locator('[data-tab="admin"]').click()
@@ -131,7 +155,9 @@ def test_admin_pages_show_weekly_statistics_as_a_chart(new_page: Any, api: httpx
     assert_accessible(desk)
 
 
-def test_desk_inbox_shows_the_clients_chat_in_german_and_sends_a_reply(new_page: Any, api: httpx.Client, chat_handover: str) -> None:
+def test_desk_inbox_shows_the_clients_chat_in_german_and_sends_a_reply(
+    new_page: Any, api: httpx.Client, chat_handover: str
+) -> None:
     desk = new_page("/desk")
     desk_login(desk)
     desk.locator('[data-tab="inbox"]').click()
@@ -139,7 +165,9 @@ def test_desk_inbox_shows_the_clients_chat_in_german_and_sends_a_reply(new_page:
     row.click()
     messages = desk.locator("#messages li")
     messages.first.wait_for()
-    assert "أحتاج" in desk.locator("#messages").inner_text()  # the original is always beside the German text
+    assert (
+        "أحتاج" in desk.locator("#messages").inner_text()
+    )  # the original is always beside the German text
     desk.locator("#reply").fill("Bitte kommen Sie morgen um 9 Uhr.")
     desk.locator("#reply-form button[type=submit]").click()
     desk.locator("#messages li.from-staff").filter(has_text="morgen").wait_for()
@@ -150,8 +178,16 @@ def test_desk_inbox_shows_the_clients_chat_in_german_and_sends_a_reply(new_page:
 
 
 def test_desk_hands_over_and_finishes_tickets(new_page: Any, api: httpx.Client) -> None:
-    first = api.post("/api/v1/checkins", json={"walk_in": {"language": "ru", "concern": "benefits_application"}}, headers={"Idempotency-Key": "handover-1"}).json()
-    second = api.post("/api/v1/checkins", json={"walk_in": {"language": "tr", "concern": "other"}}, headers={"Idempotency-Key": "handover-2"}).json()
+    first = api.post(
+        "/api/v1/checkins",
+        json={"walk_in": {"language": "ru", "concern": "benefits_application"}},
+        headers={"Idempotency-Key": "handover-1"},
+    ).json()
+    second = api.post(
+        "/api/v1/checkins",
+        json={"walk_in": {"language": "tr", "concern": "other"}},
+        headers={"Idempotency-Key": "handover-2"},
+    ).json()
     desk = new_page("/desk")
     desk_login(desk)
     row = desk.locator(f'#queue tbody tr[data-number="{first["display_number"]}"]')
@@ -165,11 +201,16 @@ def test_desk_hands_over_and_finishes_tickets(new_page: Any, api: httpx.Client) 
     other.click()
     desk.locator("#act-noshow").click()
     other.wait_for(state="detached")
-    statuses = {t["ticket_code"]: api.get(f"/api/v1/tickets/{t['ticket_code']}").json()["status"] for t in (first, second)}
+    statuses = {
+        t["ticket_code"]: api.get(f"/api/v1/tickets/{t['ticket_code']}").json()["status"]
+        for t in (first, second)
+    }
     assert statuses == {first["ticket_code"]: "done", second["ticket_code"]: "no_show"}
 
 
-def test_admin_edits_opening_hours_slot_capacity_interpreter_language_and_staff(new_page: Any, api: httpx.Client, admin_token: str) -> None:
+def test_admin_edits_opening_hours_slot_capacity_interpreter_language_and_staff(
+    new_page: Any, api: httpx.Client, admin_token: str
+) -> None:
     desk = new_page("/desk")
     desk_login(desk)
     desk.locator('[data-tab="admin"]').click()
@@ -179,7 +220,10 @@ def test_admin_edits_opening_hours_slot_capacity_interpreter_language_and_staff(
     desk.locator("#admin-status").filter(has_text="Gespeichert").wait_for()
     headers = {"Authorization": f"Bearer {admin_token}"}
     hours = api.get("/api/v1/admin/opening-hours", headers=headers).json()
-    assert [(w["weekday"], w["opens"][:5], w["closes"][:5]) for w in hours] == [(0, "08:00", "12:00"), (2, "13:00", "17:30")]
+    assert [(w["weekday"], w["opens"][:5], w["closes"][:5]) for w in hours] == [
+        (0, "08:00", "12:00"),
+        (2, "13:00", "17:30"),
+    ]
 
     day = api.get("/api/v1/slots").json()[0]["starts_at"][:10]
     shown = desk.locator("#slots tbody tr input[type=number]").first
@@ -208,5 +252,7 @@ def test_admin_edits_opening_hours_slot_capacity_interpreter_language_and_staff(
     desk.locator("#new-password").fill("a-long-password-123")
     desk.locator("#staff-form button[type=submit]").click()
     desk.locator("#staff tbody tr").filter(has_text="empfang2").wait_for()
-    login = api.post("/api/v1/staff/login", json={"username": "empfang2", "password": "a-long-password-123"})
+    login = api.post(
+        "/api/v1/staff/login", json={"username": "empfang2", "password": "a-long-password-123"}
+    )
     assert login.status_code == 200

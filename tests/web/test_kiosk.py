@@ -1,4 +1,6 @@
-"""The lobby kiosk in Chromium: languages, walk-in in Arabic and Tigrinya, check-in by keyboard, idle wipe."""
+"""The lobby kiosk in Chromium: languages, walk-in in Arabic and Tigrinya, check-in by keyboard,
+idle wipe."""
+
 from __future__ import annotations
 
 import re
@@ -41,7 +43,10 @@ def test_start_screen_offers_every_language_by_its_own_name_and_script(new_page:
     assert page.locator('#languages button[data-lang="ar"]').inner_text() == "العربية"
     assert page.locator('#languages button[data-lang="ti"]').inner_text() == "ትግርኛ"
     # The Ethiopic and Arabic names are drawn with the fonts served from this machine.
-    faces = page.evaluate("async () => (await document.fonts.load('bold 16px \"Lotse Sans\"', 'ትግርኛ العربية')).map(f => f.status)")
+    faces = page.evaluate(
+        "async () => (await document.fonts.load('bold 16px \"Lotse Sans\"', 'ትግርኛ العربية')).map(f "
+        "=> f.status)"
+    )
     assert len(faces) >= 2 and set(faces) == {"loaded"}
     assert page.evaluate("() => document.fonts.check('bold 16px \"Lotse Sans\"', 'ትግርኛ العربية')")
     assert_accessible(page)
@@ -55,10 +60,14 @@ def test_walk_in_in_arabic_is_right_to_left_and_mirrored(new_page: Any, base_url
     html = page.locator("html")
     assert html.get_attribute("dir") == "rtl" and html.get_attribute("lang") == "ar"
     page.locator("#go-walkin").click()
-    # Mirrored, not just right-aligned: "back" sits at the right, "next" at the left, the first concern top right.
+    # Mirrored, not just right-aligned: "back" sits at the right, "next" at the left, the first
+    # concern top right.
     back, submit = box(page, "#screen-concern .back"), box(page, "#concern-submit")
     assert back["x"] > submit["x"]
-    first, second = box(page, '[data-concern="first_registration"]'), box(page, '[data-concern="benefits_application"]')
+    first, second = (
+        box(page, '[data-concern="first_registration"]'),
+        box(page, '[data-concern="benefits_application"]'),
+    )
     assert first["x"] > second["x"]
     page.locator('[data-concern="documents"]').click()
     assert page.locator('[data-concern="documents"]').get_attribute("aria-pressed") == "true"
@@ -66,7 +75,10 @@ def test_walk_in_in_arabic_is_right_to_left_and_mirrored(new_page: Any, base_url
     page.locator("#screen-ticket").wait_for(state="visible")
     number = page.locator("#ticket-number").inner_text()
     assert number.isdigit()
-    page.wait_for_function("() => document.getElementById('ticket-qr').complete && document.getElementById('ticket-qr').naturalWidth > 0")
+    page.wait_for_function(
+        "() => document.getElementById('ticket-qr').complete && "
+        "document.getElementById('ticket-qr').naturalWidth > 0"
+    )
     # The number block and the QR code swap sides in RTL.
     assert box(page, "#ticket-number")["x"] > box(page, "#ticket-qr")["x"]
     # The team in Arabic, with the German name from the door signs beside it.
@@ -75,7 +87,9 @@ def test_walk_in_in_arabic_is_right_to_left_and_mirrored(new_page: Any, base_url
     assert re.search(r"[\u0600-\u06FF]", service.inner_text())
     assert re.fullmatch(r"\([A-Za-zÄÖÜäöüß0-9 -]+\)", german.inner_text())
     assert_accessible(page)
-    assert all(url.startswith(base_url) for url in requests), [u for u in requests if not u.startswith(base_url)]
+    assert all(url.startswith(base_url) for url in requests), [
+        u for u in requests if not u.startswith(base_url)
+    ]
 
 
 def test_walk_in_in_tigrinya_is_left_to_right(new_page: Any) -> None:
@@ -100,18 +114,30 @@ def walk_in_from_concern(page: Any) -> str:
 
 def tab_to(page: Any, selector: str, limit: int = 60) -> None:
     for _ in range(limit):
-        if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
+        if page.evaluate(
+            "(s) => document.activeElement && document.activeElement.matches(s)", selector
+        ):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"could not reach {selector} with the Tab key")
 
 
-def test_check_in_with_reference_code_and_pin_by_keyboard_only(new_page: Any, api: httpx.Client) -> None:
+def test_check_in_with_reference_code_and_pin_by_keyboard_only(
+    new_page: Any, api: httpx.Client
+) -> None:
     notice = api.get("/api/v1/consent/notice", params={"language": "fa"}).json()
-    receipt = api.post("/api/v1/consents", json={"language": "fa", "notice_version": notice["version"], "channel": "web_chat"}).json()
+    receipt = api.post(
+        "/api/v1/consents",
+        json={"language": "fa", "notice_version": notice["version"], "channel": "web_chat"},
+    ).json()
     page = new_page("/kiosk")
     sent: list[dict[str, str]] = []
-    page.on("request", lambda request: sent.append(request.headers) if request.url.endswith("/api/v1/checkins") else None)
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.headers) if request.url.endswith("/api/v1/checkins") else None
+        ),
+    )
     tab_to(page, '#languages button[data-lang="fa"]')
     page.keyboard.press("Enter")
     page.locator("#screen-menu").wait_for(state="visible")
@@ -128,9 +154,14 @@ def test_check_in_with_reference_code_and_pin_by_keyboard_only(new_page: Any, ap
     assert sent and sent[0].get("idempotency-key")
 
 
-def test_wrong_pin_shows_the_error_in_the_clients_language(new_page: Any, api: httpx.Client) -> None:
+def test_wrong_pin_shows_the_error_in_the_clients_language(
+    new_page: Any, api: httpx.Client
+) -> None:
     notice = api.get("/api/v1/consent/notice", params={"language": "en"}).json()
-    receipt = api.post("/api/v1/consents", json={"language": "en", "notice_version": notice["version"], "channel": "web_chat"}).json()
+    receipt = api.post(
+        "/api/v1/consents",
+        json={"language": "en", "notice_version": notice["version"], "channel": "web_chat"},
+    ).json()
     page = new_page("/kiosk")
     choose_language(page, "en")
     page.locator("#go-checkin").click()
@@ -144,7 +175,9 @@ def test_wrong_pin_shows_the_error_in_the_clients_language(new_page: Any, api: h
     assert page.locator("#screen-checkin").is_visible()
 
 
-def test_quick_intake_asks_consent_first_and_the_kiosk_forgets_the_client_after_the_timeout(new_page: Any) -> None:
+def test_quick_intake_asks_consent_first_and_the_kiosk_forgets_the_client_after_the_timeout(
+    new_page: Any,
+) -> None:
     page = new_page("/kiosk?idle=3")
     choose_language(page, "ar")
     page.locator("#go-register").click()
@@ -159,10 +192,15 @@ def test_quick_intake_asks_consent_first_and_the_kiosk_forgets_the_client_after_
     page.locator("#screen-ticket").wait_for(state="visible")
     pin = page.locator("#receipt-pin").inner_text()
     assert len(pin) == 6 and page.locator("#receipt-code").inner_text()
-    page.evaluate("() => { sessionStorage.setItem('probe', '1'); localStorage.setItem('probe', '1'); }")
+    page.evaluate(
+        "() => { sessionStorage.setItem('probe', '1'); localStorage.setItem('probe', '1'); }"
+    )
     # No touch for the idle time: back to the start screen, nothing of the client left.
     page.locator("#screen-language").wait_for(state="visible", timeout=8000)
-    assert page.locator("html").get_attribute("lang") == "de" and page.locator("html").get_attribute("dir") == "ltr"
+    assert (
+        page.locator("html").get_attribute("lang") == "de"
+        and page.locator("html").get_attribute("dir") == "ltr"
+    )
     assert page.evaluate("() => sessionStorage.length + localStorage.length") == 0
     assert page.locator("#given-name").input_value() == ""
     assert page.locator("#receipt-pin").inner_text() == ""
@@ -172,7 +210,9 @@ def test_quick_intake_asks_consent_first_and_the_kiosk_forgets_the_client_after_
 
 
 def test_walk_in_by_touch_only(new_page: Any) -> None:
-    page = new_page("/kiosk", has_touch=True, is_mobile=False, viewport={"width": 1080, "height": 1920})
+    page = new_page(
+        "/kiosk", has_touch=True, is_mobile=False, viewport={"width": 1080, "height": 1920}
+    )
     page.locator('#languages button[data-lang="ku"]').tap()
     page.locator("#go-walkin").tap()
     page.locator('[data-concern="language_course"]').tap()
@@ -185,7 +225,8 @@ def test_walk_in_by_touch_only(new_page: Any) -> None:
 
 
 def test_screens_reflow_at_200_percent_zoom(new_page: Any) -> None:
-    # 200 % zoom of a 1280 px kiosk is a 640 px wide layout viewport: nothing may need sideways scrolling.
+    # 200 % zoom of a 1280 px kiosk is a 640 px wide layout viewport: nothing may need sideways
+    # scrolling.
     page = new_page("/kiosk", viewport={"width": 640, "height": 450})
     fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
     assert page.evaluate(fits)

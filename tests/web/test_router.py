@@ -1,4 +1,6 @@
-"""The web router over HTTP: pages, UI strings, fonts, static files and QR codes (the event streams: tests/api/test_queue_streams.py)."""
+"""The web router over HTTP: pages, UI strings, fonts, static files and QR codes (the event
+streams: tests/api/test_queue_streams.py)."""
+
 from __future__ import annotations
 
 import json
@@ -16,13 +18,19 @@ PAGES = ["/kiosk", "/desk", "/display", "/chat", "/volunteer"]
 
 
 def walk_in(api: httpx.Client, language: str, key: str) -> dict:
-    response = api.post("/api/v1/checkins", json={"walk_in": {"language": language, "concern": "other"}}, headers={"Idempotency-Key": key})
+    response = api.post(
+        "/api/v1/checkins",
+        json={"walk_in": {"language": language, "concern": "other"}},
+        headers={"Idempotency-Key": key},
+    )
     assert response.status_code == 201, response.text
     return response.json()
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_pages_are_served_with_language_direction_and_a_strict_policy(api: httpx.Client, path: str) -> None:
+def test_pages_are_served_with_language_direction_and_a_strict_policy(
+    api: httpx.Client, path: str
+) -> None:
     response = api.get(path)
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -61,18 +69,26 @@ def test_ui_strings_per_page_and_language(api: httpx.Client) -> None:
     for key, language in body["fallback"].items():
         assert language in ("en", "de") and i18n.translate_text(key, "ar").language == language
     desk = api.get("/api/v1/ui-strings", params={"language": "de", "page": "desk"}).json()
-    assert desk["strings"]["desk.queue.call_next"] == "Nächste Person aufrufen" and desk["fallback"] == {}
+    assert (
+        desk["strings"]["desk.queue.call_next"] == "Nächste Person aufrufen"
+        and desk["fallback"] == {}
+    )
 
 
 def test_ui_strings_refuse_unknown_language_and_page(api: httpx.Client) -> None:
     response = api.get("/api/v1/ui-strings", params={"language": "xx"})
     assert response.status_code == 422 and response.json()["error"]["code"] == "unknown_language"
-    assert api.get("/api/v1/ui-strings", params={"language": "de", "page": "secret"}).status_code == 422
+    assert (
+        api.get("/api/v1/ui-strings", params={"language": "de", "page": "secret"}).status_code
+        == 422
+    )
 
 
 def test_every_key_the_pages_use_has_english_and_german_text() -> None:
     used: set[str] = set()
-    pattern = re.compile(r'(?:data-t(?:-label|-placeholder)?="|\bt\(\s*"|setText\([^,]+,\s*"|tr\([^,]+,\s*")([a-z_]+\.[a-z_.]+)"')
+    pattern = re.compile(
+        r'(?:data-t(?:-label|-placeholder)?="|\bt\(\s*"|setText\([^,]+,\s*"|tr\([^,]+,\s*")([a-z_]+\.[a-z_.]+)"'
+    )
     for path in list(PAGES_DIR.glob("*.html")) + list((STATIC_DIR / "js").glob("*.js")):
         used |= set(pattern.findall(path.read_text(encoding="utf-8")))
     assert len(used) > 100
@@ -90,8 +106,17 @@ def test_fonts_come_from_the_whitelist_only(api: httpx.Client) -> None:
 
 
 def test_static_files_stay_inside_their_folder(api: httpx.Client) -> None:
-    assert api.get("/static/js/kiosk.js").headers["content-type"].startswith(("text/javascript", "application/javascript"))
-    for path in ("/static/../router.py", "/static/%2e%2e/router.py", "/static/js/nothing.js", "/static/"):
+    assert (
+        api.get("/static/js/kiosk.js")
+        .headers["content-type"]
+        .startswith(("text/javascript", "application/javascript"))
+    )
+    for path in (
+        "/static/../router.py",
+        "/static/%2e%2e/router.py",
+        "/static/js/nothing.js",
+        "/static/",
+    ):
         assert api.get(path).status_code == 404
 
 
@@ -117,8 +142,20 @@ def test_kiosk_texts_are_read_aloud_offline_where_a_voice_exists(api: httpx.Clie
     response = api.get("/api/v1/speech", params={"language": "ar", "key": "kiosk.start.title"})
     assert response.status_code == 200 and response.headers["content-type"] == "audio/wav"
     assert response.content[:4] == b"RIFF" and len(response.content) > 10_000
-    assert api.get("/api/v1/speech", params={"language": "ti", "key": "kiosk.start.title"}).json()["error"]["code"] == "no_voice"
+    assert (
+        api.get("/api/v1/speech", params={"language": "ti", "key": "kiosk.start.title"}).json()[
+            "error"
+        ]["code"]
+        == "no_voice"
+    )
     # Only the kiosk's catalog texts are spoken: no other page's keys, no free text.
-    assert api.get("/api/v1/speech", params={"language": "de", "key": "desk.title"}).status_code == 404
-    assert api.get("/api/v1/speech", params={"language": "de", "key": "Hallo Welt"}).status_code == 422
-    assert api.get("/api/v1/speech", params={"language": "xx", "key": "kiosk.start.title"}).status_code == 422
+    assert (
+        api.get("/api/v1/speech", params={"language": "de", "key": "desk.title"}).status_code == 404
+    )
+    assert (
+        api.get("/api/v1/speech", params={"language": "de", "key": "Hallo Welt"}).status_code == 422
+    )
+    assert (
+        api.get("/api/v1/speech", params={"language": "xx", "key": "kiosk.start.title"}).status_code
+        == 422
+    )

@@ -1,4 +1,5 @@
 """Volunteer view (two languages side by side, record marked as assisted) and the web chat page."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -9,17 +10,24 @@ from kiosk_api.i18n import translate
 from tests.web.conftest import assert_accessible
 
 
-def test_volunteer_registers_a_client_in_two_languages_and_the_record_is_assisted(new_page: Any, api: httpx.Client) -> None:
+def test_volunteer_registers_a_client_in_two_languages_and_the_record_is_assisted(
+    new_page: Any, api: httpx.Client
+) -> None:
     page = new_page("/volunteer?client=ar")
     page.locator("#consent > div").nth(1).wait_for()
     notices = page.locator("#consent > div")
-    assert notices.nth(0).get_attribute("dir") == "rtl" and notices.nth(1).get_attribute("lang") == "de"
+    assert (
+        notices.nth(0).get_attribute("dir") == "rtl"
+        and notices.nth(1).get_attribute("lang") == "de"
+    )
     assert_accessible(page)
     page.locator("#consent-accept").click()
     page.locator("#step-questions").wait_for(state="visible")
     label = page.locator('label[for="q-given_name"] span')
     assert label.nth(0).get_attribute("lang") == "ar" and label.nth(0).get_attribute("dir") == "rtl"
-    assert label.nth(1).get_attribute("lang") == "de" and label.nth(1).inner_text() == translate("field.given_name", "de")
+    assert label.nth(1).get_attribute("lang") == "de" and label.nth(1).inner_text() == translate(
+        "field.given_name", "de"
+    )
     page.locator("#q-given_name").fill("Layla")
     page.locator("#q-concern").select_option("documents")
     echo = page.locator("#q-concern-echo span")
@@ -38,17 +46,27 @@ def test_volunteer_registers_a_client_in_two_languages_and_the_record_is_assiste
     assert_accessible(page)
 
 
-def test_chat_page_loads_the_vendored_widget_and_switches_direction(new_page: Any, base_url: str) -> None:
+def test_chat_page_loads_the_vendored_widget_and_switches_direction(
+    new_page: Any, base_url: str
+) -> None:
     page = new_page("/chat?lang=fa")
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    assert page.locator("html").get_attribute("dir") == "rtl" and page.locator("html").get_attribute("lang") == "fa"
+    assert (
+        page.locator("html").get_attribute("dir") == "rtl"
+        and page.locator("html").get_attribute("lang") == "fa"
+    )
     page.wait_for_function("() => typeof window.WebChat?.default === 'function'")
     assert page.locator('#languages button[data-lang="fa"]').get_attribute("aria-pressed") == "true"
-    # No Rasa in this test server: the page says so in the client's language instead of failing silently.
+    # No Rasa in this test server: the page says so in the client's language instead of failing
+    # silently.
     assert page.locator("#error").inner_text() == translate("chat.unavailable", "fa")
     page.locator('#languages button[data-lang="ti"]').click()
-    page.wait_for_function("() => document.documentElement.dir === 'ltr' && document.documentElement.lang === 'ti'")
+    page.wait_for_function(
+        "() => document.documentElement.dir === 'ltr' && document.documentElement.lang === 'ti'"
+    )
     assert "lang=ti" in page.url
     assert_accessible(page)
-    assert all(url.startswith(base_url) for url in requests), [u for u in requests if not u.startswith(base_url)]
+    assert all(url.startswith(base_url) for url in requests), [
+        u for u in requests if not u.startswith(base_url)
+    ]

@@ -2,6 +2,7 @@
 
 Base URL from LOTSE_API_URL, service token from LOTSE_BOT_TOKEN (sent as a Bearer token).
 """
+
 from __future__ import annotations
 
 import copy
@@ -39,7 +40,9 @@ def base_url() -> str:
     return os.environ.get("LOTSE_API_URL", DEFAULT_URL).rstrip("/") + "/api/v1"
 
 
-def _headers(language: str | None = None, proof: Proof | None = None, idempotency_key: str | None = None) -> dict[str, str]:
+def _headers(
+    language: str | None = None, proof: Proof | None = None, idempotency_key: str | None = None
+) -> dict[str, str]:
     headers = {"Accept": "application/json"}
     token = os.environ.get("LOTSE_BOT_TOKEN")
     if token:
@@ -78,60 +81,112 @@ async def _request(
                 data = await response.json(content_type=None)
                 if response.status >= 400:
                     error = (data or {}).get("error") or {}
-                    raise KioskError(response.status, error.get("code", "error"), error.get("message", ""))
+                    raise KioskError(
+                        response.status, error.get("code", "error"), error.get("message", "")
+                    )
                 return data
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise KioskError(503, "unreachable", type(exc).__name__) from exc
 
 
 async def consent_notice(language: str) -> dict[str, Any]:
-    return await _request("GET", "/consent/notice", params={"language": language}, language=language)
+    return await _request(
+        "GET", "/consent/notice", params={"language": language}, language=language
+    )
 
 
-async def give_consent(*, language: str, notice_version: str, conversation_id: str, channel: str = "web_chat") -> dict[str, Any]:
-    body = {"language": language, "notice_version": notice_version, "channel": channel, "conversation_id": conversation_id}
+async def give_consent(
+    *, language: str, notice_version: str, conversation_id: str, channel: str = "web_chat"
+) -> dict[str, Any]:
+    body = {
+        "language": language,
+        "notice_version": notice_version,
+        "channel": channel,
+        "conversation_id": conversation_id,
+    }
     return await _request("POST", "/consents", body=body, language=language)
 
 
-async def update_intake(reference_code: str, proof: Proof, fields: dict[str, Any], *, language: str, submit: bool = False) -> dict[str, Any]:
+async def update_intake(
+    reference_code: str,
+    proof: Proof,
+    fields: dict[str, Any],
+    *,
+    language: str,
+    submit: bool = False,
+) -> dict[str, Any]:
     body = dict(fields, submit=submit)
-    return await _request("PATCH", f"/intakes/{reference_code}", proof=proof, body=body, language=language)
+    return await _request(
+        "PATCH", f"/intakes/{reference_code}", proof=proof, body=body, language=language
+    )
 
 
 async def routing(reference_code: str, proof: Proof, *, language: str) -> dict[str, Any]:
-    return await _request("GET", f"/intakes/{reference_code}/routing", proof=proof, language=language)
+    return await _request(
+        "GET", f"/intakes/{reference_code}/routing", proof=proof, language=language
+    )
 
 
 async def services(*, language: str) -> list[dict[str, Any]]:
     return await _request("GET", "/services", language=language)
 
 
-async def free_slots(*, service: str | None, date_from: str | None = None, date_to: str | None = None, language: str) -> list[dict[str, Any]]:
+async def free_slots(
+    *, service: str | None, date_from: str | None = None, date_to: str | None = None, language: str
+) -> list[dict[str, Any]]:
     params = {"service": service, "date_from": date_from, "date_to": date_to}
     return await _request("GET", "/slots", params=params, language=language)
 
 
-async def book(*, slot_id: int, language: str, reference_code: str | None, proof: Proof | None, idempotency_key: str) -> dict[str, Any]:
+async def book(
+    *,
+    slot_id: int,
+    language: str,
+    reference_code: str | None,
+    proof: Proof | None,
+    idempotency_key: str,
+) -> dict[str, Any]:
     body: dict[str, Any] = {"slot_id": slot_id, "language": language}
     if reference_code:
         body["reference_code"] = reference_code
-    return await _request("POST", "/bookings", body=body, proof=proof, language=language, idempotency_key=idempotency_key)
+    return await _request(
+        "POST",
+        "/bookings",
+        body=body,
+        proof=proof,
+        language=language,
+        idempotency_key=idempotency_key,
+    )
 
 
 async def booking(booking_code: str, proof: Proof, *, language: str) -> dict[str, Any]:
     return await _request("GET", f"/bookings/{booking_code}", proof=proof, language=language)
 
 
-async def record_bookings(reference_code: str, proof: Proof, *, language: str) -> list[dict[str, Any]]:
-    return await _request("GET", f"/intakes/{reference_code}/bookings", proof=proof, language=language)
+async def record_bookings(
+    reference_code: str, proof: Proof, *, language: str
+) -> list[dict[str, Any]]:
+    return await _request(
+        "GET", f"/intakes/{reference_code}/bookings", proof=proof, language=language
+    )
 
 
-async def move_booking(booking_code: str, proof: Proof, *, slot_id: int, language: str) -> dict[str, Any]:
-    return await _request("POST", f"/bookings/{booking_code}/move", proof=proof, body={"slot_id": slot_id}, language=language)
+async def move_booking(
+    booking_code: str, proof: Proof, *, slot_id: int, language: str
+) -> dict[str, Any]:
+    return await _request(
+        "POST",
+        f"/bookings/{booking_code}/move",
+        proof=proof,
+        body={"slot_id": slot_id},
+        language=language,
+    )
 
 
 async def cancel_booking(booking_code: str, proof: Proof, *, language: str) -> dict[str, Any]:
-    return await _request("POST", f"/bookings/{booking_code}/cancel", proof=proof, language=language)
+    return await _request(
+        "POST", f"/bookings/{booking_code}/cancel", proof=proof, language=language
+    )
 
 
 async def content(topic: str, *, language: str) -> dict[str, Any]:
@@ -140,25 +195,39 @@ async def content(topic: str, *, language: str) -> dict[str, Any]:
     cached = _content_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < CONTENT_TTL:
         return copy.deepcopy(cached[1])
-    item = await _request("GET", f"/content/{topic}", params={"language": language}, language=language)
+    item = await _request(
+        "GET", f"/content/{topic}", params={"language": language}, language=language
+    )
     _content_cache[key] = (time.monotonic(), item)
     return copy.deepcopy(item)
 
 
 async def search_topics(question: str, *, language: str, limit: int = 3) -> list[dict[str, Any]]:
     """Topics most like the question, best first (the kiosk's own search ranking)."""
-    found = await _request("GET", "/content/search", params={"q": question[:500], "language": language, "limit": limit}, language=language)
+    found = await _request(
+        "GET",
+        "/content/search",
+        params={"q": question[:500], "language": language, "limit": limit},
+        language=language,
+    )
     return list(found.get("matches") or [])
 
 
 def public_page(path: str) -> str:
-    """An address of the kiosk API's pages as the client's phone reaches it (LOTSE_PUBLIC_URL, else LOTSE_API_URL)."""
+    """An address of the kiosk API's pages as the client's phone reaches it (LOTSE_PUBLIC_URL,
+    else LOTSE_API_URL)."""
     base = os.environ.get("LOTSE_PUBLIC_URL") or os.environ.get("LOTSE_API_URL", DEFAULT_URL)
     return base.rstrip("/") + path
 
 
-async def open_handover(*, conversation_id: str, language: str, output_channel: str, reference_code: str | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"conversation_id": conversation_id, "language": language, "output_channel": output_channel}
+async def open_handover(
+    *, conversation_id: str, language: str, output_channel: str, reference_code: str | None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "conversation_id": conversation_id,
+        "language": language,
+        "output_channel": output_channel,
+    }
     if reference_code:
         body["reference_code"] = reference_code
     return await _request("POST", "/handovers", body=body, language=language)
@@ -179,6 +248,25 @@ async def forward_to_desk(conversation_id: str, text: str) -> None:
     await _request("POST", f"/handovers/{conversation_id}/messages", body={"text": text})
 
 
-async def check_in(*, reference_code: str, proof: Proof, conversation_id: str, output_channel: str, language: str, idempotency_key: str) -> dict[str, Any]:
-    body = {"reference_code": reference_code, "conversation_id": conversation_id, "output_channel": output_channel}
-    return await _request("POST", "/checkins", body=body, proof=proof, language=language, idempotency_key=idempotency_key)
+async def check_in(
+    *,
+    reference_code: str,
+    proof: Proof,
+    conversation_id: str,
+    output_channel: str,
+    language: str,
+    idempotency_key: str,
+) -> dict[str, Any]:
+    body = {
+        "reference_code": reference_code,
+        "conversation_id": conversation_id,
+        "output_channel": output_channel,
+    }
+    return await _request(
+        "POST",
+        "/checkins",
+        body=body,
+        proof=proof,
+        language=language,
+        idempotency_key=idempotency_key,
+    )

@@ -1,0 +1,1 @@
+"""One toolkit for tests and benchmarks: ports, server processes, databases, seeding."""

@@ -26,7 +26,7 @@ help:
 	@echo "make run                   install what is missing, then start Lotse on SQLite and print its URLs (logs in var/)"
 	@echo "make test                  install what is missing, then run the whole suite (SQLite and PostgreSQL)"
 	@echo "make lint                  ruff check and ruff format --check over the repository (first step of make test)"
-	@echo "make test-api              kiosk API tests: test-api-sqlite, then test-api-postgres"
+	@echo "make test-api              kiosk API tests: test-api-sqlite and test-api-postgres, side by side"
 	@echo "make test-api-sqlite       kiosk API tests on SQLite"
 	@echo "make test-api-postgres     kiosk API tests on a throwaway PostgreSQL (pytest --db=postgres)"
 	@echo "make test-bot              assistant tests against a real kiosk API, action server and Rasa servers"
@@ -93,7 +93,9 @@ lint: $(VENV)/.installed
 test: lint install test-api $(TEST_TARGETS)
 	@echo "make test: all parts passed"
 
-test-api: test-api-sqlite test-api-postgres
+# The two databases' runs are independent (own files, ports and cluster): side by side on the 2 cores.
+test-api: install
+	$(MAKE) --no-print-directory -j2 test-api-sqlite test-api-postgres
 
 test-api-sqlite: install
 	$(PY) -m pytest -q -p no:cacheprovider tests/api

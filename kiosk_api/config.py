@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     # (then run `lotse purge`).
     purge_interval_minutes: float = 60
     max_body_bytes: int = 64 * 1024
+    # Live event streams: public pages (display, phone tickets) and staff screens in separate pools;
+    # one address (a kiosk hall or a shelter's Wi-Fi behind one NAT) may hold a few dozen.
+    public_streams_max: int = 200
+    staff_streams_max: int = 100
+    streams_per_address_max: int = 30
     staff_token_ttl_minutes: int = 8 * 60
     proof_max_failures: int = 5
     proof_lockout_minutes: int = 15

@@ -51,7 +51,7 @@ def read_site(site: SiteDep, staff: AdminStaff) -> Site:
 @router.patch("/site", response_model=SiteSettings, responses=ADMIN_ERRORS)
 def update_site(payload: SiteUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> Site:
     """Name, number of desks and the retention period for records."""
-    return service.update_site(session=session, site=site, payload=payload)
+    return service.update_site(session=session, site=site, payload=payload, actor_id=staff.id)
 
 
 @router.get("/services", response_model=list[ServiceAdmin], responses=ADMIN_ERRORS)
@@ -68,7 +68,7 @@ def list_services(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list
 def create_service(
     payload: ServiceCreate, session: SessionDep, site: SiteDep, staff: AdminStaff
 ) -> Service:
-    return service.create_service(session=session, site=site, payload=payload)
+    return service.create_service(session=session, site=site, payload=payload, actor_id=staff.id)
 
 
 @router.patch("/services/{code}", response_model=ServiceAdmin, responses=ADMIN_ERRORS)
@@ -79,7 +79,9 @@ def update_service(
     site: SiteDep,
     staff: AdminStaff,
 ) -> Service:
-    return service.update_service(session=session, site=site, code=code, payload=payload)
+    return service.update_service(
+        session=session, site=site, code=code, payload=payload, actor_id=staff.id
+    )
 
 
 @router.get("/opening-hours", response_model=list[OpeningWindow], responses=ADMIN_ERRORS)
@@ -92,7 +94,9 @@ def replace_opening_hours(
     payload: OpeningHoursUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff
 ) -> list[OpeningHours]:
     """Replaces the whole week."""
-    return service.replace_opening_hours(session=session, site=site, windows=payload.windows)
+    return service.replace_opening_hours(
+        session=session, site=site, windows=payload.windows, actor_id=staff.id
+    )
 
 
 @router.get("/slots", response_model=list[SlotAdmin], responses=ADMIN_ERRORS)
@@ -126,7 +130,9 @@ def update_slot(
     slot_id: IdPath, payload: SlotUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff
 ) -> SlotAdmin:
     return _slot_admin(
-        service.update_slot(session=session, site=site, slot_id=slot_id, payload=payload)
+        service.update_slot(
+            session=session, site=site, slot_id=slot_id, payload=payload, actor_id=staff.id
+        )
     )
 
 

@@ -20,14 +20,65 @@ from kiosk_api.admin.schemas import (
     WeeklyStatistics,
 )
 from kiosk_api.appointments.service import day_bounds
+from kiosk_api.audit.service import record_event
 from kiosk_api.errors import Conflict, InvalidInput, NotFound
 from kiosk_api.models import OpeningHours, Service, Site, Slot, StatisticEvent
+from kiosk_api.models.enums import ActorType
 
 
-def update_site(*, session: Session, site: Site, payload: SiteUpdate) -> Site:
-    for field, value in payload.model_dump(exclude_unset=True).items():
-        if value is not None:
-            setattr(site, field, value)
+def _audit_change(
+    session: Session,
+    *,
+    site: Site,
+    actor_id: int | None,
+    action: str,
+    subject_type: str,
+    subject_id: int | None,
+    details: dict[str, object],
+) -> None:
+    """Every admin change goes to the audit trail: who changed which setting, from what to what."""
+    record_event(
+        session=session,
+        actor_type=ActorType.staff if actor_id else ActorType.system,
+        actor_id=actor_id,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        site_id=site.id,
+        details=details,
+    )
+
+
+def _plain(value: object) -> object:
+    """A value as the audit trail's JSON holds it."""
+    if value is None or isinstance(value, bool | int | float | str | list | dict):
+        return value
+    return str(value)
+
+
+def _apply(target: object, changes: dict[str, object]) -> dict[str, list[object]]:
+    """Sets the given (not None) fields; returns {field: [before, after]} for those that changed."""
+    changed: dict[str, list[object]] = {}
+    for field, value in changes.items():
+        before = getattr(target, field)
+        if value is not None and value != before:
+            setattr(target, field, value)
+            changed[field] = [_plain(before), _plain(value)]
+    return changed
+
+
+def update_site(*, session: Session, site: Site, payload: SiteUpdate, actor_id: int) -> Site:
+    changed = _apply(site, payload.model_dump(exclude_unset=True))
+    if changed:
+        _audit_change(
+            session,
+            site=site,
+            actor_id=actor_id,
+            action="site.updated",
+            subject_type="site",
+            subject_id=site.id,
+            details={"changes": changed},
+        )
     session.flush()
     return site
 
@@ -39,7 +90,9 @@ def list_services(*, session: Session, site: Site) -> list[Service]:
     )
 
 
-def create_service(*, session: Session, site: Site, payload: ServiceCreate) -> Service:
+def create_service(
+    *, session: Session, site: Site, payload: ServiceCreate, actor_id: int
+) -> Service:
     service = Service(site_id=site.id, **payload.model_dump())
     session.add(service)
     try:
@@ -47,18 +100,37 @@ def create_service(*, session: Session, site: Site, payload: ServiceCreate) -> S
             session.flush()
     except IntegrityError as error:
         raise Conflict("service_exists") from error
+    _audit_change(
+        session,
+        site=site,
+        actor_id=actor_id,
+        action="service.created",
+        subject_type="service",
+        subject_id=service.id,
+        details={"code": service.code},
+    )
     return service
 
 
-def update_service(*, session: Session, site: Site, code: str, payload: ServiceUpdate) -> Service:
+def update_service(
+    *, session: Session, site: Site, code: str, payload: ServiceUpdate, actor_id: int
+) -> Service:
     service = session.scalar(
         select(Service).where(Service.site_id == site.id, Service.code == code)
     )
     if service is None:
         raise NotFound("service_not_found")
-    for field, value in payload.model_dump(exclude_unset=True).items():
-        if value is not None:
-            setattr(service, field, value)
+    changed = _apply(service, payload.model_dump(exclude_unset=True))
+    if changed:
+        _audit_change(
+            session,
+            site=site,
+            actor_id=actor_id,
+            action="service.updated",
+            subject_type="service",
+            subject_id=service.id,
+            details={"code": code, "changes": changed},
+        )
     session.flush()
     return service
 
@@ -73,19 +145,35 @@ def opening_hours(*, session: Session, site: Site) -> list[OpeningHours]:
     )
 
 
+def _week(windows: list[OpeningHours] | list[OpeningWindow]) -> list[list[object]]:
+    return [
+        [w.weekday, w.opens.isoformat("minutes"), w.closes.isoformat("minutes")] for w in windows
+    ]
+
+
 def replace_opening_hours(
-    *, session: Session, site: Site, windows: list[OpeningWindow]
+    *, session: Session, site: Site, windows: list[OpeningWindow], actor_id: int | None
 ) -> list[OpeningHours]:
     ordered = sorted(windows, key=lambda w: (w.weekday, w.opens))
     for before, after in zip(ordered, ordered[1:]):
         if before.weekday == after.weekday and after.opens < before.closes:
             raise InvalidInput("opening_hours_overlap", details={"weekday": after.weekday})
+    old_week = _week(site.opening_hours)
     session.execute(delete(OpeningHours).where(OpeningHours.site_id == site.id))
     rows = [
         OpeningHours(site_id=site.id, weekday=w.weekday, opens=w.opens, closes=w.closes)
         for w in ordered
     ]
     session.add_all(rows)
+    _audit_change(
+        session,
+        site=site,
+        actor_id=actor_id,
+        action="opening_hours.replaced",
+        subject_type="site",
+        subject_id=site.id,
+        details={"before": old_week, "after": _week(ordered)},
+    )
     session.flush()
     session.expire(site, ["opening_hours"])
     return rows
@@ -103,7 +191,9 @@ def slots_on(*, session: Session, site: Site, day: date) -> list[Slot]:
     )
 
 
-def update_slot(*, session: Session, site: Site, slot_id: int, payload: SlotUpdate) -> Slot:
+def update_slot(
+    *, session: Session, site: Site, slot_id: int, payload: SlotUpdate, actor_id: int
+) -> Slot:
     slot = session.get(Slot, slot_id)
     if slot is None or slot.site_id != site.id:
         raise NotFound("slot_not_found")
@@ -114,6 +204,15 @@ def update_slot(*, session: Session, site: Site, slot_id: int, payload: SlotUpda
         slot.capacity = changes["capacity"]
     if "interpreter_language" in changes:
         slot.interpreter_language = changes["interpreter_language"]
+    _audit_change(
+        session,
+        site=site,
+        actor_id=actor_id,
+        action="slot.updated",
+        subject_type="slot",
+        subject_id=slot.id,
+        details={"fields": sorted(changes)},
+    )
     session.flush()
     return slot
 

@@ -13,7 +13,9 @@ import hashlib
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
@@ -23,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk_api import i18n
+from kiosk_api.config import get_settings
 from kiosk_api.db import get_sessionmaker
 from kiosk_api.errors import LotseError, NotFound, Unauthorized
 from kiosk_api.models import QueueTicket, Site
@@ -33,7 +36,6 @@ STREAM_POLL_SECONDS = 1.0
 STREAM_KEEPALIVE_SECONDS = 15.0
 # A stream ends after this long and the page reconnects: no connection is held forever.
 STREAM_MAX_SECONDS = 600.0
-MAX_STREAMS = 200
 
 
 class StreamsBusy(LotseError):
@@ -43,7 +45,37 @@ class StreamsBusy(LotseError):
 
 # --- the engine ----------------------------------------------------------------------------------
 
-_open_streams = 0
+
+@dataclass
+class StreamPool:
+    """The open streams of one kind (public or staff), in total and per client address.
+
+    Counted where the stream runs, on the event loop's one thread; admission reads the counts, so
+    a burst of simultaneous openings may pass the cap by the few in flight, never more."""
+
+    kind: str
+    total: int = 0
+    by_address: Counter[str] = field(default_factory=Counter)
+
+    def admit(self, address: str, *, most: int, most_per_address: int) -> None:
+        if self.total >= most or self.by_address[address] >= most_per_address:
+            raise StreamsBusy(details={"streams": self.kind}, headers={"Retry-After": "5"})
+
+    def opened(self, address: str) -> None:
+
+        self.total += 1
+        self.by_address[address] += 1
+
+    def closed(self, address: str) -> None:
+        self.total -= 1
+        self.by_address[address] -= 1
+        if self.by_address[address] <= 0:
+            del self.by_address[address]
+
+
+# Staff screens have their own pool: a crowd of public pages cannot lock the desks out.
+PUBLIC_STREAMS = StreamPool("public")
+STAFF_STREAMS = StreamPool("staff")
 
 
 _shared: dict[str, tuple[float, Any]] = {}
@@ -69,12 +101,11 @@ def _shared_read(key: str, snapshot: Callable[[Session], Any]) -> Any:
 
 
 async def _events(
-    request: Request, event: str, snapshot: Callable[[Session], Any]
+    request: Request, event: str, snapshot: Callable[[Session], Any], pool: StreamPool, address: str
 ) -> AsyncIterator[str]:
     """Sends `event` with the snapshot whenever it changes (polled once a second), else a
     keep-alive."""
-    global _open_streams
-    _open_streams += 1
+    pool.opened(address)
     started = last_sent = time.monotonic()
     previous: Any = object()
     try:
@@ -99,14 +130,21 @@ async def _events(
                 yield ": keep-alive\n\n"
             await asyncio.sleep(STREAM_POLL_SECONDS)
     finally:
-        _open_streams -= 1
+        pool.closed(address)
 
 
-def _stream(request: Request, event: str, snapshot: Callable[[Session], Any]) -> StreamingResponse:
-    if _open_streams >= MAX_STREAMS:
-        raise StreamsBusy(headers={"Retry-After": "5"})
+def _stream(
+    request: Request,
+    event: str,
+    snapshot: Callable[[Session], Any],
+    pool: StreamPool = PUBLIC_STREAMS,
+) -> StreamingResponse:
+    settings = get_settings()
+    most = settings.staff_streams_max if pool is STAFF_STREAMS else settings.public_streams_max
+    address = request.client.host if request.client else "unknown"
+    pool.admit(address, most=most, most_per_address=settings.streams_per_address_max)
     return StreamingResponse(
-        _events(request, event, snapshot),
+        _events(request, event, snapshot, pool, address),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
@@ -181,7 +219,7 @@ def queue_stream(*, request: Request, site_id: int, token: str) -> StreamingResp
         )
         return {"version": version}
 
-    return _stream(request, "queue", snapshot)
+    return _stream(request, "queue", snapshot, STAFF_STREAMS)
 
 
 def display_stream(*, request: Request, site_id: int) -> StreamingResponse:

@@ -62,7 +62,7 @@ def apply_site(*, session: Session, config: SiteFile) -> tuple[Site, bool]:
     for service in config.services:
         session.add(Service(site_id=site.id, **service.model_dump()))
     session.flush()
-    replace_opening_hours(session=session, site=site, windows=config.opening_hours)
+    replace_opening_hours(session=session, site=site, windows=config.opening_hours, actor_id=None)
     return site, True
 
 

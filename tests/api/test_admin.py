@@ -212,6 +212,55 @@ def test_site_retention_period_is_updated(client, admin) -> None:
     assert invalid.status_code == 422
 
 
+def admin_changes() -> list[tuple[str, str, dict]]:
+    from sqlalchemy import select
+
+    from kiosk_api.db import session_scope
+    from kiosk_api.models import AuditEvent, StaffUser
+
+    with session_scope() as session:
+        rows = session.execute(
+            select(AuditEvent.action, StaffUser.username, AuditEvent.details)
+            .join(StaffUser, StaffUser.id == AuditEvent.actor_id)
+            .where(
+                AuditEvent.action.in_(
+                    [
+                        "site.updated",
+                        "service.created",
+                        "service.updated",
+                        "opening_hours.replaced",
+                        "slot.updated",
+                    ]
+                )
+            )
+            .order_by(AuditEvent.id)
+        ).all()
+    return [(action, username, details) for action, username, details in rows]
+
+
+def test_every_admin_change_is_audited_with_who_and_what(client, admin) -> None:
+    """Security review, gap 9: retention, services, opening hours and slots changed unaudited."""
+    client.patch("/api/v1/admin/site", headers=admin, json={"retention_days": 30})
+    client.patch(
+        "/api/v1/admin/site", headers=admin, json={"retention_days": 30}
+    )  # no change: no entry
+    client.post(
+        "/api/v1/admin/services", headers=admin, json={"code": "advice", "name": "Beratung"}
+    )
+    client.patch("/api/v1/admin/services/advice", headers=admin, json={"active": False})
+    set_opening_hours(client, admin, (0, "08:00", "12:00"))
+    changes = admin_changes()
+    assert [(action, who) for action, who, _ in changes] == [
+        ("site.updated", "admin-user"),
+        ("service.created", "admin-user"),
+        ("service.updated", "admin-user"),
+        ("opening_hours.replaced", "admin-user"),
+    ]
+    assert changes[0][2] == {"changes": {"retention_days": [90, 30]}}
+    assert changes[2][2] == {"code": "advice", "changes": {"active": [True, False]}}
+    assert changes[3][2]["after"] == [[0, "08:00", "12:00"]]
+
+
 def test_staff_accounts_are_created_and_disabled(client, admin) -> None:
     created = client.post(
         "/api/v1/admin/staff",

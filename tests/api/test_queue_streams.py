@@ -4,6 +4,7 @@ display, a ticket."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -129,3 +130,42 @@ def test_ticket_stream_follows_the_ticket(live_server: LiveServer) -> None:
             ).raise_for_status()
             event, second = next(stream)
     assert second["status"] == "called" and second["desk"] == "3"
+
+
+@pytest.mark.commits
+def test_streams_are_capped_per_address_and_staff_keep_their_own_pool(
+    live_server: LiveServer,
+) -> None:
+    """Security review, gap 7: public streams shared one cap of 200 with the desks' streams, and one
+    address could take them all."""
+    username = make_staff("desk")
+    caps = {"LOTSE_STREAMS_PER_ADDRESS_MAX": "2", "LOTSE_PUBLIC_STREAMS_MAX": "50"}
+    with (
+        live_server(workers=1, extra_env=caps) as base,
+        httpx.Client(base_url=base, timeout=15) as api,
+        httpx.Client(base_url=base, timeout=15) as first_client,
+        httpx.Client(base_url=base, timeout=15) as second_client,
+    ):
+        headers = desk_login(api, username)
+        with (
+            first_client.stream("GET", "/api/v1/display/stream") as first,
+            second_client.stream("GET", "/api/v1/display/stream") as second,
+        ):
+            # Both counted; the parsers stay referenced (a collected one closes its connection).
+            first_events, second_events = events(first), events(second)
+            assert next(first_events)[0] == next(second_events)[0] == "calls"
+            refused = api.get("/api/v1/display/stream")
+            assert refused.status_code == 503
+            assert refused.json()["error"]["code"] == "too_many_streams"
+            assert refused.headers["Retry-After"] == "5"
+            # The desk's queue stream has its own pool: the public crowd does not lock it out.
+            with api.stream("GET", "/api/v1/staff/queue/stream", headers=headers) as queue:
+                queue_events = events(queue)
+                assert queue.status_code == 200 and next(queue_events)[0] == "queue"
+        # Closed streams give their places back (the server notices the disconnect within a poll).
+        for _ in range(50):
+            with api.stream("GET", "/api/v1/display/stream") as again:
+                if again.status_code == 200:
+                    break
+            time.sleep(0.2)
+        assert again.status_code == 200

@@ -3,21 +3,22 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from tests.support import assistant
 from tests.support.ports import free_port
-from tests.support.processes import ROOT, ServerProcess, start_process, success
+from tests.support.processes import ROOT, ServerProcess, start_process
 
 API_PY = ROOT / ".venv" / "bin" / "python"
 BOT_PY = Path(sys.executable)
 BOT_TOKEN = "test-bot-token-0123456789abcdef"
-JWT_SECRET = "test-jwt-secret-0123456789abcdef"
-ACTIONS_SECRET = "test-actions-secret-0123456789abcdef"
+JWT_SECRET = (
+    assistant.JWT_SECRET
+)  # the Rasa servers' (tests/support/assistant.py); the kiosk API pushes with it
 STAFF_USER = "desk.tester"
 STAFF_PASSWORD = "desk-password-123456"
 
@@ -105,17 +106,10 @@ class Servers:
 
     def start_actions(self) -> str:
         port = free_port()
-        env = dict(
-            os.environ,
-            LOTSE_API_URL=self.api_url,
-            LOTSE_BOT_TOKEN=BOT_TOKEN,
-            ACTIONS_PORT=str(port),
-            LOTSE_ACTIONS_SECRET=ACTIONS_SECRET,
-            BOT_PY=str(BOT_PY),
+        process = assistant.start_actions(
+            self.workdir, api_url=self.api_url, bot_token=BOT_TOKEN, port=port
         )
-        process = self.start(
-            "actions", ["bash", str(ROOT / "bot" / "scripts" / "start_actions.sh")], env
-        )
+        self.processes.append(process)
         self.actions_url = f"http://127.0.0.1:{port}"
         process.wait_until_answering(self.actions_url + "/health", timeout=180)
         return self.actions_url
@@ -128,36 +122,19 @@ class Servers:
         port = self.rasa_port if name == "rasa" else free_port()
         var = self.workdir / name
         var.mkdir(exist_ok=True)
-        env = dict(
-            os.environ,
-            RASA_TELEMETRY_ENABLED="false",
-            LOTSE_ACTIONS_URL=self.actions_url + "/webhook",
-            LOTSE_VAR=str(var),
-            RASA_JWT_SECRET=JWT_SECRET,
-            RASA_PORT=str(port),
-            RASA_MODEL=str(model),
-            BOT_PY=str(BOT_PY),
-            LOTSE_ACTIONS_SECRET=ACTIONS_SECRET,
-            LOTSE_TRACKER_DATABASE_URL=f"sqlite:///{var / 'tracker.db'}",
+        process = assistant.start_rasa(
+            var,
+            port=port,
+            actions_url=self.actions_url + "/webhook",
+            model=model,
+            name=name,
+            extra_env=stores,
         )
-        env.pop("LOTSE_REDIS_URL", None)
-        env.update(stores or {})
-        process = self.start(name, ["bash", str(ROOT / "bot" / "scripts" / "start_rasa.sh")], env)
+        self.processes.append(process)
         url = f"http://127.0.0.1:{port}"
         if name == "rasa":
             self.rasa_url = url
-        process.wait_until_answering(url + "/status?token=invalid", timeout=300)
-        # /status answers before the model is loaded; the REST webhook is ready once it answers a
-        # greeting.
-        greeting = json.dumps({"sender": "warmup", "message": "/greet"}).encode()
-        process.wait_until_answering(
-            url + "/webhooks/rest/webhook",
-            timeout=300,
-            answered=success,
-            method="POST",
-            json_body=greeting,
-            interval=1,
-        )
+        assistant.wait_until_loaded(process, url)
         return url
 
     def stop(self) -> None:

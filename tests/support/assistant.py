@@ -62,6 +62,37 @@ def start_rasa(
     )
 
 
+def start_actions(var: Path, *, api_url: str, bot_token: str, port: int) -> ServerProcess:
+    """The action server via start_actions.sh, admitting only Rasa (LOTSE_ACTIONS_SECRET)."""
+    env = dict(
+        os.environ,
+        LOTSE_API_URL=api_url,
+        LOTSE_BOT_TOKEN=bot_token,
+        ACTIONS_PORT=str(port),
+        LOTSE_ACTIONS_SECRET=ACTIONS_SECRET,
+        BOT_PY=str(BOT_PY),
+    )
+    return start_process(
+        "actions",
+        ["bash", str(ROOT / "bot" / "scripts" / "start_actions.sh")],
+        env=env,
+        log_dir=var,
+    )
+
+
+def wait_until_loaded(rasa: ServerProcess, url: str) -> None:
+    """Rasa's root answers before the model is loaded; the REST channel only once it is."""
+    greeting = json.dumps({"sender": "warm-up", "message": "/greet"}).encode()
+    rasa.wait_until_answering(
+        f"{url}/webhooks/rest/webhook",
+        timeout=300,
+        answered=success,
+        method="POST",
+        json_body=greeting,
+        interval=1,
+    )
+
+
 @contextmanager
 def assistant(
     var: Path,
@@ -74,34 +105,13 @@ def assistant(
     """Action server (talking to the kiosk API at `api_url`) and Rasa, until the block ends;
     yields once Rasa's REST channel answers, i.e. the model is loaded."""
     actions_port, rasa_port = free_port(), rasa_port or free_port()
-    actions = start_process(
-        "actions",
-        ["bash", str(ROOT / "bot" / "scripts" / "start_actions.sh")],
-        log_dir=var,
-        env=dict(
-            os.environ,
-            LOTSE_API_URL=api_url,
-            LOTSE_BOT_TOKEN=bot_token,
-            ACTIONS_PORT=str(actions_port),
-            LOTSE_ACTIONS_SECRET=ACTIONS_SECRET,
-            BOT_PY=str(BOT_PY),
-        ),
-    )
+    actions = start_actions(var, api_url=api_url, bot_token=bot_token, port=actions_port)
     actions_url = f"http://127.0.0.1:{actions_port}"
     rasa_url = f"http://127.0.0.1:{rasa_port}"
     rasa = start_rasa(var, port=rasa_port, actions_url=f"{actions_url}/webhook", extra_env=rasa_env)
     try:
         actions.wait_until_answering(f"{actions_url}/health", timeout=180)
-        # Rasa's root answers before the model is loaded; the REST channel only once it is.
-        greeting = json.dumps({"sender": "warm-up", "message": "/greet"}).encode()
-        rasa.wait_until_answering(
-            f"{rasa_url}/webhooks/rest/webhook",
-            timeout=300,
-            answered=success,
-            method="POST",
-            json_body=greeting,
-            interval=1,
-        )
+        wait_until_loaded(rasa, rasa_url)
         yield Assistant(rasa_url=rasa_url, actions_url=actions_url, jwt_secret=JWT_SECRET, var=var)
     finally:
         rasa.stop()

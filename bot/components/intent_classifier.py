@@ -86,9 +86,8 @@ class LinearModel:
             sublinear_tf=True,
         )
         features = sparse.hstack([word.fit_transform(texts), char.fit_transform(texts)]).tocsr()
-        svm = LinearSVC(C=C, random_state=0).fit(
-            features, intents
-        )  # the same data gives the same model
+        # A fixed seed: the same data gives the same model.
+        svm = LinearSVC(C=C, random_state=0).fit(features, intents)
         return cls(
             word_vocabulary={term: int(index) for term, index in word.vocabulary_.items()},
             char_vocabulary={term: int(index) for term, index in char.vocabulary_.items()},

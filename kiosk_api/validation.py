@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -58,3 +60,41 @@ LanguageCode = Annotated[
 ]
 PastDate = Annotated[date, AfterValidator(past_date)]
 RecentOrPastDate = Annotated[date, AfterValidator(recent_or_past_date)]
+
+# Control characters and the bidirectional embeddings, overrides and isolates: invisible, they let a
+# name read differently on the desk's screen or in a PDF than what was typed ("Amina\u202eadiH").
+_CONTROL_OR_BIDI = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAK_OR_TAB = re.compile("[\t\n\r]")
+
+
+def _plain(value: str, *, lines: bool) -> str:
+    if _CONTROL_OR_BIDI.search(value) or (not lines and _LINE_BREAK_OR_TAB.search(value)):
+        raise ValueError("contains control or text-direction characters")
+    return unicodedata.normalize("NFC", value)
+
+
+def plain_line(value: str) -> str:
+    """One line of text (a name): NFC, no control, line-break or direction-override characters."""
+    return _plain(value, lines=False)
+
+
+def plain_text(value: str) -> str:
+    """Free text: NFC, line breaks and tabs allowed, no other control or direction characters."""
+    return _plain(value, lines=True)
+
+
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(plain_line),
+]
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(plain_text),
+]
+MessageText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    AfterValidator(plain_text),
+]

@@ -65,7 +65,12 @@ def kiosk_environment(
     Live servers the tests start inherit them through os.environ."""
     from kiosk_api.config import get_settings
     from kiosk_api.db import build_engine, get_engine, get_sessionmaker
-    from tests.support.databases import drop_postgres_database, fresh_database, migrate
+    from tests.support.databases import (
+        drop_postgres_database,
+        fresh_database,
+        migrate,
+        rasa_tracker_store,
+    )
 
     scratch: Path = tmp_path_factory.mktemp("kiosk")
     database_name = "lotse_test_kiosk"
@@ -81,7 +86,7 @@ def kiosk_environment(
     values = {
         "LOTSE_ENVIRONMENT": "test",
         "LOTSE_DATABASE_URL": url,
-        "LOTSE_TRACKER_DATABASE_URL": f"sqlite:///{scratch / 'tracker.db'}",
+        "LOTSE_TRACKER_DATABASE_URL": rasa_tracker_store(scratch / "tracker.db"),
         "LOTSE_ARGOS_PACKAGES_DIR": str(scratch / "argos"),
         "LOTSE_RATE_LIMIT_PUBLIC_PER_MINUTE": "100000",
         "LOTSE_RATE_LIMIT_LOGIN_PER_MINUTE": "100000",

@@ -7,12 +7,9 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from kiosk_api.models.enums import HandoverStatus
 from kiosk_api.translation.schemas import TranslatedText
-from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode
+from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode, MessageText
 
 ConversationId = Annotated[str, StringConstraints(pattern=CONVERSATION_ID_PATTERN)]
-MessageText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)
-]
 
 
 class OpeningStatus(BaseModel):

@@ -15,10 +15,16 @@ from kiosk_api.models.enums import (
     IntakeStatus,
     ResidenceStatus,
 )
-from kiosk_api.validation import LanguageCode, PastDate, RecentOrPastDate, country_code
+from kiosk_api.validation import (
+    LanguageCode,
+    Name,
+    PastDate,
+    RecentOrPastDate,
+    ShortText,
+    country_code,
+    plain_text,
+)
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()/.-]{4,24}[0-9]$")
 
 
@@ -65,7 +71,11 @@ class IntakeFields(BaseModel):
     phone: Phone | None = None
     email: EmailStr | None = None
     address: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+            AfterValidator(plain_text),
+        ]
         | None
     ) = None
     registration_certificate: bool | None = None

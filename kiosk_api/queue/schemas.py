@@ -8,11 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from kiosk_api.consent.schemas import ConsentCreate, ConsentReceipt
 from kiosk_api.models.enums import Concern, TicketStatus
 from kiosk_api.translation.schemas import TranslatedText
-from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode
+from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode, Name
+from kiosk_api.validation import ShortText as FreeText
 
 Code = Annotated[str, StringConstraints(min_length=3, max_length=32)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-FreeText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 class QuickIntake(BaseModel):

@@ -302,3 +302,39 @@ def test_an_oversize_body_is_refused_in_the_clients_language(client) -> None:
     )
     assert response.status_code == 413
     assert response.json()["error"]["message"] == "Die Anfrage ist zu groß."
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        pytest.param("given_name", "Amina\u202eadiH", id="right-to-left-override"),
+        pytest.param("family_name", "Had\u2066dad", id="isolate"),
+        pytest.param("given_name", "Ami\x00na", id="nul"),
+        pytest.param("given_name", "Amina\nHaddad", id="line-break-in-a-name"),
+        pytest.param("profession", "Schneider\x1b[31m", id="escape-in-free-text"),
+    ],
+)
+def test_spoofing_characters_are_refused_and_nothing_is_stored(
+    client, field: str, value: str
+) -> None:
+    """Security review, gap 8: an override made "Amina\u202eadiH" read as another name on the desk's
+    screen and in the PDF; such text is refused at the door, so it reaches neither."""
+    receipt = consent(client)
+    ref, proof = receipt["reference_code"], pin_headers(receipt)
+    refused = client.patch(f"/api/v1/intakes/{ref}", headers=proof, json={field: value})
+    assert refused.status_code == 422 and error_code(refused) == "validation_error"
+    assert client.get(f"/api/v1/intakes/{ref}", headers=proof).json()[field] is None
+
+
+def test_names_are_stored_in_nfc_and_free_text_keeps_its_lines(client) -> None:
+    receipt = consent(client)
+    ref, proof = receipt["reference_code"], pin_headers(receipt)
+    changed = client.patch(
+        f"/api/v1/intakes/{ref}",
+        headers=proof,
+        json={"given_name": "Jose\u0301", "profession": "Schneider\nNäherin"},
+    )
+    assert changed.status_code == 200, changed.text
+    stored = client.get(f"/api/v1/intakes/{ref}", headers=proof).json()
+    assert stored["given_name"] == "José" and len(stored["given_name"]) == 4
+    assert stored["profession"] == "Schneider\nNäherin"

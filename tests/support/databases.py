@@ -92,3 +92,20 @@ def rolled_back(engine: Engine, maker: sessionmaker[Session]) -> Iterator[Connec
         maker.configure(**saved)
         outer.rollback()
         connection.close()
+
+
+# Rasa 3.6's SQLTrackerStore table, as Rasa creates it on its first start.
+RASA_EVENTS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS events (id INTEGER NOT NULL PRIMARY KEY, "
+    "sender_id VARCHAR(255) NOT NULL, type_name VARCHAR(255) NOT NULL, timestamp FLOAT, "
+    "intent_name VARCHAR(255), action_name VARCHAR(255), data TEXT)"
+)
+
+
+def rasa_tracker_store(path: Path) -> str:
+    """An SQLite tracker store as a running Rasa leaves it (the events table, empty); its URL."""
+    import sqlite3
+
+    with sqlite3.connect(path) as connection:
+        connection.execute(RASA_EVENTS_TABLE)
+    return f"sqlite:///{path}"

@@ -4,6 +4,7 @@ Rasa with Lotse's trained model, started once for the session (bot/scripts/start
 
 from __future__ import annotations
 
+import functools
 import json
 import tempfile
 from collections.abc import Iterator
@@ -77,6 +78,7 @@ def stack() -> Iterator[Stack]:
             )
 
 
+@functools.cache
 def catalog_texts(msgid: str) -> dict[str, str]:
     """Every served language's text for one bot response, from the gettext catalogs."""
     from babel.messages.pofile import read_po

@@ -6,7 +6,7 @@ from kiosk_api.models.booking import Booking, QueueTicket, Slot
 from kiosk_api.models.handover import Handover, HandoverMessage, Notification
 from kiosk_api.models.intake import ConsentRecord, HouseholdMember, IntakeRecord
 from kiosk_api.models.site import OpeningHours, Service, Site
-from kiosk_api.models.staff import StaffSession, StaffUser
+from kiosk_api.models.staff import Device, StaffSession, StaffUser
 from kiosk_api.models.translation import TranslationCacheEntry
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "Base",
     "Booking",
     "ConsentRecord",
+    "Device",
     "Handover",
     "HandoverMessage",
     "HouseholdMember",

@@ -52,6 +52,7 @@ class Booking(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     failed_proofs: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     slot_id: Mapped[int] = mapped_column(ForeignKey("slots.id", ondelete="CASCADE"), index=True)
     intake_id: Mapped[int | None] = mapped_column(
         ForeignKey("intake_records.id", ondelete="SET NULL"), index=True, nullable=True
@@ -61,7 +62,9 @@ class Booking(Base):
         Enum(BookingStatus, native_enum=False, length=20), default=BookingStatus.booked
     )
     booked_by: Mapped[str] = mapped_column(String(20))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Keyed hash of who booked an anonymous place (address, kiosk device or the bot): caps per day.
+    source_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     slot: Mapped[Slot] = relationship()

@@ -32,6 +32,8 @@ class IntakeRecord(Base):
     pin_hash: Mapped[str] = mapped_column(String(64))
     failed_proofs: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Lockouts so far: each one lasts longer than the one before.
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     status: Mapped[IntakeStatus] = mapped_column(_enum(IntakeStatus), default=IntakeStatus.draft)
     channel: Mapped[Channel] = mapped_column(_enum(Channel))
     assisted: Mapped[bool] = mapped_column(Boolean, default=False)

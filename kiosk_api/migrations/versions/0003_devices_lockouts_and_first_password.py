@@ -50,8 +50,12 @@ def upgrade() -> None:
     with op.batch_alter_table("bookings", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lockouts", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("source_key", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("conversation_id", sa.String(length=128), nullable=True))
         batch_op.create_index(batch_op.f("ix_bookings_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_bookings_source_key"), ["source_key"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_bookings_conversation_id"), ["conversation_id"], unique=False
+        )
 
     with op.batch_alter_table("intake_records", schema=None) as batch_op:
         batch_op.add_column(sa.Column("lockouts", sa.Integer(), server_default="0", nullable=False))
@@ -75,8 +79,10 @@ def downgrade() -> None:
         batch_op.drop_column("lockouts")
 
     with op.batch_alter_table("bookings", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_bookings_conversation_id"))
         batch_op.drop_index(batch_op.f("ix_bookings_source_key"))
         batch_op.drop_index(batch_op.f("ix_bookings_created_at"))
+        batch_op.drop_column("conversation_id")
         batch_op.drop_column("source_key")
         batch_op.drop_column("lockouts")
 

@@ -64,7 +64,7 @@ class Booking(Base):
     booked_by: Mapped[str] = mapped_column(String(20))
     # Keyed hash of who booked an anonymous place (address, kiosk device or the bot): caps per day.
     source_key: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
-    # The chat that booked it: the bot proves such a booking by its conversation, so no PIN in slots.
+    # The chat that booked it: the bot proves it by its conversation, so no PIN sits in slots.
     conversation_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

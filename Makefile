@@ -4,10 +4,15 @@ SHELL := /bin/bash
 
 VENV      := .venv
 PY        := $(VENV)/bin/python
-UV        := $(VENV)/bin/uv
 BOT_VENV  := .venv-bot
 BOT_PY    := $(BOT_VENV)/bin/python
 VAR       := var
+# Every environment installs from a hashed lock in requirements/; uv and pip-audit have their own (mk/deps.mk).
+TOOLS_VENV := .venv-tools
+UV         := $(TOOLS_VENV)/bin/uv
+KIOSK_LOCK := requirements/kiosk-api.lock
+BOT_LOCK   := requirements/bot.lock
+TOOLS_LOCK := requirements/tools.lock
 export LOTSE_PORT ?= 8000
 
 # Python 3.11 for the kiosk API, 3.10 for Rasa: take what is on the machine, else let uv provide it.
@@ -54,19 +59,24 @@ help:
 	@echo "make web-speech            espeak-ng from Debian, for read-aloud"
 	@echo "make screenshots           every screen, left-to-right and right-to-left, into screenshots/"
 	@echo "make install               the kiosk API environment .venv, system packages, catalogs"
+	@echo "make lock                  re-resolve the hashed locks in requirements/ from pyproject.toml, bot/requirements.txt"
+	@echo "                           and requirements/tools.txt (LOCK_ARGS='--upgrade-package NAME' to move one pin)"
+	@echo "make test-deps             the locks match their specs; pip-audit over every lock, advisories only by the allow-list"
 	@echo "make clean                 remove the environments, var/ and the trained models"
 
-$(VENV)/.installed: pyproject.toml
-	@PY="$(PY311)"; if [ -z "$$PY" ]; then python3 -m pip install -q --user uv && python3 -m uv python install 3.11 && PY=$$(python3 -m uv python find 3.11); fi; \
+# torch only as the CPU build, locked with its hash: the local wheel where the machine has it, else PyTorch's
+# CPU page (a --find-links page: only torch comes from there, everything else from PyPI).
+LOCAL_WHEELS   ?= /opt/wheels
+TORCH_CPU_PAGE ?= https://download.pytorch.org/whl/cpu/torch/
+TORCH_VERSION  := $(shell sed -n 's/^torch==\([^ ]*\).*/\1/p' $(KIOSK_LOCK) 2>/dev/null)
+TORCH_WHEELS   ?= $(if $(wildcard $(LOCAL_WHEELS)/torch-$(TORCH_VERSION)-*.whl),$(LOCAL_WHEELS),$(TORCH_CPU_PAGE))
+
+# Exactly the lock (uv pip sync removes what it does not name), every file checked against its hash, then Lotse itself.
+$(VENV)/.installed: $(KIOSK_LOCK) pyproject.toml | $(TOOLS_VENV)/.installed
+	@PY="$(PY311)"; if [ -z "$$PY" ]; then $(UV) python install 3.11 && PY=$$($(UV) python find 3.11); fi; \
 	  [ -x $(PY) ] || $$PY -m venv $(VENV)
-	$(VENV)/bin/pip install -q --disable-pip-version-check uv
-	@# torch only as the CPU build: the local wheel where the machine has one, else the CPU index.
-	@if ls /opt/wheels/torch-2.13.0+cpu-*.whl >/dev/null 2>&1; then \
-	  $(VENV)/bin/pip install -q --disable-pip-version-check --find-links /opt/wheels 'torch==2.13.0'; \
-	else \
-	  $(VENV)/bin/pip install -q --disable-pip-version-check 'torch==2.13.0' --index-url https://download.pytorch.org/whl/cpu; \
-	fi
-	$(UV) pip install -q --python $(PY) -e '.[test,translate]'
+	$(UV) pip sync -q --python $(PY) --require-hashes --find-links $(TORCH_WHEELS) $(KIOSK_LOCK)
+	$(UV) pip install -q --python $(PY) --no-deps -e .
 	@touch $@
 
 install: $(VENV)/.installed $(VENV)/.system-deps catalogs
@@ -108,4 +118,4 @@ bench: install $(BENCH_TARGETS)
 	./scripts/with_postgres.sh $(PY) bench/api_bench.py
 
 clean:
-	rm -rf $(VENV) $(BOT_VENV) $(VAR) bot/models
+	rm -rf $(VENV) $(BOT_VENV) $(TOOLS_VENV) $(VAR) bot/models

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET = "change-me"
@@ -57,11 +58,42 @@ class Settings(BaseSettings):
     streams_per_address_max: int = 30
     staff_token_ttl_minutes: int = 8 * 60
     proof_max_failures: int = 5
-    proof_lockout_minutes: int = 15
+    # Each further lockout of one code lasts twice as long as the one before, up to the maximum.
+    proof_lockout_minutes: float = 15
+    proof_lockout_max_minutes: float = 24 * 60
+    # Wrong proofs and unknown codes per address across all codes (a lobby kiosk is one address);
+    # the bot relays every chat, so it has its own, larger budget.
+    proof_failures_per_address: int = 30
+    proof_failures_per_bot: int = 300
+    proof_failure_window_minutes: float = 15
     rate_limit_public_per_minute: int = 120
     rate_limit_bot_per_minute: int = 3000
     rate_limit_login_per_minute: int = 10
+    # Behind a reverse proxy: limits key on X-Forwarded-For only when the TCP peer is one of these
+    # (comma-separated IPs or CIDRs, e.g. 10.0.0.5,fd00::/64); empty: always on the TCP peer.
+    trusted_proxies: Annotated[tuple[IPv4Network | IPv6Network, ...], NoDecode] = ()
+    # Rate limits and login lockouts in this Redis (redis:// or rediss://), shared by every worker
+    # and instance; unset: each worker process keeps its own.
+    redis_url: str | None = None
+    # Failed staff logins per (user, address) and per address over all usernames lock that key;
+    # each further lockout lasts twice as long, up to the maximum.
+    login_max_failures: int = 10
+    login_max_failures_per_address: int = 30
+    login_failure_window_seconds: float = 15 * 60
+    login_lockout_seconds: float = 60
+    login_lockout_max_seconds: float = 24 * 60 * 60
     default_retention_days: int = 90
+    # Anonymous bookings (no record) per source and site-local day; 0 refuses that source; staff
+    # and bookings for a record are never capped.
+    anonymous_bookings_per_address_per_day: int = Field(default=3, ge=0)
+    anonymous_bookings_per_device_per_day: int = Field(default=200, ge=0)
+    anonymous_bookings_per_bot_per_day: int = Field(default=1000, ge=0)
+    anonymous_bookings_per_conversation_per_day: int = Field(default=3, ge=0)
+    # Anonymous places of a slot: capacity × share rounded down, at least 1 when the share is above
+    # 0 (a one-place slot stays bookable); the rest waits for registered clients and the desk.
+    anonymous_slot_share: float = Field(default=0.5, ge=0, le=1)
+    # A kiosk's one-time enrolment code is valid this long after a site admin created it.
+    device_enrolment_hours: int = Field(default=24, ge=1, le=24 * 7)
     # Write transactions in flight per process (PostgreSQL; SQLite always 1), below the 40 worker
     # threads.
     write_concurrency: int = 8
@@ -103,6 +135,23 @@ class Settings(BaseSettings):
                     "path)"
                 )
         return self
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies_from_list(cls, value: object) -> object:
+        """Comma-separated addresses or networks; a bare address is a network of one."""
+        if isinstance(value, str):
+            value = [item.strip() for item in value.split(",") if item.strip()]
+        if isinstance(value, (list, tuple)):
+            return tuple(ip_network(str(item), strict=False) for item in value)
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_scheme(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in ("redis", "rediss"):
+            raise ValueError("LOTSE_REDIS_URL must start with redis:// or rediss://")
+        return value or None
 
     @property
     def is_sqlite(self) -> bool:

@@ -6,6 +6,7 @@ import asyncio
 import weakref
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kiosk_api.config import Settings, get_settings
 from kiosk_api.db import begin_write, get_sessionmaker
+from kiosk_api.devices.service import device_for_token
 from kiosk_api.errors import Forbidden, LotseError, NotFound, Unauthorized
 from kiosk_api.intake.service import Proof
 from kiosk_api.models import Site, StaffUser
@@ -28,16 +30,17 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 AUDITED_READ_PREFIX = "/api/v1/staff/"
 
 
-# A read with a PIN or date of birth counts failed attempts, so it may write as well.
-PROOF_HEADERS = (b"x-lotse-pin", b"x-lotse-birth-date")
+# A read with a proof (PIN, date of birth, the bot's chat) counts failed attempts, so it may write.
+PROOF_HEADERS = (b"x-lotse-pin", b"x-lotse-birth-date", b"x-lotse-conversation")
 
 
-# Login checks an argon2 hash (~0.2 s) first: it must not hold the write lock meanwhile.
-LOGIN_PATH = "/api/v1/staff/login"
+# Login and password change check argon2 hashes (~0.2 s each) outside the write lock: they open
+# their writing transaction themselves, after the hash.
+HASHING_PATHS = frozenset({"/api/v1/staff/login", "/api/v1/staff/me/password"})
 
 
 def writes(request: Request) -> bool:
-    if request.url.path == LOGIN_PATH:
+    if request.url.path in HASHING_PATHS:
         return False
     if request.method in WRITE_METHODS:
         return True
@@ -99,32 +102,85 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling the public API: an anonymous client (by address) or the bot's action
-    server."""
+    """Who is calling the public API: an anonymous client (by address), an enrolled kiosk or the
+    bot's action server, with the conversation it acts for when it names one."""
 
     actor_type: ActorType
     key: str
+    conversation_id: str | None = None
 
     @property
     def is_bot(self) -> bool:
         return self.actor_type is ActorType.bot
 
+    @property
+    def booking_source(self) -> str:
+        """The narrowest bucket an anonymous booking counts against: a chat, a kiosk, an address."""
+        if self.actor_type is ActorType.client:
+            return f"address:{self.key}"
+        if self.is_bot and self.conversation_id:
+            return f"bot:conversation:{self.conversation_id}"
+        return self.key
+
+
+def _ip(text: str) -> IPv4Address | IPv6Address | None:
+    try:
+        address = ip_address(text.strip())
+    except ValueError:
+        return None
+    # an IPv4 client on a dual-stack socket: one key whatever the socket
+    mapped = address.ipv4_mapped if isinstance(address, IPv6Address) else None
+    return mapped or address
+
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address for limits: the TCP peer, or behind a trusted proxy the right-most
+    X-Forwarded-For address that is none of ours (the left ones are whatever the client said)."""
+    peer = request.client.host if request.client else "unknown"
+    proxies = get_settings().trusted_proxies
+    peer_ip = _ip(peer)
+    if not proxies or peer_ip is None or not any(peer_ip in net for net in proxies):
+        return peer
+    hops = [hop for value in request.headers.getlist("x-forwarded-for") for hop in value.split(",")]
+    for hop in reversed(hops):
+        hop_ip = _ip(hop)
+        if hop_ip is None:
+            return peer  # malformed: the proxy's own bucket, never one the client chose
+        if not any(hop_ip in net for net in proxies):
+            return str(hop_ip)
+    # every hop is one of ours: the client sits inside the trusted network, first in the chain
+    return str(_ip(hops[0])) if hops else peer
 
 
 def get_caller(
     request: Request,
     settings: SettingsDep,
+    session: SessionDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    x_lotse_device: Annotated[str | None, Header(include_in_schema=False, max_length=128)] = None,
+    x_lotse_conversation: Annotated[
+        str | None, Header(include_in_schema=False, max_length=128)
+    ] = None,
 ) -> Caller:
     if authorization and authorization.startswith("Bearer "):
         token = authorization.removeprefix("Bearer ").strip()
         if not constant_time_equals(token, settings.bot_token):
             raise Unauthorized("invalid_service_token")
-        caller = Caller(ActorType.bot, "bot")
+        # Only the bot's own token may name a conversation: it books for many chats.
+        caller = Caller(ActorType.bot, "bot", conversation_id=x_lotse_conversation or None)
         limiter.hit("bot", caller.key, limit=settings.rate_limit_bot_per_minute)
+        return caller
+    if x_lotse_device:
+        try:
+            device = device_for_token(session=session, token=x_lotse_device)
+        except Unauthorized:
+            # Wrong tokens count against the address, so guessing costs as much as any request.
+            limiter.hit(
+                "public", client_address(request), limit=settings.rate_limit_public_per_minute
+            )
+            raise
+        caller = Caller(ActorType.device, f"device:{device.id}")
+        limiter.hit("device", caller.key, limit=settings.rate_limit_public_per_minute)
         return caller
     caller = Caller(ActorType.client, client_address(request))
     limiter.hit("public", caller.key, limit=settings.rate_limit_public_per_minute)
@@ -144,13 +200,28 @@ def get_site(session: SessionDep, settings: SettingsDep) -> Site:
 SiteDep = Annotated[Site, Depends(get_site)]
 
 
+# The only endpoints a login with a password someone else chose may call until it is changed.
+PASSWORD_CHANGE_ENDPOINTS = frozenset(
+    {
+        ("POST", "/api/v1/staff/me/password"),
+        ("POST", "/api/v1/staff/logout"),
+        ("GET", "/api/v1/staff/me"),
+    }
+)
+
+
 def get_current_staff(
+    request: Request,
     session: SessionDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> StaffUser:
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthorized(headers={"WWW-Authenticate": "Bearer"})
-    return staff_for_token(session=session, token=authorization.removeprefix("Bearer ").strip())
+    staff = staff_for_token(session=session, token=authorization.removeprefix("Bearer ").strip())
+    endpoint = (request.method, request.url.path)
+    if staff.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        raise Forbidden("password_change_required")
+    return staff
 
 
 def require_role(role: StaffRole):  # type: ignore[no-untyped-def]
@@ -185,12 +256,21 @@ ReferenceCode = Annotated[
 
 
 def get_proof(
+    caller: CallerDep,
     x_lotse_pin: Annotated[str | None, Header(max_length=12, description="The 6-digit PIN")] = None,
     x_lotse_birth_date: Annotated[
-        str | None, Header(max_length=10, description="Date of birth, YYYY-MM-DD")
+        str | None, Header(max_length=10, description="Date of birth, YYYY-MM-DD (check-in only)")
     ] = None,
 ) -> Proof:
-    return Proof(pin=x_lotse_pin, birth_date=x_lotse_birth_date)
+    """The proof headers with who sends them: wrong proofs also count per caller, across codes."""
+    return Proof(
+        pin=x_lotse_pin,
+        birth_date=x_lotse_birth_date,
+        caller_key=caller.key,
+        by_bot=caller.is_bot,
+        # The bot proves a record or booking by the chat that made it (X-Lotse-Conversation).
+        conversation_id=caller.conversation_id if caller.is_bot else None,
+    )
 
 
 ProofDep = Annotated[Proof, Depends(get_proof)]

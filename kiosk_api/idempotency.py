@@ -6,6 +6,7 @@ then replays the first answer, rather than racing it for the same slot or ticket
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +19,18 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kiosk_api.deps import CallerDep, SessionDep
+from kiosk_api.config import get_settings
+from kiosk_api.deps import CallerDep, ProofDep, SessionDep
 from kiosk_api.errors import Conflict, InvalidInput
+from kiosk_api.intake.service import Proof
 from kiosk_api.models import IdempotencyKey
+from kiosk_api.security import constant_time_equals
 
 MAX_KEY_LENGTH = 128
 _CLAIMED = 0  # status of a key whose request has not finished
+# The stored request hash: the payload's hash, then a keyed tag of the proof headers it came with.
+_PAYLOAD_HASH_CHARS = 40
+_PROOF_TAG_CHARS = 24
 
 
 class ConcurrentDuplicate(Conflict):
@@ -45,6 +52,15 @@ def request_fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def proof_tag(proof: Proof) -> str:
+    """A keyed tag of the PIN or date of birth sent (and the bot's chat, since every chat shares
+    the bot's scope): a replay must come with the same proof."""
+    key = get_settings().secret_key.encode()
+    parts = (proof.pin, proof.birth_date, proof.conversation_id)
+    shown = "\x00".join(part or "" for part in parts).encode()
+    return hmac.new(key, shown, hashlib.sha256).hexdigest()[:_PROOF_TAG_CHARS]
+
+
 def validate_key(key: str | None) -> str | None:
     if key is None:
         return None
@@ -60,21 +76,39 @@ def _stored(session: Session, scope: str, key: str) -> IdempotencyKey | None:
     )
 
 
-def _replay(stored: IdempotencyKey, fingerprint: str) -> JSONResponse:
-    if stored.request_hash != fingerprint:
+def _replay(
+    stored: IdempotencyKey, fingerprint: str, verify: Callable[[], object] | None
+) -> JSONResponse:
+    """The stored answer, only for the same request with the same proof, once the proof passed
+    its check again (a wrong one counts as a failed attempt, so a replay is no PIN oracle)."""
+    payload_hash, tag = fingerprint[:_PAYLOAD_HASH_CHARS], fingerprint[_PAYLOAD_HASH_CHARS:]
+    if stored.request_hash[:_PAYLOAD_HASH_CHARS] != payload_hash:
         raise Conflict("idempotency_key_reused")
+    if verify is not None:
+        verify()
+    if not constant_time_equals(stored.request_hash[_PAYLOAD_HASH_CHARS:], tag):
+        raise Conflict("idempotency_proof_mismatch")
     return JSONResponse(status_code=stored.status_code, content=json.loads(stored.response_body))
 
 
-def begin(*, session: Session, scope: str, key: str | None, payload: Any) -> JSONResponse | None:
-    """The stored answer to replay, or None after claiming the key for this request."""
+def begin(
+    *,
+    session: Session,
+    scope: str,
+    key: str | None,
+    payload: Any,
+    proof: str = "",
+    verify: Callable[[], object] | None = None,
+) -> JSONResponse | None:
+    """The stored answer to replay, or None after claiming the key for this request. `proof`: the
+    caller's proof tag; `verify`: checks the caller's proof of the resource before a replay."""
     key = validate_key(key)
     if key is None:
         return None
-    fingerprint = request_fingerprint(payload)
+    fingerprint = request_fingerprint(payload)[:_PAYLOAD_HASH_CHARS] + proof[:_PROOF_TAG_CHARS]
     stored = _stored(session, scope, key)
     if stored is not None and stored.status_code != _CLAIMED:
-        return _replay(stored, fingerprint)
+        return _replay(stored, fingerprint, verify)
     if stored is not None:
         # A claim committed by a request that failed while keeping its changes: the work never
         # happened.
@@ -93,7 +127,7 @@ def begin(*, session: Session, scope: str, key: str | None, payload: Any) -> JSO
     except IntegrityError:
         stored = _stored(session, scope, key)
         if stored is not None and stored.status_code != _CLAIMED:
-            return _replay(stored, fingerprint)
+            return _replay(stored, fingerprint, verify)
         raise ConcurrentDuplicate() from None
     return None
 
@@ -121,6 +155,7 @@ class Idempotency:
     session: Session
     caller_key: str
     key: str | None
+    proof_tag: str = ""
 
     def run(
         self,
@@ -128,13 +163,19 @@ class Idempotency:
         operation: str,
         payload: BaseModel,
         work: Callable[[], ResultT],
+        verify: Callable[[], object] | None = None,
         status_code: int = 201,
     ) -> ResultT | JSONResponse:
-        """The first answer to this key replayed, or `work()` done now and its answer stored with
-        the key."""
+        """The first answer to this key replayed (same caller, same proof, which `verify` checks
+        again first), or `work()` done now and its answer stored with the key."""
         scope = scope_for(operation, self.caller_key)
         replay = begin(
-            session=self.session, scope=scope, key=self.key, payload=payload.model_dump(mode="json")
+            session=self.session,
+            scope=scope,
+            key=self.key,
+            payload=payload.model_dump(mode="json"),
+            proof=self.proof_tag,
+            verify=verify,
         )
         if replay is not None:
             return replay
@@ -152,9 +193,12 @@ class Idempotency:
 def get_idempotency(
     session: SessionDep,
     caller: CallerDep,
+    proof: ProofDep,
     idempotency_key: Annotated[str | None, Header(max_length=MAX_KEY_LENGTH)] = None,
 ) -> Idempotency:
-    return Idempotency(session=session, caller_key=caller.key, key=idempotency_key)
+    return Idempotency(
+        session=session, caller_key=caller.key, key=idempotency_key, proof_tag=proof_tag(proof)
+    )
 
 
 # The one place the Idempotency-Key header is read; routes that create something declare this.

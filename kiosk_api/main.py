@@ -165,6 +165,7 @@ def create_app() -> FastAPI:
     from kiosk_api.checklist.router import router as checklist_router
     from kiosk_api.consent.router import router as consent_router
     from kiosk_api.content.router import router as content_router
+    from kiosk_api.devices.router import router as devices_router
     from kiosk_api.handover.router import router as handover_router
     from kiosk_api.handover.router import staff_router as inbox_router
     from kiosk_api.intake.router import router as intake_router
@@ -189,6 +190,7 @@ def create_app() -> FastAPI:
         inbox_router,
         records_router,
         admin_router,
+        devices_router,
         translation_router,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -8,11 +8,11 @@ export RASA_CACHE_DIRECTORY := bot/.rasa/cache
 BOT_RASA  := $(BOT_PY) -m rasa
 BOT_FILES := --domain bot/domain --data bot/data --config bot/config.yml
 
-# uv comes from .venv (order-only: a kiosk API reinstall does not rebuild the bot environment).
-$(BOT_VENV)/.installed: bot/requirements.txt | $(VENV)/.installed
+# Exactly the hashed lock made from bot/requirements.txt (make lock); uv comes from the tools environment.
+$(BOT_VENV)/.installed: $(BOT_LOCK) | $(TOOLS_VENV)/.installed
 	@P="$(BOT_PY310)"; if [ -z "$$P" ]; then $(UV) python install 3.10 && P=$$($(UV) python find 3.10); fi; \
 	  [ -x $(BOT_PY) ] || $(UV) venv -q -p "$$P" $(BOT_VENV)
-	$(UV) pip install -q --python $(BOT_PY) -r bot/requirements.txt
+	$(UV) pip sync -q --python $(BOT_PY) --require-hashes $(BOT_LOCK)
 	@touch $@
 
 bot-install: $(BOT_VENV)/.installed
@@ -20,7 +20,7 @@ bot-install: $(BOT_VENV)/.installed
 # The model is rebuilt only when config, domain, training data or the custom component changed
 # (make compares times); Rasa's training cache then retrains only the components whose inputs changed.
 BOT_MODEL := bot/models/lotse.tar.gz
-BOT_TRAIN_INPUTS := bot/config.yml bot/requirements.txt $(wildcard bot/components/*.py) $(wildcard lotse_shared/*.py content/terms/*.yml) \
+BOT_TRAIN_INPUTS := bot/config.yml $(BOT_LOCK) $(wildcard bot/components/*.py) $(wildcard lotse_shared/*.py content/terms/*.yml) \
 	$(shell find bot/domain bot/data -name '*.yml' 2>/dev/null | sort)
 
 $(BOT_MODEL): $(BOT_TRAIN_INPUTS) | $(BOT_VENV)/.installed

@@ -14,7 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
-from bot.actions.common import api_failed, booking_proof, language, record_proof
+from bot.actions.common import api_failed, booking_proof, chat_proof, language, record_proof
 from bot.actions.dates import parse_day
 from bot.actions.info import answer
 from bot.actions.understanding import CANCEL_JOBCENTER_APPOINTMENT_TOPIC
@@ -117,7 +117,7 @@ async def book(dispatcher: CollectingDispatcher, tracker: Tracker, slot_id: int)
             slot_id=slot_id,
             language=lang,
             reference_code=record[0] if record else None,
-            proof=record[1] if record else None,
+            proof=chat_proof(tracker),
             # One key per client message: a retried request never books twice, a new choice always
             # books.
             idempotency_key=(
@@ -135,13 +135,14 @@ async def book(dispatcher: CollectingDispatcher, tracker: Tracker, slot_id: int)
                 else await offer_days(dispatcher, tracker)
             )
         return api_failed(dispatcher, error)
-    pin = result.get("pin") or (record[1].pin if record else None)
     if result.get("anonymous"):
+        # The booking's PIN, shown once (masked in the tracker store); this chat proves the
+        # booking by itself later.
         dispatcher.utter_message(
             response="utter_booked_anonymous",
             start_datetime=result["slot"]["starts_at"],
             booking_code=result["booking_code_display"],
-            pin=pin,
+            pin=result.get("pin"),
         )
     else:
         dispatcher.utter_message(
@@ -149,11 +150,7 @@ async def book(dispatcher: CollectingDispatcher, tracker: Tracker, slot_id: int)
             start_datetime=result["slot"]["starts_at"],
             booking_code=result["booking_code_display"],
         )
-    return [
-        SlotSet("booking_code", result["booking_code"]),
-        SlotSet("booking_pin", pin),
-        SlotSet("slot_id", None),
-    ]
+    return [SlotSet("booking_code", result["booking_code"]), SlotSet("slot_id", None)]
 
 
 async def handle_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[Any]:
@@ -176,19 +173,19 @@ async def handle_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         return api_failed(dispatcher, error)
 
 
-async def current_booking(tracker: Tracker) -> tuple[dict[str, Any], kiosk.Proof] | None:
+async def current_booking(tracker: Tracker) -> dict[str, Any] | None:
     """The client's upcoming booking: the one booked in this chat, else the record's first."""
     lang = language(tracker)
     proof = booking_proof(tracker)
     if proof:
         found = await kiosk.booking(proof[0], proof[1], language=lang)
         if found.get("status") == "booked":
-            return found, proof[1]
+            return found
     record = record_proof(tracker)
     if record:
         for found in await kiosk.record_bookings(record[0], record[1], language=lang):
             if found.get("status") == "booked":
-                return found, record[1]
+                return found
     return None
 
 
@@ -208,8 +205,7 @@ class ActionOfferDays(Action):
                     return []
                 events = [
                     SlotSet("booking_mode", "move"),
-                    SlotSet("booking_code", found[0]["booking_code"]),
-                    SlotSet("booking_pin", found[1].pin),
+                    SlotSet("booking_code", found["booking_code"]),
                 ]
             else:
                 events = [SlotSet("booking_mode", None)]
@@ -250,7 +246,7 @@ class BookingAnswer(Action, ABC):
             return api_failed(dispatcher, error)
         if not found:
             return await self.without_booking(dispatcher, tracker)
-        return self.answer(dispatcher, *found)
+        return self.answer(dispatcher, found)
 
     async def without_booking(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -259,9 +255,7 @@ class BookingAnswer(Action, ABC):
         return []
 
     @abstractmethod
-    def answer(
-        self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof
-    ) -> list[Any]:
+    def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any]) -> list[Any]:
         """What to say and set about the booking."""
 
 
@@ -271,9 +265,7 @@ class ActionShowBooking(BookingAnswer):
     def name(self) -> str:
         return "action_show_booking"
 
-    def answer(
-        self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof
-    ) -> list[Any]:
+    def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any]) -> list[Any]:
         dispatcher.utter_message(
             response="utter_your_appointment",
             start_datetime=booking["slot"]["starts_at"],
@@ -286,13 +278,11 @@ class ActionAskCancel(BookingAnswer):
     def name(self) -> str:
         return "action_ask_cancel"
 
-    def answer(
-        self, dispatcher: CollectingDispatcher, booking: dict[str, Any], proof: kiosk.Proof
-    ) -> list[Any]:
+    def answer(self, dispatcher: CollectingDispatcher, booking: dict[str, Any]) -> list[Any]:
         dispatcher.utter_message(
             response="utter_ask_confirm_cancel", start_datetime=booking["slot"]["starts_at"]
         )
-        return [SlotSet("booking_code", booking["booking_code"]), SlotSet("booking_pin", proof.pin)]
+        return [SlotSet("booking_code", booking["booking_code"])]
 
     async def without_booking(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
@@ -319,4 +309,4 @@ class ActionCancelBooking(Action):
         except kiosk.KioskError as error:
             return api_failed(dispatcher, error)
         dispatcher.utter_message(response="utter_cancelled")
-        return [SlotSet("booking_code", None), SlotSet("booking_pin", None)]
+        return [SlotSet("booking_code", None)]

@@ -64,7 +64,9 @@ class ActionCheckIn(Action):
     """Checks the client in from the chat, so the ticket can send turn reminders here.
 
     Uses the record this conversation created (consent), else the reference code and PIN the
-    client typed into checkin_form; without either it asks for them (checkin_needs_code).
+    client typed into checkin_form; without either it asks for them (checkin_needs_code). The typed
+    PIN is used for this one call and cleared; the tracker store keeps it masked
+    (bot/runtime/secrets.py).
     """
 
     def name(self) -> str:
@@ -80,7 +82,10 @@ class ActionCheckIn(Action):
         ]
         typed_code, typed_pin = tracker.get_slot("checkin_code"), tracker.get_slot("checkin_pin")
         if typed_code and typed_pin:
-            proof: tuple[str, kiosk.Proof] | None = (typed_code, kiosk.Proof(typed_pin))
+            proof: tuple[str, kiosk.Proof] | None = (
+                typed_code,
+                kiosk.Proof(conversation_id=tracker.sender_id, pin=typed_pin),
+            )
         else:
             proof = record_proof(tracker)
         if proof is None:

@@ -21,15 +21,22 @@ def language(tracker: Tracker) -> str:
     return current_language(tracker.slots)
 
 
+def chat_proof(tracker: Tracker) -> kiosk.Proof:
+    """This conversation: the kiosk API lets it reach the record and bookings made in it, so no
+    slot keeps a PIN."""
+    return kiosk.Proof(conversation_id=tracker.sender_id)
+
+
 def record_proof(tracker: Tracker) -> tuple[str, kiosk.Proof] | None:
-    """(reference code, PIN proof) once consent created a record, else None."""
-    code, pin = tracker.get_slot("reference_code"), tracker.get_slot("pin")
-    return (code, kiosk.Proof(pin)) if code and pin else None
+    """(reference code, this chat's proof) once consent in this chat created a record, else
+    None."""
+    code = tracker.get_slot("reference_code")
+    return (code, chat_proof(tracker)) if code else None
 
 
 def booking_proof(tracker: Tracker) -> tuple[str, kiosk.Proof] | None:
-    code, pin = tracker.get_slot("booking_code"), tracker.get_slot("booking_pin")
-    return (code, kiosk.Proof(pin)) if code and pin else None
+    code = tracker.get_slot("booking_code")
+    return (code, chat_proof(tracker)) if code else None
 
 
 def api_failed(dispatcher: CollectingDispatcher, error: kiosk.KioskError) -> list[Any]:

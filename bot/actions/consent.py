@@ -42,7 +42,7 @@ class ActionConsentNotice(Action):
 
 
 class ActionGiveConsent(Action):
-    """Records consent; the API creates the empty record and returns its reference code and PIN."""
+    """Records consent; the API creates the empty record, linked to this conversation."""
 
     def name(self) -> str:
         return "action_give_consent"
@@ -66,11 +66,9 @@ class ActionGiveConsent(Action):
         except kiosk.KioskError as error:
             return api_failed(dispatcher, error)
         dispatcher.utter_message(response="utter_consent_given")
-        return [
-            SlotSet("consent", "given"),
-            SlotSet("reference_code", receipt["reference_code"]),
-            SlotSet("pin", receipt["pin"]),
-        ]
+        # The receipt's PIN is not kept: the chat proves the record by itself, and shows a fresh
+        # PIN once the pre-registration is done (action_submit_intake).
+        return [SlotSet("consent", "given"), SlotSet("reference_code", receipt["reference_code"])]
 
 
 class ActionRefuseConsent(Action):

@@ -177,10 +177,13 @@ class ActionSubmitIntake(Action):
             await kiosk.update_intake(
                 proof[0], proof[1], intake_fields(tracker), language=language(tracker), submit=True
             )
+            issued = await kiosk.issue_pin(proof[0], proof[1], language=language(tracker))
         except kiosk.KioskError as error:
             return api_failed(dispatcher, error)
+        # Shown once; the tracker store keeps this message with the PIN masked
+        # (bot/runtime/secrets.py).
         dispatcher.utter_message(
-            response="utter_intake_done", reference_code=proof[0], pin=proof[1].pin
+            response="utter_intake_done", reference_code=proof[0], pin=issued["pin"]
         )
         return [SlotSet("intake_submitted", True)]
 

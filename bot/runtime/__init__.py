@@ -4,7 +4,7 @@ lock store.
 * `server.py`: `python -m bot.runtime.server run …` (bot/scripts/start_rasa.sh) is Rasa's own
   command line after `patches.install()`.
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
-  (UnsupportedRasaVersion), then applies them, once. There are seven patches, each a function there
+  (UnsupportedRasaVersion), then applies them, once. There are eight patches, each a function there
   with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with a JSON-schema validator built once; an invalid response still fails in Rasa's own check.
@@ -20,7 +20,10 @@ lock store.
      client may choose, never EXTERNAL_.
   6. `parse_off_event_loop`: MessageProcessor.parse_message runs the NLU graph in a worker thread.
   7. `http_limits`: rasa.core.run.configure_app caps request bodies and refuses every /model route.
-  Patches 1, 2, 4, 5, 6 and 7 replace a Rasa function; 2 and 3 together make the SQLite tracker
+  8. `tracker_store_masking`: FailSafeTrackerStore.save (every store, as Agent wraps it) saves a
+     copy of the tracker with PINs masked (bot/runtime/masking.py: response variable `pin`, the
+     check-in PIN slot and what the client types when asked for it).
+  Patches 1, 2, 4, 5, 6, 7 and 8 replace a Rasa function; 2 and 3 together make the SQLite tracker
   store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names

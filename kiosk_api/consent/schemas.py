@@ -44,6 +44,14 @@ class ConsentReceipt(BaseModel):
     given_at: datetime
 
 
+class PinIssued(BaseModel):
+    """A fresh PIN for the chat that opened the record, shown to the client once."""
+
+    reference_code: str
+    reference_code_display: str
+    pin: str
+
+
 class NoticeScope(BaseModel):
     code: str
     title: str

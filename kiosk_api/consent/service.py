@@ -5,7 +5,13 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from kiosk_api.audit.service import record_event
-from kiosk_api.consent.schemas import ConsentCreate, ConsentNotice, ConsentReceipt, NoticeScope
+from kiosk_api.consent.schemas import (
+    ConsentCreate,
+    ConsentNotice,
+    ConsentReceipt,
+    NoticeScope,
+    PinIssued,
+)
 from kiosk_api.content import service as content_service
 from kiosk_api.errors import Conflict, Forbidden
 from kiosk_api.intake.service import REFERENCE_PREFIX, erase_record
@@ -81,6 +87,27 @@ def record_consent(
         consent_id=consent.id,
         notice_version=notice.version,
         given_at=consent.given_at,
+    )
+
+
+def issue_pin(*, session: Session, record: IntakeRecord, actor: ActorType) -> PinIssued:
+    """Replaces the record's PIN with a fresh one: the chat shows it when the pre-registration is
+    done, so it keeps no PIN in the meantime; the consent receipt's PIN stops working."""
+    pin = new_pin()
+    record.pin_hash = hash_secret(record.reference_code, pin)
+    session.flush()
+    record_event(
+        session=session,
+        actor_type=actor,
+        action="intake.pin_issued",
+        subject_type="intake",
+        subject_id=record.id,
+        site_id=record.site_id,
+    )
+    return PinIssued(
+        reference_code=record.reference_code,
+        reference_code_display=format_code(record.reference_code),
+        pin=pin,
     )
 
 

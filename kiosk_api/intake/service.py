@@ -32,6 +32,7 @@ from kiosk_api.models import (
     utcnow,
 )
 from kiosk_api.models.enums import ActorType, BookingStatus, IntakeStatus
+from kiosk_api.ratelimit import limiter
 from kiosk_api.security import constant_time_equals, normalize_code, secret_matches
 from kiosk_api.translation.service import forget_texts
 
@@ -47,15 +48,74 @@ FREE_TEXT_FIELDS = (
 
 
 class Proof:
-    """What a client shows to reach their record: the PIN, or the date of birth."""
+    """What a client shows to reach their record (the PIN, or the date of birth for check-in only)
+    and who shows it: the caller's key counts failures across codes."""
 
-    def __init__(self, pin: str | None, birth_date: str | None) -> None:
+    def __init__(
+        self,
+        pin: str | None,
+        birth_date: str | None,
+        *,
+        caller_key: str | None = None,
+        by_bot: bool = False,
+        conversation_id: str | None = None,
+    ) -> None:
         self.pin = pin.strip() if pin else None
         self.birth_date = birth_date.strip() if birth_date else None
+        self.caller_key = caller_key
+        self.by_bot = by_bot
+        # The bot's chat: a record or booking made in it is the chat's own (get_proof: bot only).
+        self.conversation_id = conversation_id if by_bot and conversation_id else None
 
     @property
     def given(self) -> bool:
-        return bool(self.pin or self.birth_date)
+        return bool(self.pin or self.birth_date or self.conversation_id)
+
+    @property
+    def strong(self) -> bool:
+        """A proof that opens more than check-in: the PIN, or the bot's chat that made it."""
+        return bool(self.pin or self.conversation_id)
+
+
+PROOF_FAILURES_BUCKET = "proof-failures"
+
+
+def _failure_limit(proof: Proof) -> int:
+    settings = get_settings()
+    return settings.proof_failures_per_bot if proof.by_bot else settings.proof_failures_per_address
+
+
+def refuse_busy_source(proof: Proof) -> None:
+    """429 once the caller's wrong proofs and unknown codes across all codes reach the limit."""
+    if not proof.caller_key:
+        return
+    try:
+        limiter.check(
+            PROOF_FAILURES_BUCKET,
+            proof.caller_key,
+            limit=_failure_limit(proof),
+            window_seconds=get_settings().proof_failure_window_minutes * 60,
+        )
+    except TooManyRequests as limited:
+        raise TooManyRequests(
+            "too_many_attempts", details=limited.details, headers=limited.headers
+        ) from None
+
+
+def count_source_failure(proof: Proof) -> None:
+    if proof.caller_key:
+        limiter.add(
+            PROOF_FAILURES_BUCKET,
+            proof.caller_key,
+            window_seconds=get_settings().proof_failure_window_minutes * 60,
+        )
+
+
+def lockout_length(lockouts: int) -> timedelta:
+    """The `lockouts`-th lockout of one code: the base length doubled each time, capped."""
+    settings = get_settings()
+    minutes = settings.proof_lockout_minutes * 2 ** min(max(lockouts - 1, 0), 30)
+    return timedelta(minutes=min(minutes, settings.proof_lockout_max_minutes))
 
 
 def _check_proof(
@@ -63,15 +123,24 @@ def _check_proof(
 ) -> bool:
     if proof.pin and secret_matches(code, proof.pin, record.pin_hash):
         return True
+    if proof.conversation_id and record.conversation_id == proof.conversation_id:
+        return True
     if proof.birth_date and birth_date is not None:
         return constant_time_equals(proof.birth_date, birth_date.isoformat())
     return False
 
 
 def guard_attempts(
-    record: IntakeRecord | Booking, *, code: str, proof: Proof, birth_date: date | None
+    record: IntakeRecord | Booking,
+    *,
+    code: str,
+    proof: Proof,
+    birth_date: date | None,
+    allow_birth_date: bool = False,
 ) -> None:
-    """Verifies the proof; counts failures and locks the code for a while after too many."""
+    """Verifies the proof; counts failures per code and per caller, and locks the code for a while
+    (longer each time) after too many. The date of birth counts only where `allow_birth_date`
+    (check-in); everything else needs the PIN."""
     settings = get_settings()
     now = utcnow()
     if record.locked_until is not None and record.locked_until > now:
@@ -81,17 +150,23 @@ def guard_attempts(
             details={"retry_after_seconds": retry},
             headers={"Retry-After": str(retry)},
         )
+    refuse_busy_source(proof)
     if not proof.given:
-        raise Unauthorized("proof_required")
-    if _check_proof(record, code, proof, birth_date):
-        if record.failed_proofs:
-            record.failed_proofs = 0
-            record.locked_until = None
+        raise Unauthorized("proof_required" if allow_birth_date else "pin_required")
+    if not allow_birth_date and not proof.strong:
+        raise Unauthorized("pin_required")
+    if _check_proof(record, code, proof, birth_date if allow_birth_date else None):
+        # The owner proved it: earlier failures and lockouts were someone's typos or are over.
+        record.failed_proofs = 0
+        record.locked_until = None
+        record.lockouts = 0
         return
+    count_source_failure(proof)
     record.failed_proofs += 1
     if record.failed_proofs >= settings.proof_max_failures:
         record.failed_proofs = 0
-        record.locked_until = now + timedelta(minutes=settings.proof_lockout_minutes)
+        record.lockouts = (record.lockouts or 0) + 1
+        record.locked_until = now + lockout_length(record.lockouts)
     raise WrongProof()
 
 
@@ -114,9 +189,29 @@ def find_record(*, session: Session, reference_code: str, lock: bool = False) ->
     return record
 
 
-def open_record(*, session: Session, reference_code: str, proof: Proof) -> IntakeRecord:
-    record = find_record(session=session, reference_code=reference_code, lock=True)
-    guard_attempts(record, code=record.reference_code, proof=proof, birth_date=record.birth_date)
+def find_for_proof(*, session: Session, reference_code: str, proof: Proof) -> IntakeRecord:
+    """The record to prove, locked; an unknown code counts against the caller like a wrong
+    proof."""
+    refuse_busy_source(proof)
+    try:
+        return find_record(session=session, reference_code=reference_code, lock=True)
+    except NotFound:
+        count_source_failure(proof)
+        raise
+
+
+def open_record(
+    *, session: Session, reference_code: str, proof: Proof, allow_birth_date: bool = False
+) -> IntakeRecord:
+    """The client's record after their proof: the PIN, or also the date of birth for check-in."""
+    record = find_for_proof(session=session, reference_code=reference_code, proof=proof)
+    guard_attempts(
+        record,
+        code=record.reference_code,
+        proof=proof,
+        birth_date=record.birth_date,
+        allow_birth_date=allow_birth_date,
+    )
     return record
 
 
@@ -225,9 +320,24 @@ def erase_record(
             )
         booking.status = BookingStatus.cancelled
         booking.cancelled_at = now
-    session.execute(update(Booking).where(Booking.intake_id == record.id).values(intake_id=None))
+    booking_codes = list(
+        session.scalars(select(Booking.booking_code).where(Booking.intake_id == record.id))
+    )
     session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.response_body.contains(record.reference_code))
+        update(Booking)
+        .where(Booking.intake_id == record.id)
+        .values(intake_id=None, conversation_id=None)
+    )
+    # Stored answers naming the record (its PIN in the consent receipt) or its bookings.
+    session.execute(
+        delete(IdempotencyKey).where(
+            or_(
+                *(
+                    IdempotencyKey.response_body.contains(code, autoescape=True)
+                    for code in [record.reference_code, *booking_codes]
+                )
+            )
+        )
     )
     conversations = {record.conversation_id} if record.conversation_id else set()
     conversations |= set(
@@ -240,6 +350,12 @@ def erase_record(
     conversations |= set(
         session.scalars(select(Handover.conversation_id).where(Handover.intake_id == record.id))
     )
+    if conversations:  # the bot's Idempotency-Keys name its chat
+        session.execute(
+            delete(IdempotencyKey).where(
+                or_(*(IdempotencyKey.key.contains(c, autoescape=True) for c in conversations))
+            )
+        )
     handovers = select(Handover.id).where(
         or_(Handover.intake_id == record.id, Handover.conversation_id.in_(conversations))
     )

@@ -96,6 +96,8 @@ OPEN_TICKET_STATUSES = (TicketStatus.waiting, TicketStatus.called, TicketStatus.
 class ActorType(StrEnum):
     client = "client"
     bot = "bot"
+    # An enrolled kiosk (devices table); stored as a plain string, so no migration.
+    device = "device"
     staff = "staff"
     system = "system"
 

@@ -46,6 +46,7 @@ def check_in(
     return idempotency.run(
         operation="checkin",
         payload=payload,
+        verify=lambda: service.verify_checkin_proof(session=session, payload=payload, proof=proof),
         work=lambda: service.check_in(
             session=session, site=site, payload=payload, proof=proof, actor=caller.actor_type
         ),

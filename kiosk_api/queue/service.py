@@ -33,8 +33,10 @@ TICKET_PREFIX = "TK"
 NEAR_POSITION = 3
 
 
-def site_today(site: Site) -> date:
-    return datetime.now(ZoneInfo(site.timezone)).date()
+def site_today(site: Site, now: datetime | None = None) -> date:
+    """The site's local date at `now` (an aware datetime; default: the clock)."""
+    zone = ZoneInfo(site.timezone)
+    return now.astimezone(zone).date() if now is not None else datetime.now(zone).date()
 
 
 def display_number(number: int) -> str:
@@ -238,12 +240,32 @@ def check_in(
     return ticket
 
 
+def verify_checkin_proof(*, session: Session, payload: CheckinCreate, proof: Proof) -> None:
+    """The proof a check-in with a code needs, checked again before a retry gets its ticket."""
+    if payload.reference_code is not None:
+        open_record(
+            session=session,
+            reference_code=payload.reference_code,
+            proof=proof,
+            allow_birth_date=True,
+        )
+    elif payload.booking_code is not None:
+        open_booking(
+            session=session, booking_code=payload.booking_code, proof=proof, allow_birth_date=True
+        )
+
+
 def _check_in(
     *, session: Session, site: Site, payload: CheckinCreate, proof: Proof, actor: ActorType
 ) -> TicketPublic:
     day = site_today(site)
     if payload.reference_code is not None:
-        record = open_record(session=session, reference_code=payload.reference_code, proof=proof)
+        record = open_record(
+            session=session,
+            reference_code=payload.reference_code,
+            proof=proof,
+            allow_birth_date=True,
+        )
         existing = _open_ticket_today(session, record, day)
         if existing is not None:
             return ticket_public(session, existing)
@@ -273,7 +295,9 @@ def _check_in(
         )
         return ticket_public(session, ticket)
     if payload.booking_code is not None:
-        booking = open_booking(session=session, booking_code=payload.booking_code, proof=proof)
+        booking = open_booking(
+            session=session, booking_code=payload.booking_code, proof=proof, allow_birth_date=True
+        )
         if booking.intake is not None:
             raise InvalidInput("use_reference_code")
         if booking.status is not BookingStatus.booked:

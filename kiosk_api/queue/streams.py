@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from kiosk_api import i18n
 from kiosk_api.config import get_settings
 from kiosk_api.db import get_sessionmaker
+from kiosk_api.deps import client_address
 from kiosk_api.errors import LotseError, NotFound, Unauthorized
 from kiosk_api.models import QueueTicket, Site
 from kiosk_api.queue import service
@@ -141,7 +142,7 @@ def _stream(
 ) -> StreamingResponse:
     settings = get_settings()
     most = settings.staff_streams_max if pool is STAFF_STREAMS else settings.public_streams_max
-    address = request.client.host if request.client else "unknown"
+    address = client_address(request)
     pool.admit(address, most=most, most_per_address=settings.streams_per_address_max)
     return StreamingResponse(
         _events(request, event, snapshot, pool, address),

@@ -69,4 +69,4 @@ def book_for_client(
     payload: StaffBookingCreate, session: SessionDep, site: SiteDep, staff: DeskStaff
 ) -> BookingPublic:
     """The desk books an appointment for a client (with a record, or anonymous)."""
-    return service.book_for_client(session=session, site=site, payload=payload, staff_id=staff.id)
+    return service.book_for_client(session=session, site=site, payload=payload, staff=staff)

@@ -12,12 +12,14 @@ from sqlalchemy.orm import Session
 
 from kiosk_api.intake.service import erase_record, records_due_for_erasure
 from kiosk_api.models import (
+    Booking,
     Handover,
     HandoverMessage,
     IdempotencyKey,
     Notification,
     QueueTicket,
     Site,
+    Slot,
     StaffSession,
 )
 from kiosk_api.models.enums import ActorType
@@ -90,6 +92,17 @@ def purge(*, session: Session, now: datetime, dry_run: bool = False) -> PurgeRep
                 routing_rule=None,
                 routing_reason_key=None,
             )
+        )
+        # A booking made in a chat names it (the bot's proof); once long past, that link goes.
+        session.execute(
+            update(Booking)
+            .where(
+                Booking.conversation_id.is_not(None),
+                Booking.slot_id.in_(
+                    select(Slot.id).where(Slot.site_id == site.id, Slot.ends_at < cutoff)
+                ),
+            )
+            .values(conversation_id=None)
         )
         old_handovers = select(Handover.id).where(
             Handover.site_id == site.id, Handover.created_at < cutoff

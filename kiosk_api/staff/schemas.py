@@ -14,6 +14,8 @@ Username = Annotated[
     ),
 ]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+# The least a password chosen for a staff account must have.
+NewPassword = Annotated[str, StringConstraints(min_length=12, max_length=256)]
 
 
 class LoginRequest(BaseModel):
@@ -28,6 +30,8 @@ class TokenPublic(BaseModel):
     token_type: str = "bearer"
     expires_at: datetime
     role: StaffRole
+    # This session can only change the password (and log out) until the password is changed.
+    must_change_password: bool = False
 
 
 class StaffPublic(BaseModel):
@@ -38,6 +42,7 @@ class StaffPublic(BaseModel):
     display_name: str
     role: StaffRole
     active: bool
+    must_change_password: bool
 
 
 class StaffCreate(BaseModel):
@@ -48,7 +53,7 @@ class StaffCreate(BaseModel):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
     ]
     role: StaffRole
-    password: Annotated[str, StringConstraints(min_length=12, max_length=256)]
+    password: NewPassword
 
 
 class StaffUpdate(BaseModel):
@@ -60,4 +65,13 @@ class StaffUpdate(BaseModel):
     ) = None
     role: StaffRole | None = None
     active: bool | None = None
-    password: Annotated[str, StringConstraints(min_length=12, max_length=256)] | None = None
+    password: NewPassword | None = None
+
+
+class PasswordChange(BaseModel):
+    """A staff member's own password change: the current password proves it is them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Password
+    new_password: NewPassword

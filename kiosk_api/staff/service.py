@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from kiosk_api.audit.service import record_event
 from kiosk_api.config import get_settings
-from kiosk_api.errors import Conflict, NotFound, Unauthorized
+from kiosk_api.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from kiosk_api.models import Site, StaffSession, StaffUser, utcnow
 from kiosk_api.models.enums import ActorType, StaffRole
 from kiosk_api.security import hash_password, new_token, token_hash, verify_password
@@ -34,6 +34,23 @@ def record_failed_login(*, session: Session, username: str) -> None:
         subject_type="staff",
         subject_id=staff.id if staff else None,
         site_id=staff.site_id if staff else None,
+    )
+    session.flush()
+
+
+def record_locked_login(
+    *, session: Session, username: str, locked: list[str], retry_after_seconds: int
+) -> None:
+    """A login refused while its user or address is locked out, in the audit trail (no address)."""
+    staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    record_event(
+        session=session,
+        actor_type=ActorType.staff,
+        action="staff.login_locked",
+        subject_type="staff",
+        subject_id=staff.id if staff else None,
+        site_id=staff.site_id if staff else None,
+        details={"locked": locked, "retry_after_seconds": retry_after_seconds},
     )
     session.flush()
 
@@ -74,7 +91,12 @@ def start_session(*, session: Session, staff_id: int) -> TokenPublic:
         site_id=staff.site_id,
     )
     session.flush()
-    return TokenPublic(access_token=token, expires_at=expires_at, role=staff.role)
+    return TokenPublic(
+        access_token=token,
+        expires_at=expires_at,
+        role=staff.role,
+        must_change_password=staff.must_change_password,
+    )
 
 
 class InvalidCredentials(Unauthorized):
@@ -88,6 +110,67 @@ def logout(*, session: Session, token: str) -> None:
         .where(StaffSession.token_hash == token_hash(token))
         .values(revoked_at=utcnow())
     )
+
+
+class WrongCurrentPassword(Forbidden):
+    code = "wrong_current_password"
+    keep_changes = True  # the failed attempt stays in the audit trail
+
+
+def new_password_hash(
+    *, username: str, password_hash: str, current_password: str, new_password: str
+) -> str | None:
+    """The hash of the new password, or None if the current one is wrong; refuses a new password
+    that is the current one or the username. Slow (argon2): call it outside the write lock."""
+    if not verify_password(current_password, password_hash):
+        return None
+    if new_password == current_password:
+        raise InvalidInput("password_unchanged")
+    if new_password.casefold() == username.casefold():
+        raise InvalidInput("password_is_username")
+    return hash_password(new_password)
+
+
+def record_failed_password_change(*, session: Session, staff: StaffUser) -> None:
+    record_event(
+        session=session,
+        actor_type=ActorType.staff,
+        actor_id=staff.id,
+        action="staff.password_change_failed",
+        subject_type="staff",
+        subject_id=staff.id,
+        site_id=staff.site_id,
+    )
+    session.flush()
+
+
+def change_own_password(
+    *, session: Session, staff: StaffUser, password_hash: str, current_token: str
+) -> None:
+    """Stores the new hash, lifts the first-login restriction and ends every other session of
+    this staff member; the session `current_token` belongs to stays."""
+    staff.password_hash = password_hash
+    staff.must_change_password = False
+    ended = session.execute(
+        update(StaffSession)
+        .where(
+            StaffSession.staff_id == staff.id,
+            StaffSession.revoked_at.is_(None),
+            StaffSession.token_hash != token_hash(current_token),
+        )
+        .values(revoked_at=utcnow())
+    ).rowcount
+    record_event(
+        session=session,
+        actor_type=ActorType.staff,
+        actor_id=staff.id,
+        action="staff.password_changed",
+        subject_type="staff",
+        subject_id=staff.id,
+        site_id=staff.site_id,
+        details={"other_sessions_ended": ended},
+    )
+    session.flush()
 
 
 def list_staff(*, session: Session, site: Site) -> list[StaffUser]:
@@ -107,6 +190,8 @@ def create_staff(
         display_name=payload.display_name,
         role=payload.role,
         password_hash=hash_password(payload.password),
+        # someone else chose this password: its owner replaces it at their first login
+        must_change_password=True,
     )
     session.add(staff)
     try:
@@ -137,6 +222,8 @@ def update_staff(
     password_changed = changes.get("password") is not None
     if password_changed:
         staff.password_hash = hash_password(changes.pop("password"))
+        # a password an admin set for someone else is replaced by its owner at the next login
+        staff.must_change_password = staff.id != actor_id
     changes.pop("password", None)
     for field, value in changes.items():
         if value is not None:
@@ -162,7 +249,8 @@ def update_staff(
 
 
 def ensure_admin(*, session: Session, site: Site, username: str, password: str) -> StaffUser | None:
-    """Creates the first admin if the site has none; returns it, or None if one exists."""
+    """Creates the first admin if the site has none, to change the password at first login;
+    returns it, or None if one exists."""
     exists = session.scalar(
         select(StaffUser.id).where(StaffUser.site_id == site.id, StaffUser.role == StaffRole.admin)
     )

@@ -135,7 +135,8 @@ def test_anonymous_booking_returns_code_and_pin_once(client) -> None:
     )
     assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "wrong_proof"
     missing = client.get(f"/api/v1/bookings/{booking['booking_code']}")
-    assert missing.status_code == 401 and missing.json()["error"]["code"] == "proof_required"
+    # outside check-in only the PIN proves a booking, so that is what is asked for
+    assert missing.status_code == 401 and missing.json()["error"]["code"] == "pin_required"
     unknown = client.get("/api/v1/bookings/TB-0000-0000", headers={"X-Lotse-Pin": booking["pin"]})
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "booking_not_found"
 

@@ -87,16 +87,30 @@ def test_impossible_answers_are_refused_with_the_field_named(client) -> None:
     assert client.get(url, headers=proof).json()["given_name"] is None
 
 
-def test_birth_date_works_as_proof_once_it_is_known(client) -> None:
+def test_birth_date_proves_check_in_only(client) -> None:
     receipt = consent(client)
-    url = f"/api/v1/intakes/{receipt['reference_code']}"
+    ref = receipt["reference_code"]
+    url = f"/api/v1/intakes/{ref}"
     client.patch(url, headers=pin_headers(receipt), json={"birth_date": "1988-12-31"})
-    assert client.get(url, headers={"X-Lotse-Birth-Date": "1988-12-31"}).status_code == 200
-    assert (
-        client.get(url, headers={"X-Lotse-Birth-Date": "1988-12-30"}).json()["error"]["code"]
-        == "wrong_proof"
+    born = {"X-Lotse-Birth-Date": "1988-12-31"}
+    for refused in (
+        client.get(url, headers=born),
+        client.patch(url, headers=born, json={"given_name": "Mina"}),
+        client.get(f"{url}/export", headers=born),
+        client.delete(url, headers=born),
+    ):
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == "pin_required"
+    assert client.get(url).json()["error"]["code"] == "pin_required"
+    checkin = "/api/v1/checkins"
+    wrong = client.post(
+        checkin, json={"reference_code": ref}, headers={"X-Lotse-Birth-Date": "1988-12-30"}
     )
-    assert client.get(url).json()["error"]["code"] == "proof_required"
+    assert wrong.json()["error"]["code"] == "wrong_proof"
+    assert client.post(checkin, json={"reference_code": ref}).json()["error"]["code"] == (
+        "proof_required"
+    )
+    assert client.post(checkin, json={"reference_code": ref}, headers=born).status_code == 201
+    assert client.get(url, headers=pin_headers(receipt)).json()["status"] == "checked_in"
 
 
 def test_wrong_pins_lock_the_code_for_a_while(client) -> None:
@@ -110,6 +124,34 @@ def test_wrong_pins_lock_the_code_for_a_while(client) -> None:
     after = client.get(url, headers=pin_headers(receipt))
     assert after.status_code == 429 and after.json()["error"]["code"] == "too_many_attempts"
     assert int(after.headers["Retry-After"]) > 0
+
+
+def test_each_lockout_doubles_up_to_a_day(client) -> None:
+    from kiosk_api.intake.service import lockout_length
+
+    assert [lockout_length(n) for n in (1, 2, 3)] == [
+        timedelta(minutes=15),
+        timedelta(minutes=30),
+        timedelta(minutes=60),
+    ]
+    assert lockout_length(40) == timedelta(hours=24)
+    receipt = consent(client)
+    url = f"/api/v1/intakes/{receipt['reference_code']}"
+    wrong = {"X-Lotse-Pin": "000000" if receipt["pin"] != "000000" else "111111"}
+    retry_after = []
+    for _ in range(2):
+        for _ in range(5):
+            assert client.get(url, headers=wrong).status_code == 401
+        locked = client.get(url, headers=pin_headers(receipt))
+        assert locked.status_code == 429
+        retry_after.append(int(locked.headers["Retry-After"]))
+        with session_scope(write=True) as session:  # the lockout runs out
+            record = session.scalar(select(IntakeRecord))
+            record.locked_until = record.locked_until - timedelta(days=2)
+    assert retry_after[0] <= 15 * 60 < retry_after[1] <= 30 * 60
+    assert client.get(url, headers=pin_headers(receipt)).status_code == 200
+    with session_scope() as session:
+        assert session.scalar(select(IntakeRecord.lockouts)) == 0
 
 
 def test_a_correct_pin_resets_the_failure_count(client) -> None:

@@ -161,11 +161,11 @@ def test_the_intake_sheet_keeps_clear_of_the_code_and_the_margins(client, tmp_pa
         ).status_code
         == 200
     )
-    desk = staff_headers(client)
+    caseworker = staff_headers(client, "caseworker")
     with session_scope() as session:
         record_id = session.scalar(
             select(IntakeRecord.id).where(IntakeRecord.reference_code == ref)
         )
-    sheet = client.get(f"/api/v1/staff/intakes/{record_id}/sheet.pdf", headers=desk)
+    sheet = client.get(f"/api/v1/staff/intakes/{record_id}/sheet.pdf", headers=caseworker)
     assert sheet.status_code == 200, sheet.text
     assert layout_problems(render(sheet.content, tmp_path), qr_left=False) == []

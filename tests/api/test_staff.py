@@ -79,7 +79,10 @@ def test_every_staff_read_of_a_record_is_audited(client) -> None:
     record_id = client.get("/api/v1/staff/queue", headers=desk).json()[0]["intake"]["id"]
     client.get(f"/api/v1/staff/intakes/{record_id}", headers=desk)
     client.get(f"/api/v1/staff/intakes/{record_id}", headers=desk)
-    client.get(f"/api/v1/staff/intakes/{record_id}/export.json", headers=desk)
+    refused = client.get(f"/api/v1/staff/intakes/{record_id}/export.json", headers=desk)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "role_required"
+    caseworker = staff_headers(client, "caseworker")
+    client.get(f"/api/v1/staff/intakes/{record_id}/export.json", headers=caseworker)
     with session_scope() as session:
         events = session.execute(
             select(AuditEvent.action, AuditEvent.actor_type, AuditEvent.details)
@@ -89,8 +92,15 @@ def test_every_staff_read_of_a_record_is_audited(client) -> None:
             .order_by(AuditEvent.id)
         ).all()
     actions = [e.action for e in events]
-    assert actions == ["queue.viewed", "intake.read", "intake.read", "intake.exported_json"]
+    assert actions == [
+        "queue.viewed",
+        "intake.read",
+        "intake.read",
+        "intake.read_refused",
+        "intake.exported_json",
+    ]
     assert events[0].details == {"intake_ids": [record_id]}
+    assert events[3].details == {"reason": "role_required", "wanted": "export_json", "role": "desk"}
     assert ticket["number"] == 1
 
 

@@ -127,9 +127,14 @@ def test_a_whole_visit_from_chat_to_desk(client) -> None:
     assert labels["residence_status"]["value"].startswith("Aufenthaltserlaubnis § 25 Abs. 2")
     assert labels["birth_date"]["value"] == "02.04.1990"
 
-    exported = client.get(f"/api/v1/staff/intakes/{record_id}/export.json", headers=desk)
+    # export and print are for caseworkers; the desk is refused
+    for refused in ("export.json", "sheet.pdf"):
+        answer = client.get(f"/api/v1/staff/intakes/{record_id}/{refused}", headers=desk)
+        assert answer.status_code == 403 and answer.json()["error"]["code"] == "role_required"
+    caseworker = staff_headers(client, "caseworker")
+    exported = client.get(f"/api/v1/staff/intakes/{record_id}/export.json", headers=caseworker)
     assert exported.json()["record"]["given_name_own_spelling"] == "أمينة"
-    sheet = client.get(f"/api/v1/staff/intakes/{record_id}/sheet.pdf", headers=desk)
+    sheet = client.get(f"/api/v1/staff/intakes/{record_id}/sheet.pdf", headers=caseworker)
     assert sheet.status_code == 200 and sheet.headers["content-type"] == "application/pdf"
     pdf_text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(sheet.content)).pages)
     assert "Anmeldebogen" in pdf_text and "Haddad" in pdf_text and "Integration Point" in pdf_text

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
 from collections.abc import Iterator
 
 import pytest
-from servers import BOT_TOKEN, Servers, model_path
+import requests
+from servers import (
+    API_PY,
+    AR_DE,
+    BOT_TOKEN,
+    DE_AR,
+    ROOT,
+    STAFF_PASSWORD,
+    STAFF_USER,
+    Servers,
+    model_path,
+)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -49,3 +62,44 @@ def rasa_server(servers: Servers, kiosk_api: str) -> str:
     if not servers.actions_url:
         servers.start_actions()
     return servers.rasa_url or servers.start_rasa(model_path())
+
+
+@pytest.fixture(scope="module")
+def desk(kiosk_api: str) -> dict[str, str]:
+    """The desk tester's login headers."""
+    login = requests.post(
+        f"{kiosk_api}/api/v1/staff/login",
+        json={"username": STAFF_USER, "password": STAFF_PASSWORD},
+        timeout=30,
+    )
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+@pytest.fixture(scope="session")
+def translation(servers: Servers, kiosk_api: str) -> None:
+    """Tiny but genuine Arabic<->German machine translation packages, installed into the running
+    kiosk API."""
+    script = (
+        "import sys, json; from pathlib import Path; from tests.translation.argos_builder import "
+        "build_argos_package as b; out = Path(sys.argv[1]); pairs = json.loads(sys.argv[2]); "
+        "[b(out / name, from_code=name[:2], to_code=name[3:], lexicon=lexicon) for name, lexicon "
+        "in pairs.items()]"
+    )
+    built = servers.workdir / "argosmodels"
+    subprocess.run(
+        [str(API_PY), "-c", script, str(built), json.dumps({"ar_de": AR_DE, "de_ar": DE_AR})],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    for package in sorted(built.rglob("*.argosmodel")):
+        subprocess.run(
+            [str(ROOT / ".venv" / "bin" / "lotse"), "translations", "install", str(package)],
+            cwd=ROOT,
+            env=servers.api_env(),
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from tests.support import assistant
@@ -19,6 +22,10 @@ BOT_TOKEN = "test-bot-token-0123456789abcdef"
 JWT_SECRET = (
     assistant.JWT_SECRET
 )  # the Rasa servers' (tests/support/assistant.py); the kiosk API pushes with it
+# Word-for-word test lexicons for tiny real argostranslate packages
+# (tests/translation/argos_builder.py; conftest.py installs them).
+AR_DE = {"أحتاج": "brauche", "موعدا": "Termin", "جديدا": "neu", "شكرا": "danke"}
+DE_AR = {"Bitte": "رجاء", "Ausweis": "هوية", "mitbringen": "أحضر"}
 STAFF_USER = "desk.tester"
 STAFF_PASSWORD = "desk-password-123456"
 
@@ -140,6 +147,26 @@ class Servers:
     def stop(self) -> None:
         for process in reversed(self.processes):
             process.stop()
+
+
+def stored_strings(tracker_db: Path, sender: str) -> list[str]:
+    """Every text the tracker store keeps of one conversation: the string values inside its
+    events (numbers such as timestamps left out, so a PIN cannot match one by chance)."""
+
+    def strings(value: object) -> Iterator[str]:
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield str(key)
+                yield from strings(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from strings(item)
+
+    with sqlite3.connect(tracker_db) as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ?", (sender,)).fetchall()
+    return [text for (data,) in rows for text in strings(json.loads(data))]
 
 
 def model_path() -> Path:

@@ -43,6 +43,8 @@ from bot.actions.registration import (
 )
 
 BASE = json.loads((Path(__file__).parent / "trackers" / "base.json").read_text())
+# The bot's calls for this chat: its token, and the conversation that made the record or booking.
+AS_THE_CHAT = {"Authorization": f"Bearer {BOT_TOKEN}", "X-Lotse-Conversation": BASE["sender_id"]}
 
 
 def tracker(slots: dict[str, Any] | None = None, **latest: Any) -> Tracker:
@@ -66,7 +68,7 @@ def responses(messages: list[dict]) -> list[str]:
 
 @pytest.fixture(scope="module")
 def consented(kiosk_api: str) -> dict[str, Any]:
-    """A record created through consent, as the conversation's slots hold it."""
+    """A record created through consent, as the conversation's slots hold it (no PIN)."""
     messages, slots = run(ActionConsentNotice(), tracker())
     _, given = run(ActionGiveConsent(), tracker({"notice_version": slots["notice_version"]}))
     return {"consent": "given", **given}
@@ -82,11 +84,11 @@ def test_consent_notice_comes_from_the_api_in_the_client_language(kiosk_api):
     assert slots["notice_version"] == notice["version"]
 
 
-def test_consent_creates_a_record_the_client_can_open(kiosk_api, consented):
-    assert consented["consent"] == "given"
+def test_consent_creates_a_record_the_chat_can_open(kiosk_api, consented):
+    assert consented == {"consent": "given", "reference_code": consented["reference_code"]}
     record = requests.get(
         f"{kiosk_api}/api/v1/intakes/{consented['reference_code']}",
-        headers={"X-Lotse-Pin": consented["pin"], "Authorization": f"Bearer {BOT_TOKEN}"},
+        headers=AS_THE_CHAT,
         timeout=10,
     )
     assert record.status_code == 200
@@ -138,14 +140,13 @@ def test_summary_shows_answers_and_labels():
 def test_submit_stores_the_record_and_shows_code_and_pin(kiosk_api, consented):
     messages, slots = run(ActionSubmitIntake(), tracker({**consented, **ANSWERS}))
     assert responses(messages) == ["utter_intake_done"]
-    assert (
-        messages[0]["reference_code"] == consented["reference_code"]
-        and messages[0]["pin"] == consented["pin"]
-    )
+    pin = messages[0]["pin"]
+    assert messages[0]["reference_code"] == consented["reference_code"] and len(pin) == 6
     assert slots == {"intake_submitted": True}
+    # The PIN shown opens the record for the client, without the bot.
     record = requests.get(
         f"{kiosk_api}/api/v1/intakes/{consented['reference_code']}",
-        headers={"X-Lotse-Pin": consented["pin"], "Authorization": f"Bearer {BOT_TOKEN}"},
+        headers={"X-Lotse-Pin": pin},
         timeout=10,
     ).json()
     assert record["given_name"] == "Amal" and record["birth_date"] == "1990-12-31"
@@ -191,21 +192,15 @@ def test_anonymous_booking_show_and_cancel(kiosk_api):
     )
     messages, slots = run(ActionBookSlot(), choose)
     assert responses(messages) == ["utter_booked_anonymous"]
-    assert (
-        slots["booking_code"]
-        and slots["booking_pin"]
-        and messages[0]["start_datetime"] == slot["starts_at"]
-    )
-    booked = {"booking_code": slots["booking_code"], "booking_pin": slots["booking_pin"]}
+    assert slots["booking_code"] and messages[0]["start_datetime"] == slot["starts_at"]
+    assert len(messages[0]["pin"]) == 6 and "booking_pin" not in slots  # shown, not kept
+    booked = {"booking_code": slots["booking_code"]}
     messages, _ = run(ActionShowBooking(), tracker(booked))
     assert responses(messages) == ["utter_your_appointment"]
     messages, _ = run(ActionAskCancel(), tracker(booked))
     assert responses(messages) == ["utter_ask_confirm_cancel"]
     messages, slots = run(ActionCancelBooking(), tracker(booked))
-    assert responses(messages) == ["utter_cancelled"] and slots == {
-        "booking_code": None,
-        "booking_pin": None,
-    }
+    assert responses(messages) == ["utter_cancelled"] and slots == {"booking_code": None}
     messages, _ = run(ActionShowBooking(), tracker(booked))
     assert responses(messages) == ["utter_no_booking"]
     # Nothing booked here: cancelling means an appointment the Jobcenter set, so the client learns

@@ -4,13 +4,15 @@ client."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import jwt
 import requests
-from servers import JWT_SECRET, STAFF_PASSWORD, STAFF_USER
+from servers import JWT_SECRET, STAFF_PASSWORD, STAFF_USER, stored_strings
 
 from bot.nlg.catalogs import all_catalogs
+from bot.runtime.masking import MASK
 
 
 def say(rasa: str, sender: str, message: str) -> list[dict]:
@@ -42,7 +44,14 @@ def test_http_api_requires_the_jwt(rasa_server):
     assert requests.get(f"{rasa_server}/conversations/x/tracker", timeout=30).status_code == 401
 
 
-def test_consent_intake_booking_checkin_reaches_the_desk(rasa_server, kiosk_api):
+def shown_pin(text: str) -> str:
+    """The PIN in a reply ("PIN: 123456" in every catalog)."""
+    found = re.search(r"PIN: (\d{6})", text)
+    assert found, text
+    return found.group(1)
+
+
+def test_consent_intake_booking_checkin_reaches_the_desk(rasa_server, kiosk_api, servers):
     de = all_catalogs()["de"]
     sender = f"e2e-{uuid.uuid4().hex[:8]}"
     first = say(rasa_server, sender, "Guten Tag, ich brauche Hilfe beim Jobcenter")
@@ -69,9 +78,13 @@ def test_consent_intake_booking_checkin_reaches_the_desk(rasa_server, kiosk_api)
 
     done = texts(say(rasa_server, sender, "/affirm"))
     slots = tracker(rasa_server, sender)["slots"]
-    reference, pin = slots["reference_code"], slots["pin"]
-    assert reference and pin and pin in done
+    reference, pin = slots["reference_code"], shown_pin(done)
+    assert reference and reference in done
     assert "Asylantrag" in done  # the checklist is tailored: BAMF decision for a § 25 (2) permit
+    # The client saw the PIN once; the conversation keeps none: no slot, and masked in the store.
+    assert "pin" not in slots and "booking_pin" not in slots
+    stored = stored_strings(servers.workdir / "rasa" / "tracker.db", sender)
+    assert any(MASK in text for text in stored) and not any(pin in text for text in stored)
 
     days = say(rasa_server, sender, "Ich hätte gern einen Termin")
     day_payload = days[-1]["buttons"][0]["payload"]

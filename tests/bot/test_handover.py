@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import subprocess
 import time
 import uuid
 from collections.abc import Callable
@@ -18,24 +17,25 @@ from pathlib import Path
 from typing import Any
 
 import jwt
-import pytest
 import requests
 import socketio
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-from servers import API_PY, BOT_TOKEN, JWT_SECRET, ROOT, STAFF_PASSWORD, STAFF_USER, Servers
+from servers import (
+    BOT_TOKEN,
+    JWT_SECRET,
+    stored_strings,
+)
 
 from bot.actions import checkin
 from bot.actions.checkin import ActionCheckIn, ActionTurnReminder, ValidateCheckinForm
 from bot.actions.handover import ActionHandover, ActionSessionStart, ActionStaffReply
 from bot.nlg.catalogs import all_catalogs
+from bot.runtime.masking import MASK
 
 BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
 BASE = json.loads((Path(__file__).parent / "trackers" / "base.json").read_text())
-# Word-for-word test lexicons for tiny real argostranslate packages
-# (tests/translation/argos_builder.py).
-AR_DE = {"أحتاج": "brauche", "موعدا": "Termin", "جديدا": "neu", "شكرا": "danke"}
-DE_AR = {"Bitte": "رجاء", "Ausweis": "هوية", "mitbringen": "أحضر"}
+# The `desk` login and the `translation` packages (servers.AR_DE, DE_AR) come from conftest.py.
 CLIENT_MESSAGE = "أحتاج موعدا جديدا شكرا"
 STAFF_REPLY = "Bitte Ausweis mitbringen"
 
@@ -106,45 +106,6 @@ async def poll(fetch: Callable[[], Any], check: Callable[[Any], bool], timeout: 
         if check(value) or time.monotonic() > deadline:
             return value
         await asyncio.sleep(0.3)
-
-
-@pytest.fixture(scope="module")
-def desk(kiosk_api: str) -> dict[str, str]:
-    login = call(
-        "POST",
-        f"{kiosk_api}/api/v1/staff/login",
-        json={"username": STAFF_USER, "password": STAFF_PASSWORD},
-    )
-    return {"Authorization": f"Bearer {login['access_token']}"}
-
-
-@pytest.fixture(scope="module")
-def translation(servers: Servers, kiosk_api: str) -> None:
-    """Tiny but genuine Arabic<->German machine translation packages, installed into the running
-    kiosk API."""
-    script = (
-        "import sys, json; from pathlib import Path; from tests.translation.argos_builder import "
-        "build_argos_package as b; out = Path(sys.argv[1]); pairs = json.loads(sys.argv[2]); "
-        "[b(out / name, from_code=name[:2], to_code=name[3:], lexicon=lexicon) for name, lexicon "
-        "in pairs.items()]"
-    )
-    built = servers.workdir / "argosmodels"
-    subprocess.run(
-        [str(API_PY), "-c", script, str(built), json.dumps({"ar_de": AR_DE, "de_ar": DE_AR})],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    for package in sorted(built.rglob("*.argosmodel")):
-        subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "lotse"), "translations", "install", str(package)],
-            cwd=ROOT,
-            env=servers.api_env(),
-            check=True,
-            capture_output=True,
-            timeout=300,
-        )
 
 
 def inbox_conversation(api: str, desk: dict[str, str], conversation_id: str) -> dict | None:
@@ -337,17 +298,16 @@ def clear_queue(api: str, desk: dict[str, str]) -> None:
             call("POST", f"{api}/api/v1/staff/tickets/{entry['id']}/no-show", headers=desk)
 
 
-def new_record(api: str, language: str) -> dict:
+def new_record(api: str, language: str, conversation_id: str | None = None) -> dict:
+    """A record as consent in a chat creates it (`conversation_id`), or as if made elsewhere."""
     notice = call("GET", f"{api}/api/v1/consent/notice", params={"language": language})
-    return call(
-        "POST",
-        f"{api}/api/v1/consents",
-        headers=BOT,
-        json={"language": language, "notice_version": notice["version"], "channel": "web_chat"},
-    )
+    body = {"language": language, "notice_version": notice["version"], "channel": "web_chat"}
+    if conversation_id:
+        body["conversation_id"] = conversation_id
+    return call("POST", f"{api}/api/v1/consents", headers=BOT, json=body)
 
 
-def test_check_in_from_the_chat_and_turn_reminders(rasa_server, kiosk_api, desk):
+def test_check_in_from_the_chat_and_turn_reminders(rasa_server, kiosk_api, desk, servers):
     fr = "fr"
     receipt = new_record(kiosk_api, fr)
     code = receipt["reference_code"]
@@ -403,6 +363,9 @@ def test_check_in_from_the_chat_and_turn_reminders(rasa_server, kiosk_api, desk)
             assert lead("utter_ticket_near", fr) not in chat.texts(mark), (
                 "the near reminder comes once"
             )
+            # The PIN typed for check-in served one call: the tracker store keeps it masked.
+            stored = stored_strings(servers.workdir / "rasa" / "tracker.db", chat.session_id)
+            assert MASK in stored and not any(receipt["pin"] in text for text in stored)
 
     asyncio.run(conversation())
 
@@ -533,9 +496,10 @@ def test_check_in_uses_the_conversations_record_or_asks(kiosk_api, desk):
     assert [m["response"] for m in messages] == ["utter_checkin_wrong_code"]
     assert slots == {"checkin_needs_code": False, "checkin_code": None, "checkin_pin": None}
 
-    state = tracker(
-        {"consent": "given", "reference_code": receipt["reference_code"], "pin": receipt["pin"]}
-    )
+    # The chat that gave consent checks its record in by itself: no PIN in its slots.
+    sender = f"unit-{uuid.uuid4().hex[:12]}"
+    receipt = new_record(kiosk_api, "de", conversation_id=sender)
+    state = tracker({"consent": "given", "reference_code": receipt["reference_code"]}, sender)
     messages, slots = run(ActionCheckIn(), state)
     assert [m["response"] for m in messages][0] in ("utter_checked_in", "utter_checked_in_next")
     assert slots["checkin_needs_code"] is False

@@ -23,7 +23,14 @@ from rasa.core.lock_store import LockStore
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import Event, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    Event,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
@@ -32,7 +39,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
 import bot.runtime
-from bot.runtime import guard, patches
+from bot.runtime import guard, masking, patches
 from bot.runtime.lock_store import AtomicRedisLockStore
 from bot.scripts import write_config
 
@@ -508,6 +515,81 @@ def test_the_configured_app_refuses_model_routes_and_caps_bodies() -> None:
         assert refused is not None and refused.status == 403, path
     for path in ("/webhooks/rest/webhook", "/conversations/a/tracker", "/models-of-something"):
         assert asyncio.run(patches._refuse_model_routes(Request(path))) is None, path
+
+
+# 8. Tracker store: no PIN kept (bot/runtime/masking.py)
+#    ---------------------------------------------------------------------------------
+
+PIN = "482913"
+
+
+def secret_turns() -> list[list[Event]]:
+    """Two turns: the PIN shown at the end of the pre-registration, then typed into check-in."""
+    shown = BotUttered(
+        f"Code: LTABCDEFGH\nPIN: {PIN}",
+        metadata={"utter_action": "utter_intake_done", "pin": PIN, "reference_code": "LTABCDEFGH"},
+    )
+    return [
+        [UserUttered("/affirm", {"name": "affirm"}), shown, ActionExecuted("action_listen")],
+        [
+            SlotSet("requested_slot", "checkin_pin"),
+            BotUttered("PIN?", metadata={"utter_action": "utter_ask_checkin_pin"}),
+            ActionExecuted("action_listen"),
+            UserUttered(PIN, {"name": "inform"}, [{"entity": "number", "value": PIN}]),
+            SlotSet("checkin_pin", PIN),
+            SlotSet("checkin_pin", None),
+            SlotSet("requested_slot", None),
+            ActiveLoop(None),
+            UserUttered("123456 is my old number", {"name": "inform"}),
+        ],
+    ]
+
+
+def test_tracker_store_masking_patch_is_installed() -> None:
+    assert tracker_store.FailSafeTrackerStore.save is patches._save_masked
+
+
+def test_the_sql_store_keeps_no_pin_while_the_conversation_still_has_it(tmp_path: Path) -> None:
+    domain = Domain.from_dict(
+        {"slots": {"checkin_pin": {"type": "text", "mappings": [{"type": "custom"}]}}}
+    )
+    sql = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    store = tracker_store.FailSafeTrackerStore(sql)  # as Rasa's Agent wraps every store
+    try:
+
+        async def conversation() -> DialogueStateTracker:
+            tracker = await store.get_or_create_tracker("masking-test")
+            for turn in secret_turns():  # saved after each turn: the store appends the new events
+                for new in turn:
+                    tracker.update(new)
+                await store.save(tracker)
+            return tracker
+
+        tracker = asyncio.run(conversation())
+        assert any(PIN in (getattr(e, "text", None) or "") for e in tracker.events)  # as sent
+        with sql.engine.connect() as connection:
+            rows = [r[0] for r in connection.exec_driver_sql("SELECT data FROM events")]
+        assert len(rows) == len(tracker.events)
+        assert not any(PIN in row for row in rows)
+        stored = asyncio.run(sql.retrieve("masking-test"))
+        texts = [getattr(e, "text", None) for e in stored.events]
+        assert f"Code: LTABCDEFGH\nPIN: {masking.MASK}" in texts and masking.MASK in texts
+        assert "123456 is my old number" in texts  # a later message is not a PIN answer
+    finally:
+        sql.engine.dispose()
+
+
+def test_a_store_keeping_the_whole_tracker_keeps_no_pin() -> None:
+    """InMemoryTrackerStore serialises the whole tracker as the Redis store does."""
+    memory = tracker_store.InMemoryTrackerStore(Domain.empty())
+    store = tracker_store.FailSafeTrackerStore(memory)
+    tracker = DialogueStateTracker.from_events("masking-memory", [])
+    for turn in secret_turns():
+        for new in turn:
+            tracker.update(new)
+        asyncio.run(store.save(tracker))
+    assert PIN not in memory.store["masking-memory"]
+    assert asyncio.run(memory.retrieve("masking-memory")).events[-1].text.startswith("123456")
 
 
 # The lock store at its new path

@@ -113,12 +113,9 @@ def test_admin_listing_requires_login(client: TestClient) -> None:
 def staff_token(client: TestClient, migrated_database: None) -> Iterator[callable]:  # type: ignore[valid-type]
     from sqlalchemy import delete, select
 
-    from kiosk_api.config import get_settings
     from kiosk_api.db import session_scope
-    from kiosk_api.models import Site, StaffSession, StaffUser
-    from kiosk_api.models.enums import StaffRole
-    from kiosk_api.staff.schemas import StaffCreate
-    from kiosk_api.staff.service import create_staff
+    from kiosk_api.models import StaffSession, StaffUser
+    from tests.support import seeding
 
     password = "content tests use a long passphrase"
     created: list[str] = []
@@ -126,17 +123,12 @@ def staff_token(client: TestClient, migrated_database: None) -> Iterator[callabl
     def _token(role: str) -> str:
         username = f"content-{role}"
         with session_scope(write=True) as session:
-            site = session.scalar(select(Site).where(Site.code == get_settings().default_site))
-            create_staff(
-                session=session,
-                site=site,
-                payload=StaffCreate(
-                    username=username,
-                    display_name=username,
-                    role=StaffRole(role),
-                    password=password,
-                ),
-                actor_id=None,
+            seeding.add_staff(
+                session,
+                site=seeding.default_site(session),
+                username=username,
+                role=role,
+                password=password,
             )
         created.append(username)
         response = client.post(

@@ -161,6 +161,8 @@ def uvicorn_server(
             "--workers",
             str(workers),
             "--no-access-log",
+            # as `lotse serve`: forwarded headers count only from LOTSE_TRUSTED_PROXIES
+            "--no-proxy-headers",
             "--log-level",
             env.get("LOTSE_LOG_LEVEL", "warning"),
             *extra_args,

@@ -54,7 +54,11 @@ def add_staff(
     payload = StaffCreate(
         username=username, display_name=username.title(), role=StaffRole(role), password=password
     )
-    return create_staff(session=session, site=site, payload=payload, actor_id=None)
+    staff = create_staff(session=session, site=site, payload=payload, actor_id=None)
+    # The test chose this password for itself: no first-login change (tests/security covers it).
+    staff.must_change_password = False
+    session.flush()
+    return staff
 
 
 def add_slot(

@@ -256,3 +256,38 @@ def test_admin_edits_opening_hours_slot_capacity_interpreter_language_and_staff(
         "/api/v1/staff/login", json={"username": "empfang2", "password": "a-long-password-123"}
     )
     assert login.status_code == 200
+
+
+def test_a_new_account_changes_the_password_an_admin_chose_before_the_desk_opens(
+    new_page: Any, api: httpx.Client, admin_token: str
+) -> None:
+    chosen = "password the admin chose"
+    api.post(
+        "/api/v1/admin/staff",
+        headers={"Authorization": f"Bearer {admin_token}"},
+        json={"username": "mira", "display_name": "Mira", "role": "desk", "password": chosen},
+    ).raise_for_status()
+    desk = new_page("/desk")
+    desk.locator("#username").fill("mira")
+    desk.locator("#password").fill(chosen)
+    desk.locator("#login-form button[type=submit]").click()
+    desk.locator("#password-change").wait_for(state="visible")
+    assert desk.locator("#h-password-change").inner_text() == "Passwort ändern"
+    assert desk.locator("#app").is_hidden()
+    assert_accessible(desk)
+
+    desk.locator("#own-current-password").fill(chosen)
+    desk.locator("#own-new-password").fill("Miras eigenes Passwort")
+    desk.locator("#own-new-password-repeat").fill("Miras eigenes Passwort!")
+    desk.locator("#password-form button[type=submit]").click()
+    desk.locator("#error").filter(has_text="stimmen nicht überein").wait_for()
+
+    desk.locator("#own-new-password-repeat").fill("Miras eigenes Passwort")
+    desk.locator("#password-form button[type=submit]").click()
+    desk.locator("#app").wait_for(state="visible")
+    desk.locator("#live-state").filter(has_text="Live").wait_for()
+    assert desk.locator("#password-change").is_hidden()
+    login = api.post(
+        "/api/v1/staff/login", json={"username": "mira", "password": "Miras eigenes Passwort"}
+    )
+    assert login.status_code == 200 and login.json()["must_change_password"] is False

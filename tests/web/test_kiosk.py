@@ -249,3 +249,46 @@ def test_read_aloud_button_speaks_the_screen_in_languages_with_a_voice(new_page:
     spoken = first.value
     assert spoken.status == 200 and spoken.headers["content-type"] == "audio/wav"
     assert "language=fa" in spoken.url and "key=kiosk.menu.title" in spoken.url  # the heading first
+
+
+def test_an_enrolled_kiosk_names_itself_and_keeps_its_token_over_the_wipe(
+    new_page: Any, api: httpx.Client, admin_token: str
+) -> None:
+    admin = {"Authorization": f"Bearer {admin_token}"}
+    created = api.post("/api/v1/admin/devices", json={"name": "Kiosk web test"}, headers=admin)
+    assert created.status_code == 201, created.text
+    page = new_page("/kiosk?idle=3")
+    assert page.locator("#go-enrol").is_visible() and not page.locator("#enrol-done").is_visible()
+    page.locator("#go-enrol").click()
+    page.locator("#screen-enrol").wait_for(state="visible")
+    assert_accessible(page)
+    page.locator("#enrolment-code").fill(created.json()["enrolment_code_display"].lower())
+    page.locator("#enrol-form button[type=submit]").click()
+    page.locator("#enrol-done").wait_for(state="visible")
+    assert not page.locator("#go-enrol").is_visible()
+    token = page.evaluate("() => localStorage.getItem('lotse.kiosk.device')")
+    assert token
+
+    device_headers: list[str | None] = []
+    page.on(
+        "request",
+        lambda request: (
+            device_headers.append(request.headers.get("x-lotse-device"))
+            if request.url.endswith("/api/v1/checkins")
+            else None
+        ),
+    )
+    choose_language(page, "uk")
+    assert walk_in(page).isdigit()
+    assert device_headers == [token]
+    # the wipe after the client forgets the client, not the kiosk
+    page.locator("#screen-language").wait_for(state="visible", timeout=8000)
+    assert page.evaluate("() => localStorage.getItem('lotse.kiosk.device')") == token
+    assert page.locator("#enrol-done").is_visible()
+
+    # revoked: the kiosk drops its token and serves clients anonymously, as before enrolment
+    device_id = created.json()["device"]["id"]
+    api.post(f"/api/v1/admin/devices/{device_id}/revoke", headers=admin).raise_for_status()
+    choose_language(page, "de")
+    assert walk_in(page).isdigit()
+    assert page.evaluate("() => localStorage.getItem('lotse.kiosk.device')") is None

@@ -31,9 +31,11 @@ class KioskError(Exception):
 
 @dataclass(frozen=True)
 class Proof:
-    """Access to a record or booking: its code plus the PIN shown to the client."""
+    """Access to a record or booking besides its code: the chat that made it (the API trusts that
+    only from the bot's token), or a PIN the client typed for a code from elsewhere."""
 
-    pin: str
+    conversation_id: str
+    pin: str | None = None
 
 
 def base_url() -> str:
@@ -50,7 +52,9 @@ def _headers(
     if language:
         headers["Accept-Language"] = language.replace("_", "-")
     if proof is not None:
-        headers["X-Lotse-Pin"] = proof.pin
+        headers["X-Lotse-Conversation"] = proof.conversation_id
+        if proof.pin:
+            headers["X-Lotse-Pin"] = proof.pin
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key
     return headers
@@ -107,6 +111,11 @@ async def give_consent(
     return await _request("POST", "/consents", body=body, language=language)
 
 
+async def issue_pin(reference_code: str, proof: Proof, *, language: str) -> dict[str, Any]:
+    """A fresh PIN for the record this chat opened, to show once; the chat keeps none."""
+    return await _request("POST", f"/consents/{reference_code}/pin", proof=proof, language=language)
+
+
 async def update_intake(
     reference_code: str,
     proof: Proof,
@@ -143,7 +152,7 @@ async def book(
     slot_id: int,
     language: str,
     reference_code: str | None,
-    proof: Proof | None,
+    proof: Proof,
     idempotency_key: str,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"slot_id": slot_id, "language": language}

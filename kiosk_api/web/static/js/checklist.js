@@ -1,4 +1,4 @@
-// The client's own checklist: reference code + PIN or birth date, then documents and steps with the German term beside.
+// The client's own checklist: reference code + PIN, then documents and steps with the German term beside.
 import { api, applyDocumentLanguage, applyTexts, boot, dirOf, el, bcp47, setText, showError, t } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -8,12 +8,10 @@ let shown = null;
 // What people type (spaces, dashes, lower case) as the compact code the API and the QR route take.
 const compact = (code) => code.toUpperCase().replace(/[^0-9A-Z]/g, "");
 
+// Only the PIN opens the checklist: the date of birth serves check-in alone.
 function proof() {
   const pin = $("pin").value.trim();
-  const birthDate = $("birth-date").value;
-  if (pin) return { "X-Lotse-Pin": pin };
-  if (birthDate) return { "X-Lotse-Birth-Date": birthDate };
-  return null;
+  return pin ? { "X-Lotse-Pin": pin } : null;
 }
 
 function item(entry) {
@@ -40,7 +38,7 @@ async function show(event) {
   errorRegion.textContent = "";
   const code = compact($("code").value);
   const headers = proof();
-  if (!code || !headers) { setText(errorRegion, "kiosk.checkin.missing"); return; }
+  if (!code || !headers) { setText(errorRegion, "checklist.page.pin_missing"); return; }
   try {
     const checklist = await api(`/api/v1/intakes/${encodeURIComponent(code)}/checklist?language=${encodeURIComponent(boot.language)}`, { headers });
     shown = { code, headers };

@@ -1,4 +1,5 @@
-// Reception desk (German): login, live queue over server-sent events, record, actions, booking; site admin pages.
+// Reception desk (German): login (and the first password change), live queue over server-sent events, record, actions,
+// booking; site admin pages.
 import { api, applyDocumentLanguage, applyTexts, boot, el, setText, showError, stream, t } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -27,6 +28,31 @@ async function login(event) {
   } catch (error) { showError(errorRegion, error); }
 }
 
+// A password someone else chose (the first admin's, a new account's) is replaced before anything else.
+function askForNewPassword() {
+  errorRegion.textContent = "";
+  $("login").hidden = true;
+  $("app").hidden = true;
+  $("password-change").hidden = false;
+  $("logout").hidden = false;
+  $("who").textContent = me.display_name || me.username;
+  $("own-username").value = me.username;
+  $("own-current-password").focus();
+}
+
+async function changePassword(event) {
+  event.preventDefault();
+  const fields = ["own-current-password", "own-new-password", "own-new-password-repeat"].map($);
+  const [current, fresh, repeated] = fields.map((field) => field.value);
+  if (fresh !== repeated) { setText(errorRegion, "desk.password.mismatch"); return; }
+  try {
+    await call("/api/v1/staff/me/password", { method: "POST", body: { current_password: current, new_password: fresh } });
+    for (const field of fields) field.value = "";
+    $("password-change").hidden = true;
+    await start();
+  } catch (error) { showError(errorRegion, error); }
+}
+
 async function logout() {
   try { await call("/api/v1/staff/logout", { method: "POST" }); } catch { /* already gone */ }
   stop();
@@ -39,6 +65,7 @@ function stop() {
   me = null;
   sessionStorage.removeItem("lotse.desk.token");
   $("app").hidden = true;
+  $("password-change").hidden = true;
   $("login").hidden = false;
   $("logout").hidden = true;
   $("who").textContent = "";
@@ -46,12 +73,15 @@ function stop() {
 
 async function start() {
   try { me = await call("/api/v1/staff/me"); } catch { stop(); return; }
+  if (me.must_change_password) { askForNewPassword(); return; }
   errorRegion.textContent = "";
   $("login").hidden = true;
   $("app").hidden = false;
   $("logout").hidden = false;
   $("who").textContent = me.display_name || me.username;
   for (const node of document.querySelectorAll(".admin-only")) node.hidden = me.role !== "admin";
+  // The printed sheet is for caseworkers and admins; the API refuses it to the desk role.
+  $("act-pdf").hidden = me.role === "desk";
   $("desk-name").value = sessionStorage.getItem("lotse.desk.name") || "1";
   try { services = await api("/api/v1/services"); } catch { services = []; }
   const options = () => services.map((s) => el("option", { value: s.code }, s.name));
@@ -384,6 +414,7 @@ function showTab(name) {
 applyDocumentLanguage();
 applyTexts();
 $("login-form").addEventListener("submit", login);
+$("password-form").addEventListener("submit", changePassword);
 $("logout").addEventListener("click", logout);
 $("call-next").addEventListener("click", callNext);
 $("act-call").addEventListener("click", () => act("call", { desk: deskName() }));

@@ -2,7 +2,7 @@
 import { api, applyDocumentLanguage, applyTexts, boot, bcp47, el, formatNumber, language, loadTexts, resetTexts, setText, showError, showService, t } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
-const screens = ["language", "menu", "checkin", "consent", "concern", "ticket"];
+const screens = ["language", "enrol", "menu", "checkin", "consent", "concern", "ticket"];
 const CONCERNS = ["first_registration", "benefits_application", "documents", "appointment", "work_and_training",
   "language_course", "change_of_circumstances", "other"];
 const errorRegion = $("error");
@@ -32,6 +32,47 @@ function pictogram(concern) {
   }
   return el("span", { class: "picto", "aria-hidden": "true" }, svg);
 }
+// An enrolled kiosk's credential (from a site admin's one-time code): its bookings count in the kiosk's own
+// bucket, not the address's. The only thing that outlives the wipe between clients.
+const DEVICE_KEY = "lotse.kiosk.device";
+
+function deviceToken() {
+  try { return localStorage.getItem(DEVICE_KEY); } catch { return null; }
+}
+
+// This page's API calls name the kiosk when it is enrolled; a revoked token is dropped and the call repeated anonymously.
+async function kioskApi(path, options = {}) {
+  const token = deviceToken();
+  if (!token) return api(path, options);
+  try {
+    return await api(path, { ...options, headers: { ...(options.headers || {}), "X-Lotse-Device": token } });
+  } catch (error) {
+    if (error.status !== 401 || error.code !== "device_not_recognised") throw error;
+    try { localStorage.removeItem(DEVICE_KEY); } catch { /* storage disabled */ }
+    renderEnrolment();
+    return api(path, options);
+  }
+}
+
+function renderEnrolment() {
+  const enrolled = Boolean(deviceToken());
+  $("enrol-offer").hidden = enrolled;
+  $("enrol-done").hidden = !enrolled;
+}
+
+async function onEnrol(event) {
+  event.preventDefault();
+  const code = $("enrolment-code").value.trim();
+  if (!code) return;
+  try {
+    const device = await api("/api/v1/devices/enrol", { method: "POST", body: { enrolment_code: code } });
+    localStorage.setItem(DEVICE_KEY, device.token);
+    $("enrol-form").reset();
+    renderEnrolment();
+    show("language");
+  } catch (error) { showError(errorRegion, error); }
+}
+
 // Everything about the current client lives here (and nowhere else) until the screen is wiped.
 let state = {};
 let idleTimer = null;
@@ -80,7 +121,7 @@ function startConcern(mode) {
 
 async function startRegister() {
   try {
-    const notice = await api(`/api/v1/consent/notice?language=${encodeURIComponent(language())}`);
+    const notice = await kioskApi(`/api/v1/consent/notice?language=${encodeURIComponent(language())}`);
     state.notice = notice;
     const heading = $("h-consent");
     heading.textContent = notice.title;
@@ -101,7 +142,7 @@ function idempotencyKey() {
 
 async function submitCheckin(payload, headers = {}) {
   try {
-    const ticket = await api("/api/v1/checkins", { method: "POST", body: payload, headers: { "Idempotency-Key": idempotencyKey(), ...headers } });
+    const ticket = await kioskApi("/api/v1/checkins", { method: "POST", body: payload, headers: { "Idempotency-Key": idempotencyKey(), ...headers } });
     state.idempotencyKey = null;
     showTicket(ticket);
   } catch (error) {
@@ -223,7 +264,13 @@ function wipe() {
   $("receipt-pin").textContent = "";
   $("ticket-number").textContent = "";
   $("ticket-qr").removeAttribute("src");
-  try { sessionStorage.clear(); localStorage.clear(); } catch { /* storage disabled */ }
+  try {
+    sessionStorage.clear();
+    const device = localStorage.getItem(DEVICE_KEY);
+    localStorage.clear();
+    if (device) localStorage.setItem(DEVICE_KEY, device);
+  } catch { /* storage disabled */ }
+  renderEnrolment();
   resetTexts();
   show("language");
   document.body.dataset.wiped = String(Date.now());
@@ -247,6 +294,8 @@ function init() {
   $("consent-accept").addEventListener("click", () => startConcern("register"));
   $("consent-decline").addEventListener("click", () => startConcern("walkin"));
   $("checkin-form").addEventListener("submit", onCheckin);
+  $("go-enrol").addEventListener("click", () => show("enrol"));
+  $("enrol-form").addEventListener("submit", onEnrol);
   $("concern-form").addEventListener("submit", onConcern);
   $("print").addEventListener("click", () => window.print());
   $("finish").addEventListener("click", wipe);
@@ -259,6 +308,7 @@ function init() {
   }
   for (const type of ["pointerdown", "keydown", "input", "wheel"]) document.addEventListener(type, touch, { passive: true, capture: true });
   state = { screen: "language" };
+  renderEnrolment();
   for (const screen of screens) $(`screen-${screen}`).hidden = screen !== "language";
   $("speak").hidden = !boot.config.voices.includes(language());
   touch();

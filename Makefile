@@ -26,12 +26,13 @@ TEST_TARGETS :=
 BENCH_TARGETS :=
 RUN_PREREQS :=
 
-.PHONY: help install run lint test test-api test-api-sqlite test-api-postgres bench catalogs clean
+.PHONY: help install run lint test test-api test-api-sqlite test-api-postgres test-side-by-side bench catalogs clean
 help:
 	@echo "make run                   install what is missing, then start Lotse on SQLite and print its URLs (logs in var/)"
 	@echo "make test                  install what is missing, then run the whole suite (SQLite and PostgreSQL)"
 	@echo "make lint                  ruff check and ruff format --check over the repository (first step of make test)"
 	@echo "make test-api              kiosk API tests: test-api-sqlite and test-api-postgres, side by side"
+	@echo "make test-side-by-side     test-content, test-security and test-translation at the same time (part of make test)"
 	@echo "make test-api-sqlite       kiosk API tests on SQLite"
 	@echo "make test-api-postgres     kiosk API tests on a throwaway PostgreSQL (pytest --db=postgres)"
 	@echo "make test-bot              assistant tests against a real kiosk API, action server and Rasa servers"
@@ -100,8 +101,13 @@ run: install $(RUN_PREREQS)
 lint: $(VENV)/.installed
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
-test: lint install test-api $(TEST_TARGETS)
+# These run beside each other: the security tests mostly wait for their servers to start.
+SIDE_BY_SIDE := test-content test-security test-translation
+test: lint install test-api $(filter-out $(SIDE_BY_SIDE),$(TEST_TARGETS)) test-side-by-side
 	@echo "make test: all parts passed"
+
+test-side-by-side: install
+	$(MAKE) --no-print-directory -j3 --output-sync=target $(filter $(SIDE_BY_SIDE),$(TEST_TARGETS))
 
 # The two databases' runs are independent (own files, ports and cluster): side by side on the 2 cores.
 test-api: install

@@ -3,9 +3,7 @@ lost."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -14,6 +12,7 @@ from sqlalchemy import func, select
 from kiosk_api.db import session_scope
 from kiosk_api.models import Booking, QueueTicket, Slot
 from tests.api.conftest import LiveServer, make_slot
+from tests.support.crowd import all_at_once
 
 # Live servers in other processes must see the rows the tests write.
 pytestmark = pytest.mark.commits
@@ -21,24 +20,12 @@ pytestmark = pytest.mark.commits
 CLIENTS = 100
 
 
-def _all_at_once(count: int, call) -> list[httpx.Response]:  # type: ignore[no-untyped-def]
-    barrier = threading.Barrier(count)
-
-    def worker(index: int) -> httpx.Response:
-        with httpx.Client(timeout=60) as http:
-            barrier.wait()
-            return call(http, index)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(worker, range(count)))
-
-
 def test_hundred_clients_race_for_the_last_place_and_exactly_one_wins(
     live_server: LiveServer,
 ) -> None:
     slot_id = make_slot(capacity=1, hours_ahead=48)
     with live_server(workers=2) as base:
-        responses = _all_at_once(
+        responses = all_at_once(
             CLIENTS,
             lambda http, i: http.post(
                 f"{base}/api/v1/bookings",
@@ -57,7 +44,7 @@ def test_hundred_clients_race_for_the_last_place_and_exactly_one_wins(
 def test_a_kiosk_retrying_one_check_in_gets_one_ticket(live_server: LiveServer) -> None:
     body = {"walk_in": {"language": "ti", "concern": "documents", "interpreter_needed": True}}
     with live_server(workers=2) as base:
-        responses = _all_at_once(
+        responses = all_at_once(
             20,
             lambda http, i: http.post(
                 f"{base}/api/v1/checkins", json=body, headers={"Idempotency-Key": "kiosk-7-attempt"}
@@ -86,7 +73,7 @@ def test_a_kiosk_retrying_one_check_in_gets_one_ticket(live_server: LiveServer) 
 
 def test_simultaneous_walk_ins_get_distinct_consecutive_numbers(live_server: LiveServer) -> None:
     with live_server(workers=2) as base:
-        responses = _all_at_once(
+        responses = all_at_once(
             30,
             lambda http, i: http.post(
                 f"{base}/api/v1/checkins", json={"walk_in": {"language": "uk", "concern": "other"}}
@@ -106,7 +93,7 @@ def test_parallel_wrong_pins_cannot_outrun_the_lockout(live_server: LiveServer) 
         receipt = consent(client, language="ar")
     wrong = "000000" if receipt["pin"] != "000000" else "111111"
     with live_server(workers=2) as base:
-        responses = _all_at_once(
+        responses = all_at_once(
             30,
             lambda http, i: http.get(
                 f"{base}/api/v1/intakes/{receipt['reference_code']}", headers={"X-Lotse-Pin": wrong}

@@ -9,11 +9,9 @@ import functools
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
 from itertools import count
@@ -23,6 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from tests.support.crowd import all_at_once
 from tests.support.ports import free_port
 from tests.support.processes import ROOT, uvicorn_server
 
@@ -314,20 +313,6 @@ def test_the_bot_books_per_chat_and_in_a_bucket_of_its_own(server: ServerFactory
         assert refused_as_capped(api.book(slots[3], bot()))
 
 
-def _all_at_once(
-    count: int, call: Callable[[httpx.Client, int], httpx.Response]
-) -> list[httpx.Response]:
-    barrier = threading.Barrier(count)
-
-    def worker(index: int) -> httpx.Response:
-        with httpx.Client(timeout=60) as http:
-            barrier.wait()
-            return call(http, index)
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(worker, range(count)))
-
-
 def test_a_crowd_booking_one_slot_at_once_never_exceeds_its_anonymous_places(
     server: ServerFactory,
 ) -> None:
@@ -340,7 +325,7 @@ def test_a_crowd_booking_one_slot_at_once_never_exceeds_its_anonymous_places(
         sources = [{"X-Lotse-Device": api.enrolled_kiosk(f"Kiosk {n}")[1]} for n in range(10)]
         sources.append({})
         slot = api.slot(capacity=7)  # 3 anonymous places, 4 kept
-        responses = _all_at_once(
+        responses = all_at_once(
             crowd,
             lambda http, i: http.post(
                 f"{api.base}/api/v1/bookings",

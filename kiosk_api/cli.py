@@ -11,12 +11,12 @@ import os
 import secrets
 import sys
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from kiosk_api import clock
 from kiosk_api.config import PROJECT_ROOT, get_settings
 from kiosk_api.db import get_engine, session_scope
 
@@ -78,7 +78,7 @@ def init(args: argparse.Namespace) -> None:
                 print(f"first admin: user 'admin', password written to {secret_file}")
             else:
                 print("first admin: user 'admin', password from LOTSE_ADMIN_PASSWORD")
-        today = datetime.now(ZoneInfo(site.timezone)).date()
+        today = clock.today_in(site.timezone)
         count = plan_slots(
             session=session, site=site, plan=config.slots, start=today, days=args.days
         )
@@ -95,11 +95,7 @@ def generate_slots(args: argparse.Namespace) -> None:
         site = session.scalar(select(Site).where(Site.code == settings.default_site))
         if site is None:
             sys.exit("site not set up: run `lotse init` first")
-        start = (
-            date.fromisoformat(args.start)
-            if args.start
-            else datetime.now(ZoneInfo(site.timezone)).date()
-        )
+        start = date.fromisoformat(args.start) if args.start else clock.today_in(site.timezone)
         new_slots = plan_slots(
             session=session, site=site, plan=config.slots, start=start, days=args.days
         )

@@ -10,6 +10,8 @@ from typing import Annotated
 from babel import Locale
 from pydantic import AfterValidator, StringConstraints
 
+from kiosk_api import clock
+
 _OLDEST = date(1900, 1, 1)
 # Rasa sender ids (socket.io session ids, Telegram chat ids, phone numbers); no '/' or '?' so they
 # stay one URL segment.
@@ -27,7 +29,7 @@ def language_code(value: str) -> str:
 
 
 def past_date(value: date) -> date:
-    if value > date.today():
+    if value > clock.today():
         raise ValueError("date lies in the future")
     if value < _OLDEST:
         raise ValueError("date before 1900")
@@ -36,7 +38,7 @@ def past_date(value: date) -> date:
 
 def recent_or_past_date(value: date) -> date:
     """Documents can be dated a few days ahead (issued today, valid from Monday)."""
-    if value > date.today() + timedelta(days=31):
+    if value > clock.today() + timedelta(days=31):
         raise ValueError("date lies too far in the future")
     if value < _OLDEST:
         raise ValueError("date before 1900")

@@ -38,9 +38,12 @@ chmod 755 "$PG_DIR"
 [[ ${#RUN_AS[@]} -gt 0 ]] && chown postgres "$PG_DIR"
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
+# The command's exit status is the script's: a clean-up hiccup never turns a passed run into a failed one.
 cleanup() {
+  local status=$?
   "${RUN_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$PG_DIR"
+  rm -rf "$PG_DIR" 2>/dev/null || true
+  exit "$status"
 }
 trap cleanup EXIT
 

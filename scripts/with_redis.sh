@@ -13,9 +13,18 @@ PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 redis-server --bind 127.0.0.1 --port "$PORT" --dir "$REDIS_DIR" --save "" --appendonly no \
   --daemonize yes --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
 
+# The command's exit status is the script's: the server is waited for before its folder goes, and a
+# clean-up hiccup never turns a passed run into a failed one.
 cleanup() {
-  [[ -f "$REDIS_DIR/redis.pid" ]] && kill "$(cat "$REDIS_DIR/redis.pid")" 2>/dev/null || true
-  rm -rf "$REDIS_DIR"
+  local status=$?
+  if [[ -f "$REDIS_DIR/redis.pid" ]]; then
+    local pid
+    pid=$(cat "$REDIS_DIR/redis.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -rf "$REDIS_DIR" 2>/dev/null || true
+  exit "$status"
 }
 trap cleanup EXIT
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kiosk_api import clock
 from kiosk_api.admin.schemas import (
     OpeningWindow,
     ServiceCreate,
@@ -218,7 +218,7 @@ def update_slot(
 
 
 def weekly_statistics(*, session: Session, site: Site, weeks: int) -> WeeklyStatistics:
-    today = datetime.now(ZoneInfo(site.timezone)).date()
+    today = clock.today_in(site.timezone)
     first_day = today - timedelta(days=today.weekday(), weeks=weeks - 1)
     rows = session.execute(
         select(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from kiosk_api import clock
 from kiosk_api.appointments.schemas import BookingCreate, BookingPublic, SlotGenerate, SlotPublic
 from kiosk_api.audit.service import count_statistic, record_event
 from kiosk_api.config import get_settings
@@ -79,7 +80,7 @@ def free_slots(
     date_from: date | None,
     date_to: date | None,
 ) -> list[Slot]:
-    today = datetime.now(ZoneInfo(site.timezone)).date()
+    today = clock.today_in(site.timezone)
     date_from = date_from or today
     date_to = date_to or date_from + timedelta(days=14)
     if date_to < date_from:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from kiosk_api import clock
 from kiosk_api.checklist.schemas import (
     Checklist,
     ChecklistConditions,
@@ -87,7 +88,7 @@ def build(
     *, site: Site, record: IntakeRecord, language: str, today: date | None = None
 ) -> Checklist:
     rules = load_rules(site)
-    today = today or date.today()
+    today = today or clock.today()
     return Checklist(
         reference_code=format_code(record.reference_code),
         language=language,

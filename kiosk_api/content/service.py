@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from kiosk_api import i18n
+from kiosk_api import clock, i18n
 from kiosk_api.content import facts
 from kiosk_api.content.schemas import (
     ContentFile,
@@ -430,7 +430,7 @@ def get_topic(
             for fact in known.values()
             if fact.status != "unverified"
         ],
-        outdated=store.expiry(item) < (today or dt.date.today()),
+        outdated=store.expiry(item) < (today or clock.today()),
         machine_translated=item.machine_translated,
         reviewed=item.reviewed is not None,
         reviewed_on=item.reviewed.on if item.reviewed else None,
@@ -441,7 +441,7 @@ def get_topic(
 def list_unreviewed(*, store: ContentStore, today: dt.date | None = None) -> ContentReviewList:
     """Items an admin should have checked: not reviewed, machine-translated, behind their source,
     or expired."""
-    today = today or dt.date.today()
+    today = today or clock.today()
     items = []
     for topic in store.config.topics:
         for language, item in sorted(store.items.get(topic, {}).items()):

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kiosk_api import clock
 from kiosk_api.appointments.service import day_bounds, open_booking
 from kiosk_api.audit.service import count_statistic, record_event
 from kiosk_api.consent.service import record_consent
@@ -36,7 +37,7 @@ NEAR_POSITION = 3
 def site_today(site: Site, now: datetime | None = None) -> date:
     """The site's local date at `now` (an aware datetime; default: the clock)."""
     zone = ZoneInfo(site.timezone)
-    return now.astimezone(zone).date() if now is not None else datetime.now(zone).date()
+    return (now or clock.utcnow()).astimezone(zone).date()
 
 
 def display_number(number: int) -> str:

@@ -10,6 +10,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kiosk_api import clock
 from kiosk_api.config import get_settings
 from kiosk_api.errors import NotFound
 from kiosk_api.i18n import translate
@@ -95,7 +96,7 @@ def route(
     *, session: Session, site: Site, record: IntakeRecord, locale: str, today: date | None = None
 ) -> RoutingResult:
     rules = load_rules(site)
-    rule = first_matching_rule(rules, record, today or date.today())
+    rule = first_matching_rule(rules, record, today or clock.today())
     service = session.scalar(
         select(Service).where(Service.site_id == site.id, Service.code == rule.service)
     )

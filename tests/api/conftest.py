@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from kiosk_api import clock
 from kiosk_api.db import session_scope
 from kiosk_api.models import Site
 from tests.support import seeding
@@ -23,6 +26,7 @@ from tests.support.processes import uvicorn_server
 # the kiosk_environment fixture's LOTSE_BOT_TOKEN
 BOT_TOKEN = "test-bot-token-with-enough-length-0123456789"
 STAFF_PASSWORD = "correct horse battery staple"
+SITE_ZONE = "Europe/Berlin"  # sites/dortmund/site.yml
 
 LiveServer = Callable[..., AbstractContextManager[str]]
 
@@ -56,6 +60,18 @@ def database_state(
         with session_scope(write=True) as session:
             seeding.apply_default_site(session)
         yield
+
+
+@pytest.fixture
+def weekday_morning() -> Iterator[datetime]:
+    """The kiosk API's clock at 10:00 on the site's next weekday: a visit then has its day ahead."""
+    day = clock.today_in(SITE_ZONE) + timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    moment = datetime.combine(day, time(10), ZoneInfo(SITE_ZONE))
+    clock.shift_to(moment)
+    yield moment
+    clock.reset()
 
 
 @pytest.fixture

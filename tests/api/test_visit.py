@@ -4,21 +4,15 @@ call, hand over, export, erase."""
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from pypdf import PdfReader
 
 from tests.api.conftest import consent, make_slot, pin_headers, staff_headers
 
 
-def this_week_in_berlin() -> date:
-    from datetime import datetime
-    from zoneinfo import ZoneInfo
-
-    return datetime.now(ZoneInfo("Europe/Berlin")).date()
-
-
-def test_a_whole_visit_from_chat_to_desk(client) -> None:
+def test_a_whole_visit_from_chat_to_desk(client, weekday_morning: datetime) -> None:
     receipt = consent(
         client,
         language="ar",
@@ -152,9 +146,8 @@ def test_a_whole_visit_from_chat_to_desk(client) -> None:
         and this_week["by_language"] == {"ar": 1}
         and this_week["handovers"] == 1
     )
-    year, week, _ = (
-        this_week_in_berlin().isocalendar()
-    )  # the site's week, not the machine's (Sunday night in UTC)
+    # the site's week, not the machine's
+    year, week, _ = weekday_morning.astimezone(ZoneInfo("Europe/Berlin")).isocalendar()
     assert this_week["week"] == f"{year}-W{week:02d}"
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kiosk_api import clock
 from kiosk_api.config import get_settings
 from kiosk_api.models import Service, Site, Slot, StaffUser
 from kiosk_api.models.enums import StaffRole
@@ -89,7 +89,7 @@ def add_slot(
 
 def slot_in(hours: float) -> datetime:
     """A start time `hours` from now, whole seconds."""
-    return datetime.now(UTC).replace(microsecond=0) + timedelta(hours=hours)
+    return clock.utcnow().replace(microsecond=0) + timedelta(hours=hours)
 
 
 def plan_default_slots(session: Session, *, site: Site, days: int) -> int:
@@ -98,7 +98,7 @@ def plan_default_slots(session: Session, *, site: Site, days: int) -> int:
 
     settings = get_settings()
     plan = read_site_file(settings.sites_dir, settings.default_site).slots
-    today = datetime.now(ZoneInfo(site.timezone)).date()
+    today = clock.today_in(site.timezone)
     return plan_slots(session=session, site=site, plan=plan, start=today, days=days)
 
 

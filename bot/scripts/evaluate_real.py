@@ -3,12 +3,13 @@
 
 tests/bot/real_questions/<set>/<lang>.yml were written by writers who saw only the topic list,
 never the training data; nothing in them is trained on (tests/bot/test_real_questions.py
-checks). Two sets:
+checks). Three sets:
   dev    written first; its misses were read by category to decide where the training data needed
          more examples (never copied), so its figures flatter a little
-  final  written by other writers after that, and read by no one working on the assistant Each
-         question is
-parsed by the trained model (bot/models/lotse.tar.gz) and decided by the same code as the live
+  final  written by other writers after that, and read by no one working on the assistant
+  check  written by a third group of writers (2026-12-04) while the last training examples were
+         written by others, unseen by them; only its table is read, never its misses
+Each question is parsed by the trained model (bot/models/lotse.tar.gz) and decided by the same code as the live
 action (bot.actions.understanding), with the same topic search as the kiosk API. Per language it
 prints:
   top-1     the first topic Lotse puts forward (its answer, or the first "Did you mean" button) is
@@ -43,7 +44,7 @@ OUT = ROOT / "bot" / "models" / "eval_real"
 TARGETS = {"top1": 0.90, "top3": 0.97, "fallback": 0.05}
 
 
-SETS = ("dev", "final")
+SETS = ("dev", "final", "check")
 
 
 def load_questions(question_set: str) -> dict[str, list[dict]]:
@@ -162,7 +163,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model", type=Path, default=MODEL)
-    parser.add_argument("--set", choices=SETS, action="append", help="question set (default: both)")
+    parser.add_argument("--set", choices=SETS, action="append", help="question set (default: all)")
     parser.add_argument(
         "--misses", action="store_true", help="print every question not answered right at once"
     )

@@ -15,11 +15,10 @@ BOT_LOCK   := requirements/bot.lock
 TOOLS_LOCK := requirements/tools.lock
 export LOTSE_PORT ?= 8000
 
-# Python 3.11 for the kiosk API, 3.10 for Rasa: take what is on the machine, else let uv provide it.
+# Python 3.11 for the kiosk API and for Rasa: take what is on the machine, else let uv provide it.
 find_python = $(shell for p in python$(1) $$HOME/.pyenv/versions/$(1)*/bin/python$(1) /usr/bin/python$(1) /usr/local/bin/python$(1); do \
 	$$p -c 'import sys; sys.exit(sys.version_info[:2] != tuple(map(int, "$(1)".split("."))))' 2>/dev/null && { command -v $$p 2>/dev/null || echo $$p; } && break; done)
 PY311 := $(call find_python,3.11)
-PY310 := $(call find_python,3.10)
 
 # Parts add their own test targets to TEST_TARGETS and bench targets to BENCH_TARGETS.
 TEST_TARGETS :=
@@ -42,7 +41,7 @@ help:
 	@echo "make bench                 every benchmark: kiosk API, assistant, web pages (figures, not pass/fail)"
 	@echo "make bench-bot             assistant REST latency at 10 concurrent conversations"
 	@echo "make bench-web             first screen of the web pages in Chromium"
-	@echo "make bot-install           the assistant's environment .venv-bot (Python 3.10, Rasa)"
+	@echo "make bot-install           the assistant's environment .venv-bot (Python 3.11, Rasa without TensorFlow)"
 	@echo "make bot-train             train bot/models/lotse.tar.gz when its config, domain or data changed"
 	@echo "make bot-validate          rasa data validate over domain, data and config"
 	@echo "make bot-langid            language identification accuracy on the NLU examples"

@@ -79,7 +79,8 @@ def train_plain(workdir: Path) -> Path:
         [
             sys.executable,
             "-m",
-            "rasa",
+            "bot.runtime.server",
+            "--without-patches",
             "train",
             "--domain",
             "domain.yml",
@@ -93,6 +94,7 @@ def train_plain(workdir: Path) -> Path:
             "plain",
         ],
         cwd=project,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),  # bot.runtime from the project's own folder
         check=True,
         stdout=subprocess.DEVNULL,
     )
@@ -104,7 +106,8 @@ def start_plain(servers: Servers, model: Path) -> str:
     args = [
         sys.executable,
         "-m",
-        "rasa",
+        "bot.runtime.server",
+        "--without-patches",
         "run",
         "--model",
         str(model),
@@ -115,7 +118,9 @@ def start_plain(servers: Servers, model: Path) -> str:
         "--credentials",
         str(ROOT / "bot" / "credentials.yml"),
     ]
-    process = servers.start("plain", args, dict(os.environ), cwd=model.parent.parent)
+    process = servers.start(
+        "plain", args, dict(os.environ, PYTHONPATH=str(ROOT)), cwd=model.parent.parent
+    )
     url = f"http://127.0.0.1:{port}"
     process.wait_until_answering(url + "/", timeout=300)
     return url

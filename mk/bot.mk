@@ -1,17 +1,19 @@
-# Rasa assistant (bot/): its own Python 3.10 environment, training by fingerprint, tests, benchmark.
+# Rasa assistant (bot/): its own Python 3.11 environment without TensorFlow, training by fingerprint, tests, benchmark.
 .PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval bot-eval-real test-bot bench-bot
 
-BOT_PY310 := $(PY310)
+BOT_PY311 := $(PY311)
 # Rasa's training cache stays inside bot/ (git-ignored); telemetry off: no network at run time.
 export RASA_TELEMETRY_ENABLED := false
 export RASA_CACHE_DIRECTORY := bot/.rasa/cache
-BOT_RASA  := $(BOT_PY) -m rasa
+# Rasa's command line through Lotse's runtime: the patches, and the stand-in for TensorFlow (bot/runtime/).
+BOT_RASA  := $(BOT_PY) -m bot.runtime.server
 BOT_FILES := --domain bot/domain --data bot/data --config bot/config.yml
 
-# Exactly the hashed lock made from bot/requirements.txt (make lock); uv comes from the tools environment.
+# Exactly the hashed lock made from bot/requirements.txt, overrides.txt and excludes.txt (make lock); uv comes from
+# the tools environment. A .venv-bot on another Python (3.10 before issue 15) is made anew.
 $(BOT_VENV)/.installed: $(BOT_LOCK) | $(TOOLS_VENV)/.installed
-	@P="$(BOT_PY310)"; if [ -z "$$P" ]; then $(UV) python install 3.10 && P=$$($(UV) python find 3.10); fi; \
-	  [ -x $(BOT_PY) ] || $(UV) venv -q -p "$$P" $(BOT_VENV)
+	@P="$(BOT_PY311)"; if [ -z "$$P" ]; then $(UV) python install 3.11 && P=$$($(UV) python find 3.11); fi; \
+	  $(BOT_PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null || $(UV) venv -q --clear -p "$$P" $(BOT_VENV)
 	$(UV) pip sync -q --python $(BOT_PY) --require-hashes $(BOT_LOCK)
 	@touch $@
 

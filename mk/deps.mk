@@ -6,7 +6,7 @@ TOOLS_PY := $(TOOLS_VENV)/bin/python
 
 # pip brings uv alone, hash-checked, out of the tools lock; uv then syncs the rest of the tools.
 $(TOOLS_VENV)/.installed: $(TOOLS_LOCK)
-	@P="$(or $(PY311),$(PY310),python3)"; [ -x $(TOOLS_PY) ] || $$P -m venv $(TOOLS_VENV)
+	@P="$(or $(PY311),python3)"; [ -x $(TOOLS_PY) ] || $$P -m venv $(TOOLS_VENV)
 	awk '/^[^ #]/ { keep = /^uv==/ } keep' $(TOOLS_LOCK) > $(TOOLS_VENV)/uv.lock
 	$(TOOLS_VENV)/bin/pip install -q --disable-pip-version-check --require-hashes --no-deps -r $(TOOLS_VENV)/uv.lock
 	$(UV) pip sync -q --python $(TOOLS_PY) --require-hashes $(TOOLS_LOCK)
@@ -25,7 +25,8 @@ lock: $(TOOLS_VENV)/.installed
 	$(UV_COMPILE) --universal --python-version 3.10 requirements/tools.txt -o $(TOOLS_LOCK)
 	$(UV_COMPILE) --python-version 3.11 --python-platform x86_64-manylinux_2_28 $(TORCH_LOCK_SOURCES) \
 	  pyproject.toml --extra test --extra translate -o $(KIOSK_LOCK)
-	$(UV_COMPILE) --python-version 3.10 --python-platform x86_64-manylinux_2_28 bot/requirements.txt -o $(BOT_LOCK)
+	$(UV_COMPILE) --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	  --overrides bot/overrides.txt --excludes bot/excludes.txt bot/requirements.txt -o $(BOT_LOCK)
 	$(TOOLS_PY) -m tools.deps stamp
 	@# A lock that came out the same keeps its time: make then reinstalls and retrains nothing.
 	@for before in $(TOOLS_VENV)/before/*.lock; do \

@@ -38,6 +38,12 @@ class Lock:
     environment: str
     path: Path
     spec: Path
+    # Files besides the spec that shape the resolution (uv --overrides, --excludes).
+    also: tuple[Path, ...] = ()
+
+    @property
+    def specs(self) -> tuple[Path, ...]:
+        return (self.spec, *self.also)
 
 
 # The tools lock first: it is the smallest, so a vulnerability service that gives no answer shows
@@ -45,7 +51,12 @@ class Lock:
 LOCKS = (
     Lock("tools", REQUIREMENTS / "tools.lock", REQUIREMENTS / "tools.txt"),
     Lock("kiosk-api", REQUIREMENTS / "kiosk-api.lock", ROOT / "pyproject.toml"),
-    Lock("bot", REQUIREMENTS / "bot.lock", ROOT / "bot" / "requirements.txt"),
+    Lock(
+        "bot",
+        REQUIREMENTS / "bot.lock",
+        ROOT / "bot" / "requirements.txt",
+        also=(ROOT / "bot" / "overrides.txt", ROOT / "bot" / "excludes.txt"),
+    ),
 )
 # Packages whose lock must hold the CPU build (docs/developing.md: never a CUDA torch).
 CPU_BUILDS = {"kiosk-api": "torch"}
@@ -90,11 +101,18 @@ def spec_digest(spec: Path) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def stamps(lock: Lock) -> dict[str, str]:
+    """What a lock made now would be stamped with: each spec file and its digest."""
+    return {relative(spec): spec_digest(spec) for spec in lock.specs}
+
+
 def stamp(lock: Lock) -> None:
-    """The spec's digest goes right below uv's header, replacing an older stamp."""
+    """Each spec file's digest goes right below uv's header, replacing older stamps."""
     lines = [line for line in lock.path.read_text("utf-8").splitlines() if not STAMP.match(line)]
     header_end = next((i for i, line in enumerate(lines) if not line.startswith("#")), len(lines))
-    lines.insert(header_end, f"# spec-sha256 of {relative(lock.spec)}: {spec_digest(lock.spec)}")
+    lines[header_end:header_end] = [
+        f"# spec-sha256 of {spec}: {digest}" for spec, digest in stamps(lock).items()
+    ]
     lock.path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -103,12 +121,14 @@ def lock_problems(lock: Lock) -> list[str]:
     if not lock.path.exists():
         return [f"{relative(lock.path)} is missing: run `make lock`"]
     text = lock.path.read_text("utf-8")
-    found = STAMP.search(text)
-    if found is None:
+    found = {match["spec"]: match["digest"] for match in STAMP.finditer(text)}
+    if not found:
         return [f"{relative(lock.path)} has no spec-sha256 line: run `make lock`"]
-    if found["spec"] != relative(lock.spec) or found["digest"] != spec_digest(lock.spec):
+    changed = [spec for spec, digest in stamps(lock).items() if found.get(spec) != digest]
+    if changed or set(found) - set(stamps(lock)):
         return [
-            f"{relative(lock.spec)} changed since {relative(lock.path)} was made: run `make lock`"
+            f"{', '.join(changed) or 'its specs'} changed since {relative(lock.path)} was made: "
+            "run `make lock`"
         ]
     cpu_package = CPU_BUILDS.get(lock.environment)
     pins = {canonical(pin["name"]): pin["version"] for pin in PIN.finditer(text)}

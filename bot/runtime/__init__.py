@@ -1,11 +1,16 @@
 """Lotse's Rasa runtime: the `rasa` command line with Lotse's patches of Rasa internals, and the
 lock store.
 
-* `server.py`: `python -m bot.runtime.server run …` (bot/scripts/start_rasa.sh) is Rasa's own
-  command line after `patches.install()`.
+* `server.py`: `python -m bot.runtime.server run …` (bot/scripts/start_rasa.sh; `… train` in make
+  bot-train) is Rasa's own command line after `patches.install()`. Every Rasa process starts
+  there or calls patches.install() / no_tensorflow.install() before it imports Rasa.
+* `no_tensorflow.py`: the bot environment has no TensorFlow; install() puts a stand-in for the
+  TensorFlow and Keras names Rasa imports at module level into sys.modules (only where TensorFlow
+  is absent, and only for Rasa 3.6.21). Any of it used at run time raises TensorFlowNotInstalled
+  naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
-  (UnsupportedRasaVersion), then applies them, once. There are eight patches, each a function there
-  with its measured reason:
+  (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once. There
+  are nine patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with a JSON-schema validator built once; an invalid response still fails in Rasa's own check.
   2. `sqlite_connection_pool`: rasa.core.tracker_store.create_engine_kwargs gives an SQLite file
@@ -23,8 +28,10 @@ lock store.
   8. `tracker_store_masking`: FailSafeTrackerStore.save (every store, as Agent wraps it) saves a
      copy of the tracker with PINs masked (bot/runtime/masking.py: response variable `pin`, the
      check-in PIN slot and what the client types when asked for it).
-  Patches 1, 2, 4, 5, 6, 7 and 8 replace a Rasa function; 2 and 3 together make the SQLite tracker
-  store fast (either alone does not).
+  9. `socketio_room_awaited`: SocketIOInput.blueprint's session_request handler awaits
+     AsyncServer.enter_room, a coroutine since python-socketio 5.10 (RasaHQ/rasa#13027).
+  Patches 1, 2, 4, 5, 6, 7, 8 and 9 replace a Rasa function; 2 and 3 together make the SQLite
+  tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names
   (`bot.runtime.lock_store.AtomicRedisLockStore`).

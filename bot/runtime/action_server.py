@@ -67,6 +67,10 @@ def main() -> None:
         secret = actions_secret()
     except MissingActionsSecret as error:
         sys.exit(f"action server not started: {error}")
+    from bot.runtime import no_tensorflow
+
+    # The actions import Rasa's NLG modules (bot/nlg): the same TensorFlow stand-in as Rasa's.
+    no_tensorflow.install()
     from rasa_sdk import endpoint
     from rasa_sdk.__main__ import main as rasa_sdk_main
 

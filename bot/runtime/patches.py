@@ -48,7 +48,7 @@ def check_rasa_version(installed: str | None = None) -> None:
 def rasa_original(name: str) -> Callable[..., Any]:
     """Rasa's own function that a patch replaced: "validate_action_result",
     "create_engine_kwargs", "resolve_by_type", "handle_message", "parse_message",
-    "configure_app" or "save_tracker"."""
+    "configure_app", "save_tracker" or "socketio_blueprint"."""
     return _RASA[name]
 
 
@@ -283,6 +283,41 @@ def tracker_store_masking() -> None:
     FailSafeTrackerStore.save = _save_masked  # type: ignore[method-assign]
 
 
+# 9. socket.io: the session's room entered
+#    -------------------------------------------------------------
+
+
+def _socketio_blueprint(self: Any, on_new_message: Any) -> Any:
+    """Rasa's SocketIOInput.blueprint, with its session_request handler replaced by one that
+    awaits enter_room (the rest of the handler as Rasa's)."""
+    import uuid
+
+    blueprint = _RASA["socketio_blueprint"](self, on_new_message)
+    sio = self.sio
+
+    async def session_request(sid: str, data: dict[str, Any] | None) -> None:
+        if data is None:
+            data = {}
+        if data.get("session_id") is None:
+            data["session_id"] = uuid.uuid4().hex
+        if self.session_persistence:
+            await sio.enter_room(sid, data["session_id"])
+        await sio.emit("session_confirm", data["session_id"], room=sid)
+
+    sio.on("session_request", namespace=self.namespace)(session_request)
+    return blueprint
+
+
+def socketio_room_awaited() -> None:
+    """python-socketio 5.10 made AsyncServer.enter_room a coroutine, which Rasa 3.6 calls without await (RasaHQ/rasa#13027): the socket never joins its session's room and no reply reaches the web chat (none within 10,000 ms); awaited, the first reply arrives in SOCKETIO_FIRST_REPLY_MS."""  # noqa: E501
+    from rasa.core.channels.socketio import SocketIOInput
+
+    if SocketIOInput.blueprint is _socketio_blueprint:
+        return
+    _RASA["socketio_blueprint"] = SocketIOInput.blueprint
+    SocketIOInput.blueprint = _socketio_blueprint  # type: ignore[method-assign]
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     validator_built_once,
     sqlite_connection_pool,
@@ -292,12 +327,17 @@ PATCHES: tuple[Callable[[], None], ...] = (
     parse_off_event_loop,
     http_limits,
     tracker_store_masking,
+    socketio_room_awaited,
 )
 
 
 def install() -> None:
-    """Refuses a Rasa other than EXPECTED_RASA_VERSION (UnsupportedRasaVersion), then applies
-    every patch; again is a no-op."""
+    """Refuses a Rasa other than EXPECTED_RASA_VERSION (UnsupportedRasaVersion), puts the
+    TensorFlow stand-in in place where TensorFlow is absent (bot/runtime/no_tensorflow.py), then
+    applies every patch; again is a no-op."""
+    from bot.runtime import no_tensorflow
+
+    no_tensorflow.install()  # checks the version from the package metadata, before Rasa loads
     check_rasa_version()
     for patch in PATCHES:
         patch()

@@ -74,7 +74,7 @@ def train(data: Path, name: str) -> tuple[Path, float]:
         [
             sys.executable,
             "-m",
-            "rasa",
+            "bot.runtime.server",
             "train",
             "nlu",
             "--config",
@@ -93,6 +93,9 @@ def train(data: Path, name: str) -> tuple[Path, float]:
 
 
 async def predict(model: Path, texts: list[str]) -> list[str]:
+    from bot.runtime import patches
+
+    patches.install()  # Rasa as the server runs it: the patches and the stand-in for TensorFlow
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))

@@ -60,6 +60,9 @@ def topics() -> list[str]:
 
 
 async def evaluate(model: Path, question_set: str) -> dict[str, dict]:
+    from bot.runtime import patches
+
+    patches.install()  # Rasa as the server runs it: the patches and the stand-in for TensorFlow
     from rasa.core.agent import Agent
     from rasa.utils.log_utils import configure_structlog
 

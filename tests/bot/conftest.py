@@ -20,6 +20,11 @@ from servers import (
     model_path,
 )
 
+from bot.runtime import no_tensorflow
+
+# The bot environment has no TensorFlow: the stand-in goes in before any test module imports Rasa.
+no_tensorflow.install()
+
 
 @pytest.fixture(scope="session", autouse=True)
 def no_rasa_telemetry() -> Iterator[None]:

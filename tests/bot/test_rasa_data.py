@@ -37,7 +37,7 @@ def test_data_validate_is_clean():
         [
             sys.executable,
             "-m",
-            "rasa",
+            "bot.runtime.server",
             "data",
             "validate",
             "--domain",
@@ -76,7 +76,7 @@ def test_conversation_tests_pass(tmp_path):
         [
             sys.executable,
             "-m",
-            "rasa",
+            "bot.runtime.server",
             "test",
             "core",
             "--model",

@@ -151,6 +151,8 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         6: "six",
         7: "seven",
         8: "eight",
+        9: "nine",
+        10: "ten",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):

@@ -1,5 +1,5 @@
 # Rasa assistant (bot/): its own Python 3.11 environment without TensorFlow, training by fingerprint, tests, benchmark.
-.PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval bot-eval-real test-bot bench-bot
+.PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval bot-eval-real test-bot bench-bot bench-bot-footprint
 
 BOT_PY311 := $(PY311)
 # Rasa's training cache stays inside bot/ (git-ignored); telemetry off: no network at run time.
@@ -52,6 +52,11 @@ test-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 
 bench-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 	$(BOT_PY) bench/bot_bench.py
+
+# Start time, memory after warm-up and 1,000 conversations, environment size, cold install (issue 15);
+# BEFORE=<git revision> also installs the bot lock of that revision (Python 3.10 with TensorFlow) for comparison.
+bench-bot-footprint: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
+	$(BOT_PY) bench/bot_footprint.py$(if $(BEFORE), --before $(BEFORE))
 
 # Understanding of questions written apart from the training data (tests/bot/real_questions), per language.
 bot-eval-real: $(BOT_MODEL)

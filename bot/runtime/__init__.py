@@ -9,8 +9,8 @@ lock store.
   is absent, and only for Rasa 3.6.21). Any of it used at run time raises TensorFlowNotInstalled
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
-  (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once. There
-  are nine patches, each a function there with its measured reason:
+  (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
+  There are ten patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with a JSON-schema validator built once; an invalid response still fails in Rasa's own check.
   2. `sqlite_connection_pool`: rasa.core.tracker_store.create_engine_kwargs gives an SQLite file
@@ -30,6 +30,9 @@ lock store.
      check-in PIN slot and what the client types when asked for it).
   9. `socketio_room_awaited`: SocketIOInput.blueprint's session_request handler awaits
      AsyncServer.enter_room, a coroutine since python-socketio 5.10 (RasaHQ/rasa#13027).
+  10. `sanic_websocket_wait`: sanic.server.websockets.impl sees an asyncio whose wait() makes
+     coroutines tasks first; Python 3.11's asyncio.wait refuses coroutines, which Sanic 21.12
+     passes it.
   Patches 1, 2, 4, 5, 6, 7, 8 and 9 replace a Rasa function; 2 and 3 together make the SQLite
   tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a

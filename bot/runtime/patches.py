@@ -309,13 +309,46 @@ def _socketio_blueprint(self: Any, on_new_message: Any) -> Any:
 
 
 def socketio_room_awaited() -> None:
-    """python-socketio 5.10 made AsyncServer.enter_room a coroutine, which Rasa 3.6 calls without await (RasaHQ/rasa#13027): the socket never joins its session's room and no reply reaches the web chat (none within 10,000 ms); awaited, the first reply arrives in SOCKETIO_FIRST_REPLY_MS."""  # noqa: E501
+    """python-socketio 5.10 made AsyncServer.enter_room a coroutine, which Rasa 3.6 calls without await (RasaHQ/rasa#13027): the socket never joins its session's room and no reply reaches the web chat (none within 10,000 ms); awaited, replies arrive as before 5.10."""  # noqa: E501
     from rasa.core.channels.socketio import SocketIOInput
 
     if SocketIOInput.blueprint is _socketio_blueprint:
         return
     _RASA["socketio_blueprint"] = SocketIOInput.blueprint
     SocketIOInput.blueprint = _socketio_blueprint  # type: ignore[method-assign]
+
+
+# 10. Sanic 21.12 websockets on Python 3.11
+#    ------------------------------------------------------------
+
+
+async def _wait_for_tasks(aws: Any, *args: Any, **kwargs: Any) -> Any:
+    """asyncio.wait for Sanic's websocket code: coroutines become tasks first, as Python < 3.11
+    did itself."""
+    import asyncio
+
+    return await asyncio.wait([asyncio.ensure_future(aw) for aw in aws], *args, **kwargs)
+
+
+class _AsyncioForSanic:
+    """The asyncio module as Sanic's websocket implementation sees it, with wait() taking
+    coroutines."""
+
+    wait = staticmethod(_wait_for_tasks)
+
+    def __getattr__(self, name: str) -> Any:
+        import asyncio
+
+        return getattr(asyncio, name)
+
+
+def sanic_websocket_wait() -> None:
+    """Sanic 21.12's websocket recv passes a coroutine to asyncio.wait, which Python 3.11 refuses (TypeError): every socket.io websocket failed on its first message (4 of 4 socket.io tests, 0 ms of chat); coroutines are made tasks first."""  # noqa: E501
+    from sanic.server.websockets import impl
+
+    if isinstance(impl.asyncio, _AsyncioForSanic):
+        return
+    impl.asyncio = _AsyncioForSanic()  # type: ignore[assignment]
 
 
 PATCHES: tuple[Callable[[], None], ...] = (
@@ -328,6 +361,7 @@ PATCHES: tuple[Callable[[], None], ...] = (
     http_limits,
     tracker_store_masking,
     socketio_room_awaited,
+    sanic_websocket_wait,
 )
 
 

@@ -9,9 +9,9 @@ checks). Three sets:
   final  written by other writers after that, and read by no one working on the assistant
   check  written by a third group of writers (2026-12-04) while the last training examples were
          written by others, unseen by them; only its table is read, never its misses
-Each question is parsed by the trained model (bot/models/lotse.tar.gz) and decided by the same code as the live
-action (bot.actions.understanding), with the same topic search as the kiosk API. Per language it
-prints:
+Each question is parsed by the trained model (bot/models/lotse.tar.gz) and decided by the same code
+as the live action (bot.actions.understanding), with the same topic search as the kiosk API. Per
+language it prints:
   top-1     the first topic Lotse puts forward (its answer, or the first "Did you mean" button) is
             right
   direct    answered at once with the right topic, without asking

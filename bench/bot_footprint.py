@@ -46,6 +46,30 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
+def find_python(version: str) -> str:
+    """An interpreter of `version` on this machine, looked for where the Makefile's find_python
+    looks (PATH, pyenv, /usr); else `version` itself, for uv to find or download."""
+    candidates = [f"python{version}"]
+    candidates += sorted(
+        str(p) for p in Path.home().glob(f".pyenv/versions/{version}*/bin/python{version}")
+    )
+    candidates += [f"/usr/bin/python{version}", f"/usr/local/bin/python{version}"]
+    for candidate in candidates:
+        check = (
+            f"import sys; sys.exit(sys.version_info[:2] != {tuple(map(int, version.split('.')))})"
+        )
+        try:
+            if subprocess.run([candidate, "-c", check], capture_output=True).returncode == 0:
+                return candidate
+        except OSError:
+            continue
+    return version
+
+
+def load_average() -> str:
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def cold_install(lock: Path, python: str, workdir: Path) -> tuple[float, float]:
     """Seconds to install `lock` into a new environment with an empty uv cache, and its size."""
     venv = workdir / "venv"
@@ -112,7 +136,7 @@ def serve(workdir: Path) -> None:
         print(
             f"RSS after {CONVERSATIONS} conversations ({sent} messages): {rss_mb(rasa.pid):.0f} MB"
         )
-        print(f"Rasa CPU per message: {cpu_ms:.1f} ms")
+        print(f"Rasa CPU per message: {cpu_ms:.1f} ms (load average {load_average()})")
     finally:
         servers.stop()
 
@@ -122,7 +146,7 @@ def main() -> int:
     parser.add_argument("--before", metavar="REV", help="also the bot lock at this git revision")
     args = parser.parse_args()
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
-    print(f"load average {Path('/proc/loadavg').read_text().split()[0]}")
+    print(f"load average {load_average()}")
     print(f".venv-bot: Python {sys.version.split()[0]}, {size_mb(ROOT / '.venv-bot'):.0f} MB")
     with tempfile.TemporaryDirectory() as tmp:
         seconds, size = cold_install(ROOT / "requirements" / "bot.lock", sys.executable, Path(tmp))
@@ -139,8 +163,9 @@ def main() -> int:
                     check=True,
                 ).stdout
             )
-            seconds, size = cold_install(lock, "3.10", Path(tmp))
+            seconds, size = cold_install(lock, find_python("3.10"), Path(tmp))
             print(f"before ({args.before}, Python 3.10): install {seconds:.1f} s, {size:.0f} MB")
+    print(f"load average {load_average()} before the server starts")
     with tempfile.TemporaryDirectory() as tmp:
         serve(Path(tmp))
     return 0

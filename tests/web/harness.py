@@ -58,7 +58,8 @@ def web_server(
                 "-m",
                 "tests.support.seeding",
                 "--slot-days",
-                "3",
+                # a week and a day: future weekday slots whatever the day and hour the tests run
+                "8",
                 "--staff",
                 f"admin:admin:{ADMIN_PASSWORD}",
             ],

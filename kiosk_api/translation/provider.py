@@ -8,6 +8,8 @@ the network: no package index, sentence splitting only with models bundled in th
 
 from __future__ import annotations
 
+import atexit
+import gc
 import json
 import logging
 import os
@@ -130,6 +132,22 @@ def _forget_loaded_models(argos_translate: ModuleType) -> None:
     # argostranslate keys loaded models by "from-to" only; a replaced package must be reloaded.
     argos_translate.installed_translates.clear()
     argos_translate.get_installed_languages.cache_clear()
+
+
+def _release_loaded_models() -> None:
+    """Frees the loaded translators and sentence models while the interpreter still runs: freed
+    during its shutdown, their native worker threads can abort the process ("terminate called
+    without an active exception")."""
+    if _argos_active_dir is None:
+        return
+    import argostranslate.translate as argos_translate
+
+    with _argos_lock:
+        _forget_loaded_models(argos_translate)
+    gc.collect()
+
+
+atexit.register(_release_loaded_models)
 
 
 class OfflineSentencizer:

@@ -22,10 +22,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -342,12 +344,25 @@ def start_plain(servers: Servers, model: Path) -> tuple[str, int]:
     return url, process.pid
 
 
+# Where a message's time goes: MessageProcessor's methods (Rasa 3.6), cumulative.
+STAGES = {
+    "load the tracker, start a session": "fetch_tracker_and_update_session",
+    "NLU (in worker threads)": "_parse_message_with_graph",
+    "policies: predict the next action": "_predict_next_with_tracker",
+    "slot extraction (action_validate_slot_mappings)": "run_action_extract_slots",
+    "run actions (action server, NLG)": "_run_action",
+    "save the tracker": "save_tracker",
+}
+
+
 def profile(servers: Servers, workdir: Path, args: argparse.Namespace, cpu_ms: float) -> None:
-    """Lotse's Rasa once more, under cProfile counting CPU time, for a fixed number of
-    conversations; prints the top functions of Rasa's and Lotse's code by cumulative time and of
-    any code by own time, as shares of the profiled CPU and scaled to `cpu_ms`, the CPU per
-    message measured without the profiler (cProfile makes every call several times slower)."""
-    out = workdir / "rasa.prof"
+    """Lotse's Rasa once more, under cProfile counting CPU time (profiled_rasa), for a fixed
+    number of conversations. Prints MessageProcessor's STAGES, the top functions of Rasa's and
+    Lotse's code by cumulative time and of any code by own time, as shares of the profiled CPU
+    and scaled to `cpu_ms`, the CPU per message measured without the profiler (cProfile makes
+    every call several times slower)."""
+    out = Path(args.profile_out) if args.profile_out else workdir / "rasa.prof"
+    out.unlink(missing_ok=True)
     wrapper = workdir / "profiled-python"
     wrapper.write_text(
         "#!/bin/sh\n"
@@ -391,6 +406,18 @@ def profile(servers: Servers, workdir: Path, args: argparse.Namespace, cpu_ms: f
         f"  profiled CPU {total / messages * 1000:.1f} ms per message; the share columns scale "
         f"to the {cpu_ms:.1f} ms measured without the profiler"
     )
+    processor = {
+        key[2]: value[3]
+        for key, value in stats.stats.items()  # type: ignore[attr-defined]
+        if key[0].endswith("rasa/core/processor.py")
+    }
+    print("  stages of rasa.core.processor.MessageProcessor:")
+    for stage, function in STAGES.items():
+        seconds = processor.get(function, 0.0)
+        print(
+            f"  {seconds / messages * 1000:9.2f} ms {seconds / total:6.1%} "
+            f"{seconds / total * cpu_ms:6.2f} ms  {stage} ({function})"
+        )
     for title, column, count in (("cumulative", 3, 20), ("own time", 2, 10)):
         print(f"  top {count} by {title}:   profiled   share   scaled")
         rows = [
@@ -407,25 +434,52 @@ def profile(servers: Servers, workdir: Path, args: argparse.Namespace, cpu_ms: f
 
 
 def profiled_rasa(out: str) -> None:
-    """The Rasa command line with cProfile (CPU-time clock) on its event loop's thread from
-    SIGUSR1 until SIGUSR2, which writes the profile to `out`: start-up stays out of it."""
-    from bot.runtime import server
+    """The Rasa command line with cProfile (per-thread CPU clock) from SIGUSR1 until SIGUSR2,
+    which writes the profile to `out`: start-up stays out of it. The event loop's thread is
+    profiled whole; the worker threads that run NLU (bot/runtime/patches.py) inside their NLU
+    calls, each with a profiler of its own, merged at the end."""
+    from bot.runtime import patches, server
 
-    profiler = cProfile.Profile(time.process_time)
+    patches.install()  # again in server.main(): a no-op
+    from rasa.core.processor import MessageProcessor
+
+    loop_profiler = cProfile.Profile(time.thread_time)
+    nlu_profilers: list[cProfile.Profile] = []
+    local = threading.local()
+    active = threading.Event()
+    parse = MessageProcessor._parse_message_with_graph
+
+    def parse_profiled(*args: Any, **kwargs: Any) -> Any:
+        if not active.is_set():
+            return parse(*args, **kwargs)
+        if not hasattr(local, "profiler"):
+            local.profiler = cProfile.Profile(time.thread_time)
+            nlu_profilers.append(local.profiler)
+        return local.profiler.runcall(parse, *args, **kwargs)
+
+    def start(*_: object) -> None:
+        active.set()
+        loop_profiler.enable()
 
     def stop(*_: object) -> None:
-        profiler.disable()
-        profiler.dump_stats(out)
+        loop_profiler.disable()
+        active.clear()
+        stats = pstats.Stats(loop_profiler)
+        for profiler in nlu_profilers:
+            stats.add(profiler)
+        stats.dump_stats(out)
 
-    signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+    MessageProcessor._parse_message_with_graph = parse_profiled  # type: ignore[method-assign]
+    signal.signal(signal.SIGUSR1, start)
     signal.signal(signal.SIGUSR2, stop)
     server.main()
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
-    rates = "60,120,240,480,960"
-    parser.add_argument("--rates", default=rates, help="Lotse's conversations/min, ascending")
+    parser.add_argument(
+        "--rates", default="120,240,480,720,960", help="Lotse's conversations/min, ascending"
+    )
     parser.add_argument("--plain-rates", default="120,480,960,1920,3840")
     parser.add_argument("--duration", type=float, default=20.0, help="arrival window per step, s")
     parser.add_argument("--think-min", type=float, default=1.0)
@@ -435,6 +489,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--profile-conversations", type=int, default=40)
     parser.add_argument("--profile-rate", type=float, default=120.0)
     parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--profile-out", help="keep the cProfile file here (pstats format)")
     return parser.parse_args()
 
 

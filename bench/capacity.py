@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import socketio  # type: ignore[import-untyped]
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -124,6 +125,7 @@ class Step:
     in_window: int = 0  # replies completed in the second half of the arrival window
     errors: int = 0
     timeouts: int = 0
+    silent: int = 0  # REST answers with no message (over socket.io these wait into a timeout)
     conversations: int = 0
 
     def percentile(self, q: float) -> float:
@@ -171,7 +173,62 @@ async def converse(
         finished = time.perf_counter()
         step.latencies_ms.append((finished - started) * 1000)
         step.in_window += window[0] <= finished <= window[1]
+        step.silent += not replies
         buttons = [b for reply in replies for b in reply.get("buttons", []) if "payload" in b]
+
+
+async def converse_socketio(
+    url: str,
+    flow: list[Say],
+    step: Step,
+    *,
+    think: tuple[float, float],
+    reply_timeout: float,
+    window: tuple[float, float],
+) -> None:
+    """The flow over socket.io as the web chat speaks it (tests/bot/test_socketio.py); the
+    latency of a message is the time to the bot's first reply to it. A message the bot answers
+    with nothing (an empty list over REST) waits here until the timeout and ends the flow."""
+    client = socketio.AsyncClient(reconnection=False)
+    replies: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    client.on("bot_uttered", replies.put_nowait)
+    client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+    session_id = uuid.uuid4().hex
+    try:
+        await client.connect(url, transports=["websocket"], socketio_path="/socket.io")
+        await client.emit("session_request", {"session_id": session_id})
+        await asyncio.wait_for(confirmed, reply_timeout)
+    except (TimeoutError, socketio.exceptions.ConnectionError):
+        step.errors += 1
+        await client.disconnect()
+        return
+    try:
+        for index, say in enumerate(flow):
+            if index:
+                await asyncio.sleep(random.uniform(*think))
+            earlier = [replies.get_nowait() for _ in range(replies.qsize())]
+            buttons = [
+                b
+                for reply in earlier
+                for b in reply.get("quick_replies", []) + reply.get("buttons", [])
+                if "payload" in b
+            ]
+            text = buttons[0]["payload"] if say.button and buttons else say.text
+            started = time.perf_counter()
+            await client.emit(
+                "user_uttered", {"message": text, "session_id": session_id, "customData": {}}
+            )
+            try:
+                await asyncio.wait_for(replies.get(), reply_timeout)
+            except TimeoutError:
+                step.timeouts += 1
+                return
+            finished = time.perf_counter()
+            step.latencies_ms.append((finished - started) * 1000)
+            step.in_window += window[0] <= finished <= window[1]
+    finally:
+        await client.disconnect()
 
 
 async def run_step(
@@ -182,6 +239,7 @@ async def run_step(
     conversations: int | None = None,
     think: tuple[float, float],
     reply_timeout: float,
+    channel: str = "rest",
 ) -> Step:
     """Conversations arriving at `rate` per minute for `duration` seconds (or until
     `conversations` have started); waits until all of them are done."""
@@ -202,19 +260,16 @@ async def run_step(
                 break
             await asyncio.sleep(max(0.0, arrival - time.perf_counter()))
             flow = FLOWS[len(tasks) % len(FLOWS)]
-            tasks.append(
-                asyncio.create_task(
-                    converse(
-                        http,
-                        url,
-                        flow,
-                        step,
-                        think=think,
-                        reply_timeout=reply_timeout,
-                        window=window,
-                    )
+            talk = (
+                converse(
+                    http, url, flow, step, think=think, reply_timeout=reply_timeout, window=window
+                )
+                if channel == "rest"
+                else converse_socketio(
+                    url, flow, step, think=think, reply_timeout=reply_timeout, window=window
                 )
             )
+            tasks.append(asyncio.create_task(talk))
         await asyncio.gather(*tasks)
     step.conversations = len(tasks)
     if not duration:
@@ -233,7 +288,7 @@ def sweep(
     print(f"\n{name} (load average {load_average()})")
     print(
         f"{'conv/min':>8} {'offered msg/s':>13} {'msg/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
-        f"{'p99 ms':>7} {'errors':>6} {'timeouts':>8}"
+        f"{'p99 ms':>7} {'errors':>6} {'timeouts':>8} {'no reply':>8}"
     )
     steps: list[Step] = []
     cpu_before = cpu_seconds(pid)
@@ -245,13 +300,14 @@ def sweep(
                 duration=args.duration,
                 think=(args.think_min, args.think_max),
                 reply_timeout=args.timeout,
+                channel=args.channel,
             )
         )
         steps.append(step)
         print(
             f"{rate:8.0f} {rate * MEAN_FLOW / 60:13.1f} {2 * step.in_window / args.duration:6.1f} "
             f"{step.percentile(0.5):7.0f} {step.percentile(0.95):7.0f} "
-            f"{step.percentile(0.99):7.0f} {step.errors:6} {step.timeouts:8}",
+            f"{step.percentile(0.99):7.0f} {step.errors:6} {step.timeouts:8} {step.silent:8}",
             flush=True,
         )
         failed = (step.errors + step.timeouts) / max(1, step.messages)
@@ -304,7 +360,10 @@ def train_plain(workdir: Path) -> Path:
     rules = ["rules:"]
     for intent in intents:
         domain += [f"  utter_{intent}:", f'  - text: "{intent}"']
-        texts = sorted({say.text for flow in FLOWS for say in flow if say.intent == intent})
+        # the keyword classifier wants a word boundary after each keyword: no final "?"
+        texts = sorted(
+            {say.text.rstrip("?!.؟ ") for flow in FLOWS for say in flow if say.intent == intent}
+        )
         data += [f"- intent: {intent}", "  examples: |"] + [f"    - {text}" for text in texts]
         rules += [
             f"- rule: {intent}",
@@ -336,9 +395,12 @@ def run_rasa_cli(cwd: Path, args: list[str]) -> None:
     )
 
 
-def start_plain(servers: Servers, model: Path) -> tuple[str, int]:
+def start_plain(servers: Servers, model: Path, *, patched: bool) -> tuple[str, int]:
+    """Rasa as released; `patched` with Lotse's patches, without which its socket.io channel
+    answers no websocket client on Python 3.11 (bot/runtime/patches.py, 9 and 10)."""
     port = free_port()
-    args = [sys.executable, "-m", "bot.runtime.server", "--without-patches", "run"]
+    args = [sys.executable, "-m", "bot.runtime.server"]
+    args += ["run"] if patched else ["--without-patches", "run"]
     args += ["--model", str(model), "--interface", "127.0.0.1", "--port", str(port)]
     args += ["--credentials", str(ROOT / "bot" / "credentials.yml")]
     process = servers.start(
@@ -493,6 +555,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--stop-p95", type=float, default=2000.0, help="stop a sweep above, ms")
     parser.add_argument("--profile-conversations", type=int, default=40)
     parser.add_argument("--profile-rate", type=float, default=120.0)
+    parser.add_argument("--channel", choices=("rest", "socketio"), default="rest")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--profile-out", help="keep the cProfile file here (pstats format)")
     return parser.parse_args()
@@ -507,7 +570,8 @@ def main() -> int:
     args = parse_args()
     os.environ["RASA_TELEMETRY_ENABLED"] = "false"
     print(
-        f"open loop, Poisson arrivals, {len(FLOWS)} flows of {MEAN_FLOW:.1f} messages on average, "
+        f"{args.channel}, open loop, Poisson arrivals, {len(FLOWS)} flows of {MEAN_FLOW:.1f} "
+        "messages on average, "
         f"think time {args.think_min:g}-{args.think_max:g} s, {args.duration:g} s per step, "
         f"{os.cpu_count()} CPUs, load average {load_average()}"
     )
@@ -520,7 +584,9 @@ def main() -> int:
             servers.start_actions()
             lotse_url = servers.start_rasa(model_path())
             lotse_pid = servers.processes[-1].pid
-            plain_url, plain_pid = start_plain(servers, plain_model)
+            plain_url, plain_pid = start_plain(
+                servers, plain_model, patched=args.channel == "socketio"
+            )
             rates = [float(r) for r in args.rates.split(",")]
             lotse, lotse_cpu = sweep("Lotse", lotse_url, lotse_pid, rates, args)
             plain_rates = [float(r) for r in args.plain_rates.split(",")]

@@ -41,6 +41,7 @@ help:
 	@echo "make bench                 every benchmark: kiosk API, assistant, web pages (figures, not pass/fail)"
 	@echo "make bench-bot             assistant REST latency at 10 concurrent conversations"
 	@echo "make bench-bot-footprint   assistant start time, memory, environment size, cold install (BEFORE=rev to compare)"
+	@echo "make bench-capacity        assistant capacity curve: open-loop conversations at rising rates vs plain Rasa, profile"
 	@echo "make bench-web             first screen of the web pages in Chromium"
 	@echo "make bot-install           the assistant's environment .venv-bot (Python 3.11, Rasa without TensorFlow)"
 	@echo "make bot-train             train bot/models/lotse.tar.gz when its config, domain or data changed"

@@ -1,5 +1,5 @@
 # Rasa assistant (bot/): its own Python 3.11 environment without TensorFlow, training by fingerprint, tests, benchmark.
-.PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval bot-eval-real test-bot bench-bot bench-bot-footprint
+.PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval bot-eval-real test-bot bench-bot bench-bot-footprint bench-capacity
 
 BOT_PY311 := $(PY311)
 # Rasa's training cache stays inside bot/ (git-ignored); telemetry off: no network at run time.
@@ -42,7 +42,7 @@ bot-nlu-eval: $(BOT_VENV)/.installed
 	$(BOT_PY) -m bot.scripts.evaluate_nlu
 
 TEST_TARGETS += test-bot
-BENCH_TARGETS += bench-bot
+BENCH_TARGETS += bench-bot bench-capacity
 RUN_PREREQS += bot-train
 
 # The bot's tests start their own kiosk API (.venv), action server and Rasa servers on free ports;
@@ -57,6 +57,12 @@ bench-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 # BEFORE=<git revision> also installs the bot lock of that revision (Python 3.10 with TensorFlow) for comparison.
 bench-bot-footprint: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 	$(BOT_PY) bench/bot_footprint.py$(if $(BEFORE), --before $(BEFORE))
+
+# Capacity curve (issue 11): open-loop multilingual conversations at rising rates, Lotse against a plain
+# Rasa bot in the same run, Rasa CPU per message, then a cProfile of Lotse's Rasa; about 7 minutes.
+# CAPACITY_ARGS passes options to bench/capacity.py (e.g. CAPACITY_ARGS="--rates 120,240 --duration 30").
+bench-capacity: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
+	$(BOT_PY) bench/capacity.py $(CAPACITY_ARGS)
 
 # Understanding of questions written apart from the training data (tests/bot/real_questions), per language.
 bot-eval-real: $(BOT_MODEL)

@@ -170,6 +170,8 @@ def test_language_switch_and_arabic_answers(rasa_server):
     assert source_button  # the sources are one tap away
     sources = texts(say(rasa_server, sender, source_button[0]))
     assert "https://" in sources and "/info?lang=ar&topic=grundsicherungsgeld" in sources
+    documents = texts(say(rasa_server, sender, "/ask_documents"))  # the answer's documents button
+    assert ar["utter_documents_checklist"].split("{")[0].strip() in documents
     switched = texts(say(rasa_server, sender, "English please"))
     assert all_catalogs()["en"]["utter_language_set"].split("{")[0] in switched
     assert all_catalogs()["en"]["utter_goodbye"] in texts(

@@ -102,3 +102,21 @@ def test_conversation_tests_pass(tmp_path):
     )["stories"]
     languages = {s["story"].rsplit("(", 1)[1].rstrip(")") for s in stories}
     assert {"de", "en", "ar", "fa", "fr"} <= languages
+
+
+def test_every_custom_action_the_domain_names_is_served_by_the_action_server():
+    """A rule may name only actions the action server runs: else the client gets no reply."""
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+    domain = [
+        yaml.safe_load(path.read_text()) or {} for path in (ROOT / "bot" / "domain").glob("*.yml")
+    ]
+    named = {
+        action
+        for part in domain
+        for action in part.get("actions") or []
+        if isinstance(action, str) and action.startswith("action_")
+    }
+    assert named and named - set(executor.actions) == set()

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-from tests.support import assistant
+from tests.support import assistant, standins
 from tests.support.ports import free_port
 from tests.support.processes import ROOT, ServerProcess, start_process
 
@@ -43,6 +43,8 @@ class Servers:
         # server.
         self.rasa_port = free_port()
         self.argos_dir = workdir / "argos-packages"
+        # Stand-ins of the messengers' APIs, started with the session's Rasa server.
+        self.messengers = standins.Messengers()
 
     def start(
         self, name: str, args: list[str], env: dict[str, str], cwd: Path = ROOT
@@ -129,13 +131,17 @@ class Servers:
         port = self.rasa_port if name == "rasa" else free_port()
         var = self.workdir / name
         var.mkdir(exist_ok=True)
+        env = dict(stores or {})
+        if name == "rasa":  # the session's server runs every messenger channel against its stand-in
+            self.messengers = standins.start_all(self.workdir)
+            env.update(self.messengers.env)
         process = assistant.start_rasa(
             var,
             port=port,
             actions_url=self.actions_url + "/webhook",
             model=model,
             name=name,
-            extra_env=stores,
+            extra_env=env,
         )
         self.processes.append(process)
         url = f"http://127.0.0.1:{port}"
@@ -147,6 +153,7 @@ class Servers:
     def stop(self) -> None:
         for process in reversed(self.processes):
             process.stop()
+        self.messengers.stop()
 
 
 def stored_strings(tracker_db: Path, sender: str) -> list[str]:

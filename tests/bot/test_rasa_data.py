@@ -19,12 +19,11 @@ ENV = dict(
     RASA_CACHE_DIRECTORY=str(ROOT / "bot" / ".rasa" / "cache"),
 )
 UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule")
-# Pushed by the kiosk API through trigger_intent, never typed: they have no NLU examples on purpose.
-# Intents no client types: the kiosk API's pushes, and what bot/runtime/guard.py makes of an
-# over-long message.
+# Intents no client types: the kiosk API's pushes, what bot/runtime/guard.py makes of an over-long
+# message, and what a messenger channel sends for a voice note or picture (bot/channels).
 EXTERNAL = re.compile(
-    r"The intent '(EXTERNAL_\w+|message_too_long)' is listed in the domain file, but is not found "
-    r"in the NLU training data"
+    r"The intent '(EXTERNAL_\w+|message_too_long|media_not_supported)' is listed in the domain "
+    r"file, but is not found in the NLU training data"
 )
 
 

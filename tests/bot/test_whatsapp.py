@@ -422,3 +422,21 @@ def test_the_stand_in_answers_like_graph(phone_api):
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=30)
     assert refused.value.code == 401
+
+
+def test_the_credentials_name_the_channel_and_refuse_missing_secrets(monkeypatch):
+    from rasa.core.run import _create_single_channel
+
+    from bot.scripts import write_config
+
+    for name in ("WHATSAPP_API_URL", "WHATSAPP_APP_SECRET", "LOTSE_ENVIRONMENT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "token")
+    monkeypatch.setenv("WHATSAPP_PHONE_NUMBER_ID", "1234")
+    monkeypatch.setenv("WHATSAPP_VERIFY_TOKEN", "verify")
+    block = write_config.credentials()[write_config.WHATSAPP_CHANNEL]
+    assert block["api_url"] == "https://graph.facebook.com/v21.0"
+    with pytest.raises(ValueError, match="app_secret"):  # Rasa does not start without it
+        _create_single_channel(write_config.WHATSAPP_CHANNEL, block)
+    made = _create_single_channel(write_config.WHATSAPP_CHANNEL, {**block, "app_secret": "s"})
+    assert made.name() == "whatsapp" and made.get_output_channel().name() == "whatsapp"

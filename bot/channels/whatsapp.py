@@ -13,6 +13,7 @@ desk.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -56,6 +57,8 @@ WINDOW_CLOSED_ERROR = 131047
 # Meta batches webhook updates; a batch of a few dozen messages and statuses fits easily.
 MAX_WEBHOOK_BYTES = 128 * 1024
 HTTP_TIMEOUT = aiohttp.ClientTimeout(total=15)
+# A status must not hold Meta's webhook call long when the kiosk API is slow.
+STATUS_TIMEOUT = aiohttp.ClientTimeout(total=5)
 
 WHATSAPP_TEMPLATE = "whatsapp_template"
 LIST_BUTTON = "whatsapp_list_button"
@@ -344,7 +347,7 @@ async def report_status(
     payload = {"status": status, "at": datetime.fromtimestamp(at, UTC).isoformat()}
     headers = {"Authorization": f"Bearer {settings.bot_token}"}
     try:
-        async with aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as session:
+        async with aiohttp.ClientSession(timeout=STATUS_TIMEOUT) as session:
             async with session.post(url, json=payload, headers=headers) as answer:
                 if answer.status >= 400 and answer.status != 404:
                     logger.warning("whatsapp: kiosk API refused a status: %s", answer.status)
@@ -408,12 +411,23 @@ class WhatsAppInput(InputChannel):
                 return response.text("not JSON", status=400)
             if not isinstance(update, dict) or not isinstance(update.get("entry"), list):
                 return response.text("not a WhatsApp update", status=400)
+            values = self._values(update)
+            statuses = [status for value in values for status in _dicts(value.get("statuses"))]
+            await asyncio.gather(*(self._forward_status(status) for status in statuses))
+            # One sender's messages in their order, different senders side by side.
+            by_sender: dict[str, list[dict[str, Any]]] = {}
+            for message in (m for value in values for m in _dicts(value.get("messages"))):
+                by_sender.setdefault(str(message.get("from")), []).append(message)
             agent = request.app.ctx.agent
-            for value in self._values(update):
-                for status in _dicts(value.get("statuses")):
-                    await self._forward_status(status)
-                for message in _dicts(value.get("messages")):
-                    await self._handle(agent, message, on_new_message)
+            outcomes = await asyncio.gather(
+                *(self._handle_all(agent, own, on_new_message) for own in by_sender.values()),
+                return_exceptions=True,
+            )
+            failures = [o for o in outcomes if isinstance(o, BaseException)]
+            if failures:
+                # Meta delivers again; what was handled is skipped then (message ids).
+                logger.error("whatsapp: a message was not handled: %s", type(failures[0]).__name__)
+                return response.text("not handled", status=500)
             return response.text("ok")
 
         return webhook
@@ -440,6 +454,15 @@ class WhatsAppInput(InputChannel):
             codes = [e.get("code") for e in _dicts(status.get("errors"))]
             logger.info("whatsapp: a message was not delivered: errors %s", codes)
         await report_status(self.settings, recipient, kind, at)
+
+    async def _handle_all(
+        self,
+        agent: Any,
+        messages: list[dict[str, Any]],
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> None:
+        for message in messages:
+            await self._handle(agent, message, on_new_message)
 
     async def _handle(
         self,

@@ -18,7 +18,7 @@ from typing import Any
 import jwt
 import pytest
 import requests
-from servers import BOT_TOKEN, JWT_SECRET, stored_strings
+from servers import BOT_TOKEN, JWT_SECRET, model_path, stored_strings
 
 from bot.channels import whatsapp as channel
 from bot.nlg.catalogs import all_catalogs
@@ -164,6 +164,37 @@ def test_a_retried_delivery_is_processed_once(rasa_server, phone_api):
     assert [e["message_id"] for e in users] == [inbound["id"]]
     # A new message id is a new message.
     assert phone.say("Hallo") != []
+
+
+def test_a_retry_reaching_another_rasa_instance_is_skipped_too(servers, rasa_server, phone_api):
+    """A second Rasa server on the same tracker store (another instance, or the first one after a
+    restart) gets Meta's retry: the stored message id says it was handled."""
+    phone = Phone(phone_api, rasa_server)
+    inbound = wa.message(phone.wa_id, text="Guten Tag, ich brauche Hilfe beim Jobcenter")
+    assert wa.deliver(phone_api, rasa_server, wa.update([inbound])) == 200
+    mark = phone_api.mark()
+    other = servers.start_rasa(
+        model_path(),
+        name="rasa-whatsapp-2",
+        stores={"LOTSE_TRACKER_DATABASE_URL": servers.tracker_url, **phone_api.env},
+    )
+    started = servers.processes[-1]
+    try:
+        assert wa.deliver(phone_api, other, wa.update([inbound])) == 200
+        assert phone_api.messages_to(phone.wa_id, mark) == []
+        assert phone_with(phone, other).say("Hallo") != []  # it serves new messages
+    finally:
+        started.stop()
+        servers.processes.remove(started)
+    users = [e for e in tracker_events(rasa_server, phone.wa_id) if e["event"] == "user"]
+    assert [e["message_id"] for e in users].count(inbound["id"]) == 1
+
+
+def phone_with(phone: Phone, rasa: str) -> Phone:
+    """The same phone, its messages delivered to another Rasa server."""
+    moved = Phone(phone.api, rasa, phone.sent_at)
+    moved.wa_id = phone.wa_id
+    return moved
 
 
 # --- what clients send and what they get ---------------------------------------------------------

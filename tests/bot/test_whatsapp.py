@@ -108,6 +108,13 @@ def inbox_conversation(api: str, desk: dict[str, str], conversation_id: str) -> 
     return call("GET", f"{api}/api/v1/staff/inbox/{listed[-1]['id']}", headers=desk)
 
 
+def clear_queue(api: str, desk: dict[str, str]) -> None:
+    """Earlier tests' arrivals leave, so the desk's next call is this test's client."""
+    for entry in call("GET", f"{api}/api/v1/staff/queue", headers=desk):
+        if entry["status"] in ("waiting", "called", "handed_over"):
+            call("POST", f"{api}/api/v1/staff/tickets/{entry['id']}/no-show", headers=desk)
+
+
 def poll(fetch, check, timeout: float = 60) -> Any:  # noqa: ANN001
     deadline = time.monotonic() + timeout
     while True:
@@ -385,6 +392,29 @@ def test_a_whole_conversation_in_german_on_whatsapp(rasa_server, kiosk_api, desk
     assert "PIN" in texts(done)
 
     booking_and_question(phone, de, "Ich hätte gern einen Termin", "Was ist Grundsicherungsgeld?")
+    # Check-in from the chat, then the desk calls: the turn reminder reaches the same WhatsApp chat.
+    clear_queue(kiosk_api, desk)
+    checked_in = phone.say("/check_in")
+    assert lead("utter_checked_in_next", de)[:12] in texts(checked_in), texts(checked_in)
+    reference = call(
+        "GET", f"{rasa_server}/conversations/{phone.wa_id}/tracker", headers=admin_headers()
+    )["slots"]["reference_code"]
+    [entry] = [
+        e
+        for e in call("GET", f"{kiosk_api}/api/v1/staff/queue", headers=desk)
+        if (e.get("intake") or {}).get("reference_code") == reference
+    ]
+    mark = phone_api.mark()
+    call(
+        "POST",
+        f"{kiosk_api}/api/v1/staff/queue/call-next",
+        headers=desk,
+        json={"desk": "7", "service_code": entry["service_code"]},
+    )
+    called = phone_api.wait_for(
+        phone.wa_id, lambda sent: lead("utter_ticket_called", de) in texts(sent), mark
+    )
+    assert entry["display_number"] in texts(called) and "Schalter 7" in texts(called)
     found = hand_over_and_staff_reply(
         phone,
         kiosk_api,

@@ -218,25 +218,24 @@ def _text_body(text: str) -> dict[str, Any]:
 
 def user_text(message: dict[str, Any]) -> str | None:
     """What Rasa gets for one inbound WhatsApp message: the text, a tapped button's payload,
-    MEDIA_NOT_SUPPORTED for anything else; None for what is not a message to answer."""
+    MEDIA_NOT_SUPPORTED for anything else (never dropped); None for what is not a message to
+    answer."""
     kind = message.get("type")
     if kind == "text":
         body = (message.get("text") or {}).get("body")
         return body if isinstance(body, str) and body.strip() else None
-    if kind == "interactive":
-        interactive = message.get("interactive") or {}
-        reply = (
-            interactive.get(interactive.get("type"))
-            if interactive.get("type") in REPLY_TYPES
-            else None
-        )
-        payload = (reply or {}).get("id")
-        return payload if isinstance(payload, str) and payload else None
-    if kind == "button":  # a quick-reply button of a template message
-        payload = (message.get("button") or {}).get("payload")
-        return payload if isinstance(payload, str) and payload else None
     if kind in IGNORED_TYPES:
         return None
+    chosen: Any = None
+    if kind == "interactive":
+        interactive = message.get("interactive") or {}
+        if interactive.get("type") in REPLY_TYPES:
+            chosen = (interactive.get(interactive["type"]) or {}).get("id")
+    elif kind == "button":  # a quick-reply button of a template message: its payload, else its text
+        button = message.get("button") or {}
+        chosen = button.get("payload") or button.get("text")
+    if isinstance(chosen, str) and chosen.strip():
+        return chosen
     # audio (voice notes), image, video, document, sticker, location, contacts, unsupported …
     return MEDIA_NOT_SUPPORTED
 

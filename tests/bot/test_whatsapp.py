@@ -21,6 +21,7 @@ import requests
 from servers import BOT_TOKEN, JWT_SECRET, model_path, stored_strings
 
 from bot.channels import whatsapp as channel
+from bot.channels.text import MEDIA_NOT_SUPPORTED
 from bot.nlg.catalogs import all_catalogs
 from tests.support.standins import whatsapp as wa
 
@@ -245,6 +246,41 @@ def test_interactive_messages_within_whatsapps_limits():
         "?", [two[0], {"title": long_title, "payload": "/x"}], "de"
     )
     assert wide["interactive"]["type"] == "list"
+
+
+def test_what_rasa_gets_for_each_kind_of_whatsapp_message():
+    phone = "4915100000001"
+    assert channel.user_text(wa.message(phone, text="Hallo")) == "Hallo"
+    assert channel.user_text(wa.message(phone, "list_reply", reply="/affirm")) == "/affirm"
+    assert channel.user_text(wa.message(phone, "button_reply", reply="/deny")) == "/deny"
+    template_button = {"type": "button", "button": {"payload": "/help", "text": "Hilfe"}}
+    assert channel.user_text(template_button) == "/help"
+    flow = {"type": "interactive", "interactive": {"type": "nfm_reply", "nfm_reply": {}}}
+    for other in (wa.message(phone, "audio"), {"type": "unsupported"}, flow):
+        assert channel.user_text(other) == MEDIA_NOT_SUPPORTED  # never dropped
+    assert channel.user_text({"type": "reaction", "reaction": {"emoji": "👍"}}) is None
+
+
+def test_the_nlg_tells_each_message_when_the_client_last_wrote():
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.nlg import CLIENT_WROTE_AT, client_wrote_at
+
+    wrote = UserUttered("Hallo", metadata={"sent_at": 1_000.0}, timestamp=1_050.0)
+    push = UserUttered.create_external("EXTERNAL_staff_reply")
+    tracker = DialogueStateTracker.from_events("x", [wrote, push])
+    assert (
+        client_wrote_at(tracker) == 1_000.0
+    )  # WhatsApp's time, not Rasa's; a push is not the client
+    rest = DialogueStateTracker.from_events("y", [UserUttered("Hallo", timestamp=1_050.0)])
+    assert client_wrote_at(rest) == 1_050.0
+    # A new session holds no client message yet: the bot's last message carries the time over.
+    later = DialogueStateTracker.from_events(
+        "z", [BotUttered("…", metadata={CLIENT_WROTE_AT: 1_000.0}), push]
+    )
+    assert client_wrote_at(later) == 1_000.0
+    assert client_wrote_at(DialogueStateTracker.from_events("n", [push])) is None
 
 
 def test_the_24_hour_window_decides_with_the_clock_passed_in(phone_api):

@@ -34,6 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.channels.text import MEDIA_NOT_SUPPORTED, split_message
+from bot.nlg import CLIENT_WROTE_AT, SENT_AT
 from bot.nlg.catalogs import lookup
 
 logger = logging.getLogger(__name__)
@@ -77,9 +78,6 @@ IGNORED_TYPES = ("reaction", "system")
 # What the desk's hand-over view shows (kiosk API delivery-status); "held" is Lotse's own.
 STATUSES = ("sent", "delivered", "read", "failed")
 HELD = "held"
-# Where the channel keeps when the client sent a message (UserUttered metadata, read by bot/nlg).
-SENT_AT = "sent_at"
-WROTE_AT = "client_wrote_at"
 
 Clock = Callable[[], float]
 
@@ -122,13 +120,14 @@ def signature_valid(app_secret: str, body: bytes, header: str | None) -> bool:
     """X-Hub-Signature-256 is "sha256=" + the HMAC-SHA256 of the raw body with the app secret."""
     if not header or not header.startswith("sha256="):
         return False
-    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header.removeprefix("sha256=").strip().lower())
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest().encode()
+    given = header.removeprefix("sha256=").strip().lower().encode("utf-8", "replace")
+    return hmac.compare_digest(expected, given)
 
 
 def window_open(client_wrote_at: float | None, now: float) -> bool:
     """Whether WhatsApp still takes free-form messages: the client wrote within the last 24 h."""
-    return client_wrote_at is not None and 0 <= now - client_wrote_at < SERVICE_WINDOW_SECONDS
+    return client_wrote_at is not None and now - client_wrote_at < SERVICE_WINDOW_SECONDS
 
 
 @dataclass(frozen=True)
@@ -222,17 +221,17 @@ def user_text(message: dict[str, Any]) -> str | None:
     answer."""
     kind = message.get("type")
     if kind == "text":
-        body = (message.get("text") or {}).get("body")
+        body = _dict(message.get("text")).get("body")
         return body if isinstance(body, str) and body.strip() else None
     if kind in IGNORED_TYPES:
         return None
     chosen: Any = None
     if kind == "interactive":
-        interactive = message.get("interactive") or {}
+        interactive = _dict(message.get("interactive"))
         if interactive.get("type") in REPLY_TYPES:
-            chosen = (interactive.get(interactive["type"]) or {}).get("id")
+            chosen = _dict(interactive.get(interactive["type"])).get("id")
     elif kind == "button":  # a quick-reply button of a template message: its payload, else its text
-        button = message.get("button") or {}
+        button = _dict(message.get("button"))
         chosen = button.get("payload") or button.get("text")
     if isinstance(chosen, str) and chosen.strip():
         return chosen
@@ -261,7 +260,7 @@ class WhatsAppOutput(OutputChannel):
         language = str(message.get("language") or "de")
         if not text.strip() and not buttons:
             return
-        if not window_open(_as_time(message.get(WROTE_AT)), self.clock()):
+        if not window_open(_as_time(message.get(CLIENT_WROTE_AT)), self.clock()):
             await self.send_outside_window(recipient_id, text, language)
             return
         if buttons:
@@ -323,7 +322,7 @@ class WhatsAppOutput(OutputChannel):
         except (aiohttp.ClientError, TimeoutError, ValueError) as failure:
             logger.warning("whatsapp: Graph API not reached: %s", type(failure).__name__)
             return -1
-        code = ((data or {}).get("error") or {}).get("code") if isinstance(data, dict) else None
+        code = _dict(_dict(data).get("error")).get("code")
         logger.warning("whatsapp: Graph API refused a %s message: error %s", body["type"], code)
         return int(code) if isinstance(code, int) else answer.status
 
@@ -439,7 +438,7 @@ class WhatsAppInput(InputChannel):
                 value = change.get("value")
                 if change.get("field") != "messages" or not isinstance(value, dict):
                     continue
-                number = (value.get("metadata") or {}).get("phone_number_id")
+                number = _dict(value.get("metadata")).get("phone_number_id")
                 if str(number) == self.settings.phone_number_id:
                     values.append(value)
         return values
@@ -506,6 +505,10 @@ async def _handled(agent: Any, sender: str, message_id: str) -> bool:
         isinstance(event, UserUttered) and event.message_id == message_id
         for event in reversed(tracker.events)
     )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from servers import BOT_TOKEN, JWT_SECRET, model_path, stored_strings
 
 from bot.channels import whatsapp as channel
 from bot.channels.text import MEDIA_NOT_SUPPORTED
+from bot.nlg import CLIENT_WROTE_AT
 from bot.nlg.catalogs import all_catalogs
 from tests.support.standins import whatsapp as wa
 
@@ -148,6 +149,7 @@ def test_unsigned_or_wrongly_signed_calls_are_refused_and_nothing_is_processed(
         wa.post(rasa_server, body, {"X-Hub-Signature-256": wa.signature(body, "other")})[0] == 403
     )
     assert wa.post(rasa_server, body, {"X-Hub-Signature-256": "sha1=" + "0" * 40})[0] == 403
+    assert wa.post(rasa_server, body, {"X-Hub-Signature-256": "sha256=ä"})[0] == 403
     other = json.dumps(wa.update([wa.message(phone.wa_id, text="Hallo!")])).encode()
     assert wa.post(rasa_server, body, {"X-Hub-Signature-256": wa.signature(other)})[0] == 403
     # Signed but not a WhatsApp update, or not JSON at all: refused as malformed.
@@ -158,6 +160,12 @@ def test_unsigned_or_wrongly_signed_calls_are_refused_and_nothing_is_processed(
     assert wa.post(rasa_server, huge, {"X-Hub-Signature-256": wa.signature(huge)})[0] == 413
     assert not [e for e in tracker_events(rasa_server, phone.wa_id) if e["event"] == "user"]
     assert phone_api.messages_to(phone.wa_id, mark) == []
+    # Signed by Meta but odd inside: no crash; a message of no kind Lotse knows is still answered.
+    odd = wa.update([{**wa.message(phone.wa_id), "type": "interactive", "interactive": "?"}])
+    odd["entry"].append({"changes": "?"})
+    assert wa.deliver(phone_api, rasa_server, odd) == 200
+    [answer] = phone_api.messages_to(phone.wa_id, mark)
+    assert lead("utter_media_not_supported", "de") in answer.text
 
 
 def test_a_retried_delivery_is_processed_once(rasa_server, phone_api):
@@ -265,7 +273,7 @@ def test_the_nlg_tells_each_message_when_the_client_last_wrote():
     from rasa.shared.core.events import BotUttered, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot.nlg import CLIENT_WROTE_AT, client_wrote_at
+    from bot.nlg import client_wrote_at
 
     wrote = UserUttered("Hallo", metadata={"sent_at": 1_000.0}, timestamp=1_050.0)
     push = UserUttered.create_external("EXTERNAL_staff_reply")
@@ -300,7 +308,7 @@ def test_the_24_hour_window_decides_with_the_clock_passed_in(phone_api):
     def send(hours_later: float, language: str, text: str = "Bitte Ausweis mitbringen.") -> list:
         output = channel.WhatsAppOutput(settings, clock=lambda: wrote + hours_later * 3600)
         mark = phone_api.mark()
-        message = {"text": text, "language": language, channel.WROTE_AT: wrote}
+        message = {"text": text, "language": language, CLIENT_WROTE_AT: wrote}
         asyncio.run(output.send_response(wa_id, message))
         return phone_api.messages_to(wa_id, mark)
 

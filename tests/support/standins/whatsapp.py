@@ -303,11 +303,21 @@ def deliver(stand_in: WhatsAppStandIn, rasa_url: str, payload: dict[str, Any]) -
     """Signs and posts a webhook update into Rasa as Meta would; returns Rasa's status (Rasa has
     handled the messages by then). The stand-in notes when each phone wrote (its window)."""
     body = json.dumps(payload, ensure_ascii=False).encode()
-    for entry in payload.get("entry", []):
-        for change in entry.get("changes", []):
-            for inbound in change.get("value", {}).get("messages", []):
-                wrote = float(inbound["timestamp"])
-                with stand_in.lock:
-                    previous = stand_in.last_inbound.get(inbound["from"], 0.0)
-                    stand_in.last_inbound[inbound["from"]] = max(previous, wrote)
+    for inbound in _inbound(payload):
+        wrote = float(inbound["timestamp"])
+        with stand_in.lock:
+            previous = stand_in.last_inbound.get(inbound["from"], 0.0)
+            stand_in.last_inbound[inbound["from"]] = max(previous, wrote)
     return post(rasa_url, body, {"X-Hub-Signature-256": signature(body)})[0]
+
+
+def _inbound(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The phone messages in an update (a test may put odd things beside them)."""
+    found = []
+    for entry in payload.get("entry", []):
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        for change in changes if isinstance(changes, list) else []:
+            value = change.get("value") if isinstance(change, dict) else None
+            if isinstance(value, dict):
+                found += [m for m in value.get("messages", []) if isinstance(m, dict)]
+    return found

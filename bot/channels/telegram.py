@@ -14,6 +14,7 @@ import hmac
 import json
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,10 @@ CALLBACK_DATA_LIMIT = 64
 # An update with a 4,096-character message and its entities is a few KB.
 MAX_UPDATE_BYTES = 64 * 1024
 REQUEST_TIMEOUT_SECONDS = 10
-ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+# Edits are not asked for: an edited answer would arrive as the answer to the next question.
+ALLOWED_UPDATES = ("message", "callback_query")
+# Update ids remembered per process, so an update Telegram delivers again is handled once.
+REMEMBERED_UPDATES = 10_000
 START_COMMAND = "/start"
 CHOOSE_LANGUAGE = "/choose_language"
 # Messages Telegram itself writes into a private chat: nothing the client sent.
@@ -146,10 +150,9 @@ def read_update(update: Any) -> Incoming | None:
             callback_query_id=query["id"],
             keyboard_message_id=message_id if isinstance(message_id, int) else None,
         )
-    edited = "message" not in update and "edited_message" in update
-    message = update.get("edited_message") if edited else update.get("message")
+    message = update.get("message")
     if message is None:
-        return None  # an update kind Lotse did not ask for (allowed_updates)
+        return None  # an update kind Lotse did not ask for (allowed_updates), or an edit
     chat_id = _private_chat_id(message)
     if chat_id is None:
         return None
@@ -159,7 +162,7 @@ def read_update(update: Any) -> Incoming | None:
             sender = message.get("from") if isinstance(message.get("from"), dict) else {}
             return Incoming(chat_id=chat_id, text=start_text(sender.get("language_code")))
         return Incoming(chat_id=chat_id, text=text)
-    if edited or SERVICE_KEYS.intersection(message):
+    if SERVICE_KEYS.intersection(message):
         return None
     # A voice note, picture, file, sticker, location, contact …: answered, nothing of it kept.
     return Incoming(chat_id=chat_id, text=MEDIA_NOT_SUPPORTED)
@@ -283,6 +286,7 @@ class TelegramInput(RasaTelegramInput):
         self.webhook_secret = webhook_secret or ""
         self.api_url = api_url
         self._output: TelegramOutput | None = None
+        self._seen_updates: OrderedDict[int, None] = OrderedDict()
         if not VALID_SECRET.match(self.webhook_secret):
             logger.error(
                 "Telegram: no valid TELEGRAM_WEBHOOK_SECRET; every webhook call is refused"
@@ -294,6 +298,16 @@ class TelegramInput(RasaTelegramInput):
         if self._output is None:
             self._output = TelegramOutput(self.access_token, api_url=self.api_url)
         return self._output
+
+    def first_delivery(self, update_id: int) -> bool:
+        """False for an update already handled here (Telegram redelivers when its call timed
+        out)."""
+        if update_id in self._seen_updates:
+            return False
+        self._seen_updates[update_id] = None
+        if len(self._seen_updates) > REMEMBERED_UPDATES:
+            self._seen_updates.popitem(last=False)
+        return True
 
     def secret_matches(self, given: str | None) -> bool:
         if not VALID_SECRET.match(self.webhook_secret) or given is None:
@@ -333,7 +347,7 @@ class TelegramInput(RasaTelegramInput):
                 incoming = read_update(update)
             except (ValueError, MalformedUpdate):
                 return response.json({"error": "not a Telegram update"}, status=400)
-            if incoming is None:
+            if incoming is None or not self.first_delivery(update["update_id"]):
                 return response.text("success")
             if incoming.callback_query_id:
                 await _quietly(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -199,11 +200,47 @@ def test_an_arabic_conversation_on_telegram_with_a_long_staff_reply_split(
     assert telegram.calls_of("answerCallbackQuery")
 
 
-def test_a_german_conversation_on_telegram(telegram, rasa_server, kiosk_api, desk):
+def test_a_german_conversation_on_telegram_with_check_in_and_turn_reminder(
+    telegram, rasa_server, kiosk_api, desk
+):
     chat, arrived = converse(
         telegram, rasa_server, kiosk_api, desk, "de", "Bitte bringen Sie Ihren Ausweis mit."
     )
     assert lead("utter_staff_reply", "de") in arrived and "Ausweis" in arrived
+
+    # Check-in from the chat (this chat's own registration), then the desk calls: pushed here.
+    for entry in call("GET", f"{kiosk_api}/api/v1/staff/queue", headers=desk):
+        if entry["status"] in ("waiting", "called", "handed_over"):  # earlier tests' arrivals
+            call("POST", f"{kiosk_api}/api/v1/staff/tickets/{entry['id']}/no-show", headers=desk)
+    assert lead("utter_checked_in", "de") in texts(chat.say("Ich bin jetzt im Jobcenter"))
+    reference = slots(rasa_server, chat)["reference_code"]
+    [entry] = [
+        e
+        for e in call("GET", f"{kiosk_api}/api/v1/staff/queue", headers=desk)
+        if (e.get("intake") or {}).get("reference_code") == reference
+    ]
+    call(
+        "POST",
+        f"{kiosk_api}/api/v1/staff/queue/call-next",
+        headers=desk,
+        json={"desk": "7", "service_code": entry["service_code"]},
+    )
+    called = chat.wait_for_text(lambda text: lead("utter_ticket_called", "de") in text)
+    assert entry["display_number"] in called and "Schalter 7" in called
+
+
+def test_an_update_telegram_delivers_again_is_handled_once(telegram, rasa_server, servers):
+    chat = TelegramChat(telegram, rasa_server, language_code="en")
+    chat.start()
+    update = chat.message(text="Hello")
+    assert chat.deliver(update)
+    assert chat.deliver(update) == []
+    with sqlite3.connect(servers.workdir / "rasa" / "tracker.db") as db:
+        rows = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'",
+            (str(chat.chat_id),),
+        ).fetchall()
+    assert [json.loads(data)["text"] for (data,) in rows].count("Hello") == 1
 
 
 # --- the door: secret, size, shape ---------------------------------------------------------------
@@ -338,7 +375,7 @@ def test_updates_are_read_as_telegram_sends_them():
     start["message"]["from"] = {"language_code": "uk"}
     assert channel.read_update(start).text == '/choose_language{"language": "uk"}'
     edited = {"update_id": 2, "edited_message": {"chat": private, "text": "Haddad"}}
-    assert channel.read_update(edited).text == "Haddad"
+    assert channel.read_update(edited) is None  # an edited answer is not the next answer
     pinned = {"update_id": 3, "message": {"chat": private, "pinned_message": {}}}
     assert channel.read_update(pinned) is None
     orphan = {"update_id": 4, "callback_query": {"id": "q", "data": "/affirm"}}

@@ -22,7 +22,7 @@ from typing import Any
 from aiogram import Bot
 from aiogram.bot.api import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.exceptions import TelegramAPIError
+from aiogram.utils.exceptions import RetryAfter, TelegramAPIError
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput as RasaTelegramInput
 from rasa.core.channels.telegram import TelegramOutput as RasaTelegramOutput
@@ -47,6 +47,8 @@ CALLBACK_DATA_LIMIT = 64
 # An update with a 4,096-character message and its entities is a few KB.
 MAX_UPDATE_BYTES = 64 * 1024
 REQUEST_TIMEOUT_SECONDS = 10
+# Telegram's flood control answers 429 with how long to wait; a longer wait fails the message.
+MAX_RETRY_AFTER_SECONDS = 5
 # Edits are not asked for: an edited answer would arrive as the answer to the next question.
 ALLOWED_UPDATES = ("message", "callback_query")
 # Update ids remembered per process, so an update Telegram delivers again is handled once.
@@ -190,9 +192,22 @@ class TelegramOutput(RasaTelegramOutput):
             timeout=timeout,
         )
 
+    async def send_part(
+        self, recipient_id: str, text: str, keyboard: InlineKeyboardMarkup | None = None
+    ) -> None:
+        """sendMessage, once more after the wait flood control asks for (the parts of a long
+        answer come in quick succession)."""
+        try:
+            await self.send_message(recipient_id, text, reply_markup=keyboard)
+        except RetryAfter as flood:
+            if flood.timeout > MAX_RETRY_AFTER_SECONDS:
+                raise
+            await asyncio.sleep(flood.timeout)
+            await self.send_message(recipient_id, text, reply_markup=keyboard)
+
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         for part in message_parts(text):
-            await self.send_message(recipient_id, part)
+            await self.send_part(recipient_id, part)
 
     async def send_text_with_buttons(
         self,
@@ -217,9 +232,9 @@ class TelegramOutput(RasaTelegramOutput):
                 continue
             keyboard.row(InlineKeyboardButton(str(button["title"]), callback_data=data))
         for part in parts[:-1]:
-            await self.send_message(recipient_id, part)
-        await self.send_message(
-            recipient_id, parts[-1], reply_markup=keyboard if keyboard.inline_keyboard else None
+            await self.send_part(recipient_id, part)
+        await self.send_part(
+            recipient_id, parts[-1], keyboard if keyboard.inline_keyboard else None
         )
 
     async def register_webhook(self, url: str, secret: str) -> None:

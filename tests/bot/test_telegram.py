@@ -229,6 +229,16 @@ def test_a_german_conversation_on_telegram_with_check_in_and_turn_reminder(
     assert entry["display_number"] in called and "Schalter 7" in called
 
 
+def test_a_reply_refused_by_flood_control_is_sent_after_the_wait(telegram, rasa_server):
+    chat = TelegramChat(telegram, rasa_server, language_code="en")
+    chat.start()
+    refused = len(telegram.calls_of("sendMessage"))
+    telegram.flood[chat.chat_id] = 1
+    assert all_catalogs()["en"]["utter_greet"].split("!")[0] in texts(chat.say("/greet"))
+    assert chat.chat_id not in telegram.flood  # the first try was refused, the second sent
+    assert len(telegram.calls_of("sendMessage")) - refused == 2
+
+
 def test_an_update_telegram_delivers_again_is_handled_once(telegram, rasa_server, servers):
     chat = TelegramChat(telegram, rasa_server, language_code="en")
     chat.start()

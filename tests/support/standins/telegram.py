@@ -38,10 +38,11 @@ def utf16_length(text: str) -> int:
 
 
 class BotApiError(Exception):
-    def __init__(self, status: int, description: str) -> None:
+    def __init__(self, status: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -62,6 +63,8 @@ class TelegramStandIn:
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     callback_queries: dict[str, bool] = field(default_factory=dict)  # id -> answered
     webhook: dict[str, Any] = field(default_factory=dict)
+    # chat id -> seconds: the next sendMessage there is refused by flood control (429)
+    flood: dict[int, int] = field(default_factory=dict)
     lock: threading.Condition = field(default_factory=threading.Condition)
     ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
@@ -145,6 +148,9 @@ class TelegramStandIn:
 
     def _api_sendmessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = _chat_id(params)
+        if chat_id in self.flood:
+            wait = self.flood.pop(chat_id)
+            raise BotApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
         text = str(params.get("text") or "")
         if not text.strip():
             raise BotApiError(400, "Bad Request: message text is empty")
@@ -225,10 +231,14 @@ def _handler(stand_in: TelegramStandIn) -> type[BaseHTTPRequestHandler]:
             try:
                 result = stand_in.answer(method, self.params())
             except BotApiError as error:
-                self.reply(
-                    error.status,
-                    {"ok": False, "error_code": error.status, "description": error.description},
-                )
+                refusal: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": error.status,
+                    "description": error.description,
+                }
+                if error.retry_after is not None:
+                    refusal["parameters"] = {"retry_after": error.retry_after}
+                self.reply(error.status, refusal)
                 return
             self.reply(200, {"ok": True, "result": result})
 

@@ -234,7 +234,7 @@ def test_a_reply_refused_by_flood_control_is_sent_after_the_wait(telegram, rasa_
     chat.start()
     refused = len(telegram.calls_of("sendMessage"))
     telegram.flood[chat.chat_id] = 1
-    assert all_catalogs()["en"]["utter_greet"].split("!")[0] in texts(chat.say("/greet"))
+    assert all_catalogs()["en"]["utter_greet"] in texts(chat.say("/greet"))
     assert chat.chat_id not in telegram.flood  # the first try was refused, the second sent
     assert len(telegram.calls_of("sendMessage")) - refused == 2
 
@@ -250,7 +250,7 @@ def test_an_update_telegram_delivers_again_is_handled_once(telegram, rasa_server
             "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'",
             (str(chat.chat_id),),
         ).fetchall()
-    assert [json.loads(data)["text"] for (data,) in rows].count("Hello") == 1
+    assert [json.loads(event)["text"] for (event,) in rows].count("Hello") == 1
 
 
 # --- the door: secret, size, shape ---------------------------------------------------------------

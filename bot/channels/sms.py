@@ -5,9 +5,10 @@ Credentials (bot/scripts/write_config.py) name `bot.channels.sms.TwilioSmsInput`
 
 * Incoming: Twilio's form POST, refused with 403 unless `X-Twilio-Signature` is Twilio's HMAC-SHA1
   of the public webhook URL (configured: Twilio signs what it called, not what a proxy forwards)
-  and the sorted POST parameters, keyed with the auth token. A picture (MMS) without text becomes
-  MEDIA_NOT_SUPPORTED; nothing of it is kept. The MessageSid becomes Rasa's message id, so a
-  delivery Twilio retries is processed once.
+  and the sorted POST parameters, keyed with the auth token. A picture (MMS) becomes
+  MEDIA_NOT_SUPPORTED, then its caption, if any, is answered; nothing of the picture is kept. The
+  MessageSid becomes Rasa's message id, so a delivery Twilio retries is processed once.
+* The conversation id is "sms_" and the phone's E.164 digits; replies go to that number.
 * Buttons become numbered choices and a reply that is just such a number sends the button's payload.
   The choices are read back from the conversation's tracker (the bot messages Rasa stored, buttons
   included), not kept in this process: every Rasa instance sharing the tracker store reads the same,
@@ -413,12 +414,11 @@ class TwilioSmsInput(InputChannel):
         message_sid = form.get("MessageSid") or form.get("SmsSid")
         if not sender or not message_sid:
             return response.text("From (a phone number) and MessageSid are required", status=400)
-        sms_text = form.get("Body", "")
-        if not sms_text.strip():
-            if _media_count(form) == 0:
-                return _received()  # an empty SMS: nothing to answer
-            sms_text = MEDIA_NOT_SUPPORTED  # the picture itself is neither read nor kept
-        if message_sid in self._in_flight:
+        texts = [form["Body"]] if form.get("Body", "").strip() else []
+        if _media_count(form):
+            # Said first, then any caption answered; the picture itself is neither read nor kept.
+            texts.insert(0, MEDIA_NOT_SUPPORTED)
+        if not texts or message_sid in self._in_flight:
             return _received()
         self._in_flight.add(message_sid)
         try:
@@ -426,16 +426,17 @@ class TwilioSmsInput(InputChannel):
             events = list(tracker.events) if tracker is not None else []
             if any(isinstance(e, UserUttered) and e.message_id == message_sid for e in events):
                 return _received()  # Twilio's retry of a message already answered
-            picked = chosen_payload(sms_text, offered_choices(events))
-            await on_new_message(
-                UserMessage(
-                    picked or sms_text,
-                    self.get_output_channel(),
-                    sender,
-                    input_channel=self.name(),
-                    message_id=message_sid,
+            texts[-1] = chosen_payload(texts[-1], offered_choices(events)) or texts[-1]
+            for message_text in texts:
+                await on_new_message(
+                    UserMessage(
+                        message_text,
+                        self.get_output_channel(),
+                        sender,
+                        input_channel=self.name(),
+                        message_id=message_sid,
+                    )
                 )
-            )
         except Exception as failure:  # noqa: BLE001 - answered 500, so Twilio may retry it
             logger.error("twilio: SMS not processed (%s)", type(failure).__name__)
             return response.text("not processed", status=500)

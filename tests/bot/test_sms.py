@@ -336,10 +336,15 @@ def test_arabic_is_split_at_70_and_german_at_160_characters(rasa_server, stand_i
 
 
 def test_a_picture_is_answered_in_the_clients_language_and_not_kept(rasa_server, servers, client):
+    ar = all_catalogs()["ar"]
     client.say("مرحبا، أحتاج مساعدة من فضلك")
     answer = client.say("", media=[PICTURE])
-    assert flat(all_catalogs()["ar"]["utter_media_not_supported"]) in flat(answer)
+    assert flat(ar["utter_media_not_supported"]) in flat(answer)
     assert user_events(rasa_server, client.conversation)[-1]["text"] == MEDIA_NOT_SUPPORTED
+    # A picture with a question: the picture is declined, then the question answered.
+    answer = client.say("ما هو البورغرغيلد بالضبط؟", media=[PICTURE])
+    declined = flat(answer).find(flat(ar["utter_media_not_supported"]))
+    assert 0 <= declined < flat(answer).find(flat(ar["note.topic_draft"]))
     stored = stored_strings(servers.workdir / "rasa" / "tracker.db", client.conversation)
     assert not any(PICTURE[0] in text or PICTURE[1] in text for text in stored)
 

@@ -215,6 +215,33 @@ def ask_and_reach_the_desk(
         assert fits_one_sms(part), part
 
 
+def check_in_and_be_called(
+    client: SmsClient, rasa: str, api: str, desk: dict[str, str], language: str, text: str
+) -> None:
+    """Check-in from the SMS chat; the desk's call is pushed to the same phone."""
+    for entry in call("GET", f"{api}/api/v1/staff/queue", headers=desk):
+        if entry["status"] in ("waiting", "called", "handed_over"):  # earlier tests' arrivals
+            call("POST", f"{api}/api/v1/staff/tickets/{entry['id']}/no-show", headers=desk)
+    checked_in = client.say(text)
+    assert flat(lead("utter_checked_in_next", language)) in flat(checked_in)
+    code = tracker(rasa, client.conversation)["slots"]["reference_code"]
+    [entry] = [
+        e
+        for e in call("GET", f"{api}/api/v1/staff/queue", headers=desk)
+        if (e.get("intake") or {}).get("reference_code") == code
+    ]
+    assert entry["display_number"] in checked_in
+    since = len(client.received())
+    call(
+        "POST",
+        f"{api}/api/v1/staff/queue/call-next",
+        headers=desk,
+        json={"desk": "7", "service_code": entry["service_code"]},
+    )
+    called = client.wait_for(since, lead("utter_ticket_called", language))
+    assert entry["display_number"] in called
+
+
 def test_a_full_conversation_by_sms_in_german(rasa_server, kiosk_api, desk, client):
     texts = {
         "register": "Ich möchte mich anmelden",
@@ -226,6 +253,7 @@ def test_a_full_conversation_by_sms_in_german(rasa_server, kiosk_api, desk, clie
     }
     register_and_book(client, "de", texts)
     ask_and_reach_the_desk(client, rasa_server, kiosk_api, desk, "de", texts)
+    check_in_and_be_called(client, rasa_server, kiosk_api, desk, "de", "Ich bin angekommen")
     slots = tracker(rasa_server, client.conversation)["slots"]
     assert slots["language"] == "de" and slots["reference_code"] and slots["booking_code"]
 

@@ -22,7 +22,7 @@ from twilio.request_validator import RequestValidator
 from bot.channels import sms
 from bot.channels.text import MEDIA_NOT_SUPPORTED
 from bot.nlg.catalogs import all_catalogs
-from tests.support.standins import twilio
+from tests.support.standins import twilio as twilio_stand_in
 from tests.support.standins.twilio import Phone, TwilioStandIn
 
 STAFF_REPLY = "Bitte Ausweis mitbringen"  # servers.DE_AR translates it word for word
@@ -283,22 +283,22 @@ def test_a_missing_or_wrong_signature_is_refused_and_nothing_kept(rasa_server, c
         # Signed for the address Rasa listens on, not the public one Twilio calls.
         client.phone.text(
             "Hallo",
-            signature=RequestValidator(twilio.AUTH_TOKEN).compute_signature(
-                rasa_server + twilio.WEBHOOK_PATH,
-                twilio.twilio_form(client.number, "Hallo", [], "SM" + "1" * 32),
+            signature=RequestValidator(twilio_stand_in.AUTH_TOKEN).compute_signature(
+                rasa_server + twilio_stand_in.WEBHOOK_PATH,
+                twilio_stand_in.twilio_form(client.number, "Hallo", [], "SM" + "1" * 32),
             ),
             message_sid="SM" + "1" * 32,
         ),
     ]
     # A correct signature of another text: the body was changed on the way.
-    form = twilio.twilio_form(client.number, "Hallo", [], None)
-    signature = RequestValidator(twilio.AUTH_TOKEN).compute_signature(
-        twilio.PUBLIC_WEBHOOK_URL, form
+    form = twilio_stand_in.twilio_form(client.number, "Hallo", [], None)
+    signature = RequestValidator(twilio_stand_in.AUTH_TOKEN).compute_signature(
+        twilio_stand_in.PUBLIC_WEBHOOK_URL, form
     )
     form["Body"] = "/human_handover"
     refused.append(
         requests.post(
-            rasa_server + twilio.WEBHOOK_PATH,
+            rasa_server + twilio_stand_in.WEBHOOK_PATH,
             data=form,
             headers={"X-Twilio-Signature": signature},
             timeout=30,
@@ -309,12 +309,12 @@ def test_a_missing_or_wrong_signature_is_refused_and_nothing_kept(rasa_server, c
 
 
 def test_malformed_or_oversized_deliveries_get_a_clear_refusal(rasa_server, client):
-    form = {"Body": "Hallo", "AccountSid": twilio.ACCOUNT_SID}  # no From, no MessageSid
-    signature = RequestValidator(twilio.AUTH_TOKEN).compute_signature(
-        twilio.PUBLIC_WEBHOOK_URL, form
+    form = {"Body": "Hallo", "AccountSid": twilio_stand_in.ACCOUNT_SID}  # no From, no MessageSid
+    signature = RequestValidator(twilio_stand_in.AUTH_TOKEN).compute_signature(
+        twilio_stand_in.PUBLIC_WEBHOOK_URL, form
     )
     answer = requests.post(
-        rasa_server + twilio.WEBHOOK_PATH,
+        rasa_server + twilio_stand_in.WEBHOOK_PATH,
         data=form,
         headers={"X-Twilio-Signature": signature},
         timeout=30,

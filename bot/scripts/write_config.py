@@ -140,10 +140,14 @@ def credentials() -> dict[str, Any]:
             "page-access-token": env["FACEBOOK_PAGE_ACCESS_TOKEN"],
         }
     if env.get("TWILIO_ACCOUNT_SID"):
-        config["twilio"] = {
+        # Lotse's SMS channel (Rasa's own "twilio" blocks the event loop and checks no signature);
+        # TWILIO_WEBHOOK_URL is the public URL Twilio calls and signs.
+        config["bot.channels.sms.TwilioSmsInput"] = {
             "account_sid": env["TWILIO_ACCOUNT_SID"],
             "auth_token": env.get("TWILIO_AUTH_TOKEN", ""),
             "twilio_number": env.get("TWILIO_NUMBER", ""),
+            "webhook_url": env.get("TWILIO_WEBHOOK_URL", ""),
+            "api_url": env.get("TWILIO_API_URL", "https://api.twilio.com"),
         }
     return config
 

@@ -25,7 +25,7 @@ TEST_TARGETS :=
 BENCH_TARGETS :=
 RUN_PREREQS :=
 
-.PHONY: help install run lint test test-api test-api-sqlite test-api-postgres test-side-by-side bench catalogs clean
+.PHONY: help install run lint test test-api test-api-sqlite test-api-postgres test-side-by-side bench bench-api-wrk catalogs clean
 help:
 	@echo "make run                   install what is missing, then start Lotse on SQLite and print its URLs (logs in var/)"
 	@echo "make test                  install what is missing, then run the whole suite (SQLite and PostgreSQL)"
@@ -39,6 +39,7 @@ help:
 	@echo "make test-translation      offline machine translation tests on SQLite and PostgreSQL"
 	@echo "make test-web              web pages in Chromium; the chat against the trained assistant"
 	@echo "make bench                 every benchmark: kiosk API, assistant, web pages (figures, not pass/fail)"
+	@echo "make bench-api-wrk         kiosk API under wrk: /health, queue read, check-in vs bare FastAPI"
 	@echo "make bench-bot             assistant REST latency at 10 concurrent conversations"
 	@echo "make bench-bot-footprint   assistant start time, memory, environment size, cold install (BEFORE=rev to compare)"
 	@echo "make bench-capacity        assistant capacity curve: open-loop conversations at rising rates vs plain Rasa, profile"
@@ -120,6 +121,12 @@ test-api-sqlite: install
 # PostgreSQL: LOTSE_TEST_POSTGRES_URL if set, else a throwaway local cluster from Debian's packages.
 test-api-postgres: install
 	./scripts/with_postgres.sh $(PY) -m pytest -q -p no:cacheprovider --db=postgres tests/api
+
+# wrk from Debian: a load generator that is not itself the bottleneck (bench/api_wrk.py).
+bench-api-wrk: install
+	./scripts/system_deps.sh wrk
+	$(PY) bench/api_wrk.py
+BENCH_TARGETS += bench-api-wrk
 
 bench: install $(BENCH_TARGETS)
 	./scripts/with_postgres.sh $(PY) bench/api_bench.py

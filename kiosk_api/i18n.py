@@ -69,8 +69,13 @@ class Text:
 
 
 def _locales_dir() -> Path:
-    env = os.environ.get("LOTSE_LOCALES_DIR")
-    return Path(env) if env else DEFAULT_LOCALES_DIR
+    return _locales_path(os.environ.get("LOTSE_LOCALES_DIR") or "")
+
+
+@lru_cache(maxsize=8)
+def _locales_path(configured: str) -> Path:
+    # One Path per setting: the caches below hash it on every lookup (desk views do hundreds).
+    return Path(configured) if configured else DEFAULT_LOCALES_DIR
 
 
 def languages(locales_dir: Path | None = None) -> list[Language]:

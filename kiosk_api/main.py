@@ -160,6 +160,12 @@ def create_app() -> FastAPI:
     app.add_exception_handler(StarletteHTTPException, handle_http_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, handle_unexpected)
 
+    # First in the route table (routes are matched in order) and on the event loop: probes call it
+    # often, and it touches nothing that blocks.
+    @app.get("/health", tags=["health"])
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
     from kiosk_api.admin.router import router as admin_router
     from kiosk_api.appointments.router import router as appointments_router
     from kiosk_api.checklist.router import router as checklist_router
@@ -197,10 +203,6 @@ def create_app() -> FastAPI:
     from kiosk_api.web.router import router as web_router
 
     app.include_router(web_router)  # pages at the root, their JSON and event streams under /api/v1
-
-    @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
 
     app.add_middleware(SecurityHeaders)
     app.add_middleware(AccessLog)

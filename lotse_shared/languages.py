@@ -172,7 +172,9 @@ def load(locales_dir: Path = LOCALES_DIR) -> Registry:
 
 
 def registry(locales_dir: Path | None = None) -> Registry:
-    return load(Path(locales_dir) if locales_dir is not None else LOCALES_DIR)
+    if locales_dir is None:
+        return load(LOCALES_DIR)
+    return load(locales_dir if isinstance(locales_dir, Path) else Path(locales_dir))
 
 
 def reload() -> None:

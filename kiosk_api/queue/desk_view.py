@@ -4,6 +4,7 @@ kept; and the desk's operations on tickets, each answering with that view."""
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
 from babel import Locale
 from sqlalchemy.orm import Session
@@ -19,7 +20,27 @@ DESK_LOCALE = "de"
 _COUNTRIES_DE = Locale("de").territories
 
 
-def intake_summary(record: IntakeRecord) -> IntakeSummary:
+class GermanLabels(dict[str, str]):
+    """The desk's German labels, each looked up once per view: a queue of 60 tickets repeats the
+    same few."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.notices: dict[tuple[str, str, str], str] = {}
+
+    def __missing__(self, key: str) -> str:
+        self[key] = translate(key, DESK_LOCALE)
+        return self[key]
+
+    def language(self, code: str) -> str:
+        key = f"language_name:{code}"
+        if key not in self:
+            self[key] = language_name(code, DESK_LOCALE)
+        return self[key]
+
+
+def intake_summary(record: IntakeRecord, labels: GermanLabels | None = None) -> IntakeSummary:
+    labels = GermanLabels() if labels is None else labels
     return IntakeSummary(
         id=record.id,
         reference_code=record.reference_code,
@@ -31,9 +52,7 @@ def intake_summary(record: IntakeRecord) -> IntakeSummary:
         nationality=record.nationality,
         nationality_name=_COUNTRIES_DE.get(record.nationality) if record.nationality else None,
         residence_status=record.residence_status.value if record.residence_status else None,
-        residence_status_label=translate(
-            f"residence_status.{record.residence_status.value}", DESK_LOCALE
-        )
+        residence_status_label=labels[f"residence_status.{record.residence_status.value}"]
         if record.residence_status
         else None,
         german_level=record.german_level.value if record.german_level else None,
@@ -41,7 +60,10 @@ def intake_summary(record: IntakeRecord) -> IntakeSummary:
     )
 
 
-def queue_entry(session: Session, ticket: QueueTicket) -> QueueEntry:
+def queue_entry(
+    session: Session, ticket: QueueTicket, labels: GermanLabels | None = None
+) -> QueueEntry:
+    labels = GermanLabels() if labels is None else labels
     service = ticket.service
     handed = ticket.handed_to_service
     waited_until = ticket.called_at or utcnow()
@@ -50,40 +72,50 @@ def queue_entry(session: Session, ticket: QueueTicket) -> QueueEntry:
         number=ticket.number,
         display_number=queue_service.display_number(ticket.number),
         status=ticket.status,
-        status_label=translate(f"ticket_status.{ticket.status.value}", DESK_LOCALE),
+        status_label=labels[f"ticket_status.{ticket.status.value}"],
         arrived_at=ticket.arrived_at,
         waiting_minutes=max(0, math.floor((waited_until - ticket.arrived_at).total_seconds() / 60)),
         language=ticket.language,
-        language_name=language_name(ticket.language, DESK_LOCALE),
+        language_name=labels.language(ticket.language),
         interpreter_needed=ticket.interpreter_needed,
         concern=ticket.concern,
-        concern_label=translate(f"concern.{ticket.concern.value}", DESK_LOCALE),
+        concern_label=labels[f"concern.{ticket.concern.value}"],
         concern_text=to_german(
-            session=session, text=ticket.concern_text, source_language=ticket.language
+            session=session,
+            text=ticket.concern_text,
+            source_language=ticket.language,
+            notices=labels.notices,
         ),
         service_code=service.code,
         service_name=service.name,
         routing_rule=ticket.routing_rule,
-        routing_reason=translate(ticket.routing_reason_key, DESK_LOCALE)
-        if ticket.routing_reason_key
-        else None,
+        routing_reason=labels[ticket.routing_reason_key] if ticket.routing_reason_key else None,
         handed_to_service_code=handed.code if handed else None,
         desk=ticket.desk,
         called_at=ticket.called_at,
         appointment_at=ticket.booking.slot.starts_at if ticket.booking else None,
-        intake=intake_summary(ticket.intake) if ticket.intake else None,
+        intake=intake_summary(ticket.intake, labels) if ticket.intake else None,
+        version=queue_service.ticket_version(
+            ticket.id, ticket.status, ticket.desk, ticket.handed_to_service_id, ticket.called_at
+        ),
     )
 
 
 def live_queue(
-    *, session: Session, site: Site, staff_id: int, include_finished: bool
+    *,
+    session: Session,
+    site: Site,
+    staff_id: int,
+    include_finished: bool,
+    ids: Collection[int] | None = None,
 ) -> list[QueueEntry]:
-    """Today's arrivals with the captured data in German; which records the desk saw goes into
-    the audit trail."""
+    """Today's arrivals (only `ids` when given) with the captured data in German; which records
+    the desk saw goes into the audit trail."""
     arrivals = queue_service.todays_tickets(
-        session=session, site=site, include_finished=include_finished
+        session=session, site=site, include_finished=include_finished, ids=ids
     )
-    entries = [queue_entry(session, ticket) for ticket in arrivals]
+    labels = GermanLabels()
+    entries = [queue_entry(session, ticket, labels) for ticket in arrivals]
     queue_service.audit_queue_read(session=session, site=site, tickets=arrivals, staff_id=staff_id)
     return entries
 

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import Field
 
 from kiosk_api.deps import CallerDep, DeskStaff, ProofDep, SessionDep, SiteDep
 from kiosk_api.errors import responses
@@ -25,6 +26,9 @@ staff_router = APIRouter(prefix="/staff", tags=["desk"])
 
 TicketCode = Annotated[str, Path(min_length=3, max_length=32)]
 TicketId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+TicketIdValue = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# More than a desk's live view ever asks for at once; it reads the whole queue instead.
+MAX_TICKETS_PER_READ = 200
 
 
 @public_router.post(
@@ -85,10 +89,17 @@ def live_queue(
     site: SiteDep,
     staff: DeskStaff,
     include_finished: Annotated[bool, Query()] = False,
+    ids: Annotated[list[TicketIdValue] | None, Query(max_length=MAX_TICKETS_PER_READ)] = None,
 ) -> list[QueueEntry]:
-    """Today's arrivals with the captured data in German; the read is audited."""
+    """Today's arrivals with the captured data in German; the read is audited. `ids` (repeated):
+    only those tickets, e.g. the ones the live stream says changed; a requested ticket missing
+    from the answer has left the queue."""
     return desk_view.live_queue(
-        session=session, site=site, staff_id=staff.id, include_finished=include_finished
+        session=session,
+        site=site,
+        staff_id=staff.id,
+        include_finished=include_finished,
+        ids=ids,
     )
 
 

@@ -128,6 +128,8 @@ class QueueEntry(BaseModel):
     called_at: datetime | None
     appointment_at: datetime | None
     intake: IntakeSummary | None
+    # As in the desk's live stream: a screen re-reads this ticket when the stream names another.
+    version: str
 
 
 class CallNext(BaseModel):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
-from datetime import date, datetime
+from collections.abc import Collection
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from kiosk_api import clock
 from kiosk_api.appointments.service import day_bounds, open_booking
@@ -383,12 +385,50 @@ def find_ticket(*, session: Session, ticket_code: str) -> QueueTicket:
     return ticket
 
 
-def todays_tickets(*, session: Session, site: Site, include_finished: bool) -> list[QueueTicket]:
+def ticket_version(
+    ticket_id: int,
+    status: TicketStatus,
+    desk: str | None,
+    handed_to_service_id: int | None,
+    called_at: datetime | None,
+) -> str:
+    """Changes whenever the ticket is called, handed over or finished (what the desk's live
+    stream follows)."""
+    called = called_at.astimezone(UTC).isoformat() if called_at else ""
+    text = f"{ticket_id}|{status.value}|{desk or ''}|{handed_to_service_id or ''}|{called}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def todays_tickets(
+    *, session: Session, site: Site, include_finished: bool, ids: Collection[int] | None = None
+) -> list[QueueTicket]:
+    """Today's tickets of the site, oldest number first; only those of `ids` when given."""
     query = select(QueueTicket).where(
         QueueTicket.site_id == site.id, QueueTicket.service_day == site_today(site)
     )
     if not include_finished:
         query = query.where(QueueTicket.status.in_(OPEN_TICKET_STATUSES))
+    if ids is not None:
+        query = query.where(QueueTicket.id.in_(list(ids)))
+    # What the desk view shows of each ticket comes in the same few queries, not one per ticket.
+    query = query.options(
+        selectinload(QueueTicket.service),
+        selectinload(QueueTicket.handed_to_service),
+        selectinload(QueueTicket.intake).load_only(
+            IntakeRecord.id,
+            IntakeRecord.reference_code,
+            IntakeRecord.given_name,
+            IntakeRecord.family_name,
+            IntakeRecord.given_name_own_spelling,
+            IntakeRecord.family_name_own_spelling,
+            IntakeRecord.birth_date,
+            IntakeRecord.nationality,
+            IntakeRecord.residence_status,
+            IntakeRecord.german_level,
+            IntakeRecord.assisted,
+        ),
+        selectinload(QueueTicket.booking).selectinload(Booking.slot),
+    )
     return list(session.scalars(query.order_by(QueueTicket.number)))
 
 

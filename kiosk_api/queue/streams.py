@@ -30,6 +30,7 @@ from kiosk_api.db import get_sessionmaker
 from kiosk_api.deps import client_address
 from kiosk_api.errors import LotseError, NotFound, Unauthorized
 from kiosk_api.models import QueueTicket, Site
+from kiosk_api.models.enums import OPEN_TICKET_STATUSES
 from kiosk_api.queue import service
 from kiosk_api.staff.service import staff_for_token
 
@@ -178,12 +179,18 @@ def _today_rows(session: Session, site: Site) -> list[tuple]:  # type: ignore[ty
     )
 
 
-def queue_fingerprint(session: Session, site: Site) -> str:
-    """Changes whenever a ticket of today arrives, is called, handed over or finished."""
-    digest = hashlib.sha256()
+def queue_versions(session: Session, site: Site) -> dict[str, Any]:
+    """`version` changes whenever a ticket of today arrives, is called, handed over or finished;
+    `tickets` maps each open ticket's id to its version (QueueEntry.version), so a screen re-reads
+    only the tickets that changed and drops those no longer named."""
+    overall = hashlib.sha256()
+    tickets: dict[str, str] = {}
     for row in _today_rows(session, site):
-        digest.update(repr(tuple(row)).encode())
-    return digest.hexdigest()
+        version = service.ticket_version(*row)
+        overall.update(version.encode())
+        if row.status in OPEN_TICKET_STATUSES:
+            tickets[str(row.id)] = version
+    return {"version": overall.hexdigest(), "tickets": tickets}
 
 
 def display_calls(session: Session, site: Site) -> list[dict[str, str | None]]:
@@ -210,15 +217,15 @@ def display_calls(session: Session, site: Site) -> list[dict[str, str | None]]:
 
 
 def queue_stream(*, request: Request, site_id: int, token: str) -> StreamingResponse:
-    """`queue` with a version whenever today's queue changes; `unauthorized` once the login is
-    revoked or expires."""
+    """`queue` with the queue's version and each ticket's whenever today's queue changes;
+    `unauthorized` once the login is revoked or expires."""
 
-    def snapshot(session: Session) -> dict[str, str]:
+    def snapshot(session: Session) -> dict[str, Any]:
         staff_for_token(session=session, token=token)
-        version = _shared_read(
-            f"queue:{site_id}", lambda s: queue_fingerprint(s, _site(s, site_id))
+        versions: dict[str, Any] = _shared_read(
+            f"queue:{site_id}", lambda s: queue_versions(s, _site(s, site_id))
         )
-        return {"version": version}
+        return versions
 
     return _stream(request, "queue", snapshot, STAFF_STREAMS)
 

@@ -371,10 +371,16 @@ class ArgosProvider:
 
 
 _providers: dict[Path, ArgosProvider] = {}
+# The configured path as given -> the provider of its resolved path: resolving hits the disk, and
+# desk views ask once per ticket.
+_resolved: dict[Path, ArgosProvider] = {}
 
 
 def get_provider(packages_dir: Path) -> ArgosProvider:
-    key = packages_dir.resolve()
-    if key not in _providers:
-        _providers[key] = ArgosProvider(key)
-    return _providers[key]
+    provider = _resolved.get(packages_dir)
+    if provider is None:
+        key = packages_dir.resolve()
+        if key not in _providers:
+            _providers[key] = ArgosProvider(key)
+        provider = _resolved[packages_dir] = _providers[key]
+    return provider

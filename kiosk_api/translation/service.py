@@ -155,9 +155,15 @@ def translate_text(
     )
 
 
-def to_german(*, session: Session, text: str | None, source_language: str) -> TranslatedText | None:
+def to_german(
+    *,
+    session: Session,
+    text: str | None,
+    source_language: str,
+    notices: dict[tuple[str, str, str], str] | None = None,
+) -> TranslatedText | None:
     """A client's text for the desk: German beside the original, the notice written in German;
-    None for no text."""
+    None for no text. `notices` keeps the notices written so far (a view of many texts)."""
     if not text:
         return None
     result = translate_text(
@@ -165,9 +171,14 @@ def to_german(*, session: Session, text: str | None, source_language: str) -> Tr
     )
     if result.notice_key is None:
         return result
-    notice = i18n.translate(
-        result.notice_key, GERMAN, source=result.source_language, target=result.target_language
-    )
+    key = (result.notice_key, result.source_language, result.target_language)
+    notice = notices.get(key) if notices is not None else None
+    if notice is None:
+        notice = i18n.translate(
+            result.notice_key, GERMAN, source=result.source_language, target=result.target_language
+        )
+        if notices is not None:
+            notices[key] = notice
     return result.model_copy(update={"notice": notice})
 
 

@@ -426,3 +426,47 @@ def test_desks_reading_the_queue_while_clients_check_in_never_fail(live_server: 
             )
             == 12
         )
+
+
+def test_the_desk_reads_only_the_tickets_it_asks_for_and_only_those_are_audited(client) -> None:
+    """The live view re-reads the tickets the stream says changed, not the whole queue."""
+    desk = staff_headers(client)
+    first = registered_client(client, residence_status="duldung")
+    check_in_with_code(client, first).raise_for_status()
+    second = registered_client(client, residence_status="duldung")
+    check_in_with_code(client, second).raise_for_status()
+    walk_in(client)
+    whole = queue(client, desk)
+    assert len(whole) == 3
+    wanted = whole[1]
+
+    [only] = queue(client, desk, ids=[wanted["id"]])
+    assert only == wanted
+    two = queue(client, desk, ids=[whole[2]["id"], whole[0]["id"]])
+    assert [entry["id"] for entry in two] == [whole[0]["id"], whole[2]["id"]]
+    # An id that is not one of today's tickets here is simply not in the answer.
+    assert queue(client, desk, ids=[whole[0]["id"] + 1000]) == []
+    with session_scope() as session:
+        last = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "queue.viewed")
+            .order_by(AuditEvent.id.desc())
+        ).first()
+        assert last is not None and last.details["intake_ids"] == []
+        before_last = session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "queue.viewed")
+            .order_by(AuditEvent.id.desc())
+            .offset(2)
+        ).first()
+        assert before_last is not None
+        assert before_last.details["intake_ids"] == [wanted["intake"]["id"]]
+
+
+@pytest.mark.parametrize(
+    "ids", [["0"], ["x"], [str(2**31)], [str(n) for n in range(1, 202)]], ids=str
+)
+def test_bad_ticket_ids_are_refused_with_a_clear_error(client, ids: list[str]) -> None:
+    response = client.get("/api/v1/staff/queue", headers=staff_headers(client), params={"ids": ids})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["code"] == "validation_error"

@@ -99,9 +99,26 @@ def test_queue_stream_needs_a_login_and_ends_with_it(live_server: LiveServer) ->
             stream = events(response)
             event, first = next(stream)
             assert event == "queue" and first["version"]
-            walk_in(api, "so", "queue-stream")
+            ticket = walk_in(api, "so", "queue-stream")
             event, second = next(stream)
             assert event == "queue" and second["version"] != first["version"]
+            # Each ticket has its own version: the desk re-reads only the one that changed.
+            [added] = set(second["tickets"]) - set(first["tickets"])
+            assert {k: v for k, v in second["tickets"].items() if k != added} == first["tickets"]
+            entry = queue_entry_of(api, headers, ticket)
+            assert entry["id"] == int(added) and entry["version"] == second["tickets"][added]
+            api.post(
+                f"/api/v1/staff/tickets/{added}/call", json={"desk": "4"}, headers=headers
+            ).raise_for_status()
+            event, third = next(stream)
+            assert [k for k in third["tickets"] if third["tickets"][k] != second["tickets"][k]] == [
+                added
+            ]
+            # A finished ticket leaves the open ones the stream names.
+            done = api.post(f"/api/v1/staff/tickets/{added}/done", headers=headers)
+            assert done.status_code == 200, done.text
+            event, fourth = next(stream)
+            assert added not in fourth["tickets"] and fourth["version"] != third["version"]
             api.post("/api/v1/staff/logout", headers=headers).raise_for_status()
             assert next(stream)[0] == "unauthorized"
 

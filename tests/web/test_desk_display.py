@@ -32,6 +32,16 @@ def test_desk_sees_the_ticket_live_calls_it_and_the_display_and_phone_show_it(
     desk.evaluate("() => { window.__noReload = true; }")
     display = new_page("/display")
     display.evaluate("() => { window.__noReload = true; }")
+    # The live view reads only the tickets that changed, never the whole queue again.
+    queue_reads: list[str] = []
+    desk.on(
+        "request",
+        lambda request: (
+            queue_reads.append(request.url)
+            if "/api/v1/staff/queue" in request.url and "/stream" not in request.url
+            else None
+        ),
+    )
 
     kiosk = new_page("/kiosk")
     choose_language(kiosk, "ar")
@@ -40,6 +50,7 @@ def test_desk_sees_the_ticket_live_calls_it_and_the_display_and_phone_show_it(
     row = desk.locator(f'#queue tbody tr[data-number="{number}"]')
     row.wait_for()
     assert "Arabisch" in row.inner_text()
+    assert queue_reads and all("?ids=" in url for url in queue_reads), queue_reads
     row.click()
     desk.locator("#desk-name").fill("7")
     desk.locator("#act-call").click()

@@ -8,6 +8,10 @@ const errorRegion = $("error");
 let token = sessionStorage.getItem("lotse.desk.token");
 let me = null;
 let queue = [];
+// A view that changed this much is read whole; fewer changes are read ticket by ticket.
+const MOST_TICKETS_PER_READ = 50;
+let changesApplied = Promise.resolve();
+let minutesTimer = null;
 let selected = null;
 let live = null;
 let services = [];
@@ -61,6 +65,7 @@ async function logout() {
 function stop() {
   live?.stop();
   live = null;
+  clearInterval(minutesTimer);
   token = null;
   me = null;
   sessionStorage.removeItem("lotse.desk.token");
@@ -88,9 +93,12 @@ async function start() {
   $("handover-service").replaceChildren(...options());
   $("booking-service").replaceChildren(...options());
   await refreshQueue();
+  clearInterval(minutesTimer);
+  minutesTimer = setInterval(renderQueue, 30000);
   live = stream("/api/v1/staff/queue/stream", {
     token: () => token,
-    onEvent: (event) => { if (event === "queue") refreshQueue(); },
+    // One event's reads finish before the next event's begin.
+    onEvent: (event, data) => { if (event === "queue") changesApplied = changesApplied.then(() => applyChanges(data)); },
     onState: (state) => {
       if (state === "unauthorized") stop();
       else setText($("live-state"), state === "open" ? "desk.queue.live" : "desk.queue.reconnecting");
@@ -98,8 +106,44 @@ async function start() {
   });
 }
 
+const stamped = (entries) => { const now = performance.now(); for (const entry of entries) entry.readAt = now; return entries; };
+
 async function refreshQueue() {
-  try { queue = await call("/api/v1/staff/queue"); } catch (error) { if (error.status === 401) stop(); else showError(errorRegion, error); return; }
+  try { queue = stamped(await call("/api/v1/staff/queue")); } catch (error) { if (error.status === 401) stop(); else showError(errorRegion, error); return; }
+  renderQueue();
+}
+
+// Only the tickets the stream says changed are read again; one that is not returned has left the queue.
+async function refreshTickets(ids) {
+  if (!ids.length) return;
+  let fresh;
+  try {
+    fresh = stamped(await call(`/api/v1/staff/queue?${ids.map((id) => `ids=${encodeURIComponent(id)}`).join("&")}`));
+  } catch (error) { if (error.status === 401) stop(); else showError(errorRegion, error); return; }
+  const byId = new Map(fresh.map((entry) => [entry.id, entry]));
+  const asked = new Set(ids.map(Number));
+  queue = queue.filter((entry) => !asked.has(entry.id) || byId.has(entry.id)).map((entry) => byId.get(entry.id) || entry);
+  for (const entry of fresh) if (!queue.some((item) => item.id === entry.id)) queue.push(entry);
+  queue.sort((a, b) => a.number - b.number);
+  renderQueue();
+}
+
+// The stream names every open ticket with its version: read those whose version differs from the
+// entry shown (or that are not shown yet), drop the entries it no longer names.
+async function applyChanges(snapshot) {
+  const open = snapshot.tickets || {};
+  const shown = new Map(queue.map((entry) => [String(entry.id), entry]));
+  const changed = Object.keys(open).filter((id) => shown.get(id)?.version !== open[id]);
+  const gone = queue.filter((entry) => !(String(entry.id) in open));
+  if (gone.length) { queue = queue.filter((entry) => String(entry.id) in open); renderQueue(); }
+  if (changed.length > MOST_TICKETS_PER_READ) await refreshQueue();
+  else await refreshTickets(changed);
+}
+
+// Waiting minutes go on counting between reads, from when the entry was read (no clock shared with the server needed).
+const waitingMinutes = (entry) => entry.waiting_minutes + (entry.called_at ? 0 : Math.floor((performance.now() - entry.readAt) / 60000));
+
+function renderQueue() {
   const body = $("queue").querySelector("tbody");
   body.replaceChildren(...queue.map((entry) => {
     const row = el("tr", { tabindex: "0", "data-id": entry.id, "data-number": entry.display_number, "aria-selected": String(entry.id === selected?.id) },
@@ -108,7 +152,7 @@ async function refreshQueue() {
       el("td", {}, entry.language_name, entry.interpreter_needed ? el("span", { class: "mt" }, t("desk.queue.interpreter")) : null),
       el("td", {}, entry.concern_label),
       el("td", {}, entry.service_name, entry.routing_reason ? el("div", { class: "hint" }, entry.routing_reason) : null),
-      el("td", {}, t("desk.queue.minutes", { minutes: entry.waiting_minutes })),
+      el("td", {}, t("desk.queue.minutes", { minutes: waitingMinutes(entry) })),
       el("td", {}, entry.status_label, entry.desk ? ` · ${entry.desk}` : ""));
     row.addEventListener("click", () => select(entry.id));
     row.addEventListener("keydown", (event) => { if (event.key === "Enter" || event.key === " ") { event.preventDefault(); select(entry.id); } });
@@ -168,7 +212,7 @@ async function act(action, body) {
   try {
     const entry = await call(`/api/v1/staff/tickets/${selected.id}/${action}`, { method: "POST", body });
     selected = entry;
-    await refreshQueue();
+    await refreshTickets([entry.id]);
     if (!queue.find((item) => item.id === entry.id)) renderDetail(entry);
   } catch (error) { showError(errorRegion, error); }
 }
@@ -182,7 +226,7 @@ function deskName() {
 async function callNext() {
   try {
     const entry = await call("/api/v1/staff/queue/call-next", { method: "POST", body: { desk: deskName() } });
-    await refreshQueue();
+    await refreshTickets([entry.id]);
     select(entry.id);
   } catch (error) { showError(errorRegion, error); }
 }

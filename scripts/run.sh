@@ -52,6 +52,8 @@ if [[ -x bot/scripts/start_actions.sh && -x bot/scripts/start_rasa.sh ]] && ls b
   # The kiosk API pushes staff replies and turn reminders into chats through Rasa's JWT-protected API.
   export LOTSE_RASA_URL=${LOTSE_RASA_URL:-http://127.0.0.1:${RASA_PORT:-5005}} LOTSE_RASA_JWT_SECRET=$RASA_JWT_SECRET
   export LOTSE_ACTIONS_URL=${LOTSE_ACTIONS_URL:-http://127.0.0.1:${ACTIONS_PORT:-5055}/webhook}
+  # The action server and the WhatsApp channel (delivery statuses) reach the kiosk API here.
+  export LOTSE_API_URL=${LOTSE_API_URL:-http://127.0.0.1:$LOTSE_PORT}
 fi
 start "kiosk API" var/kiosk-api.log .venv/bin/lotse serve
 api_pid=${pids[0]}

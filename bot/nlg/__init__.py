@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from rasa.core.nlg.generator import NaturalLanguageGenerator
+from rasa.shared.core.constants import IS_EXTERNAL
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
@@ -18,6 +19,11 @@ from bot.nlg.render import render, text
 logger = logging.getLogger(__name__)
 DISCLOSURE = "utter_disclosure"
 DOMAIN_DIR = Path(__file__).resolve().parents[1] / "domain"
+# Each message carries when the client last wrote (seconds since the epoch): a messenger's reply
+# window counts from there (WhatsApp: 24 hours).
+CLIENT_WROTE_AT = "client_wrote_at"
+# When the client sent a message, as its channel put it in the message's metadata.
+SENT_AT = "sent_at"
 
 
 def _first_bot_message(tracker: DialogueStateTracker) -> bool:
@@ -28,6 +34,21 @@ def _first_bot_message(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, ActionExecuted) and event.action_name == "action_session_start":
             return True
     return True
+
+
+def client_wrote_at(tracker: DialogueStateTracker) -> float | None:
+    """When the client last wrote themselves (a push through trigger_intent is not them): the
+    platform's time when the channel gives it, else Rasa's; carried by the bot's messages, so a
+    new session that holds no client message yet still knows it."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered) and not (event.metadata or {}).get(IS_EXTERNAL):
+            sent_at = (event.metadata or {}).get(SENT_AT)
+            return float(sent_at) if isinstance(sent_at, (int, float)) else event.timestamp
+        if isinstance(event, BotUttered):
+            carried = (event.metadata or {}).get(CLIENT_WROTE_AT)
+            if isinstance(carried, (int, float)):
+                return float(carried)
+    return None
 
 
 class GettextNLG(NaturalLanguageGenerator):
@@ -59,4 +80,5 @@ class GettextNLG(NaturalLanguageGenerator):
             message["text"] = (
                 f"{disclosure}\n\n{message['text']}" if disclosure else message["text"]
             )
+        message[CLIENT_WROTE_AT] = client_wrote_at(tracker)
         return message

@@ -11,6 +11,9 @@
 #   LOTSE_REDIS_URL      redis://host:port/db -> Redis lock store (needed for several Rasa instances)
 #   TELEGRAM_ACCESS_TOKEN + TELEGRAM_VERIFY + TELEGRAM_WEBHOOK_URL, FACEBOOK_VERIFY + FACEBOOK_SECRET +
 #   FACEBOOK_PAGE_ACCESS_TOKEN, TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN + TWILIO_NUMBER: messenger channels
+#   WHATSAPP_ACCESS_TOKEN + WHATSAPP_PHONE_NUMBER_ID + WHATSAPP_APP_SECRET + WHATSAPP_VERIFY_TOKEN
+#                        (+ WHATSAPP_API_URL): the WhatsApp Cloud API channel (docs/messengers/whatsapp.md);
+#                        it reports delivery statuses to the kiosk API at LOTSE_API_URL with LOTSE_BOT_TOKEN
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)

@@ -13,6 +13,9 @@ from urllib.parse import unquote, urlsplit
 import yaml
 
 BOT_DIR = Path(__file__).resolve().parents[1]
+# Rasa loads a channel that is not built in by its class's module path (credentials key).
+WHATSAPP_CHANNEL = "bot.channels.whatsapp.WhatsAppInput"
+WHATSAPP_API_URL = "https://graph.facebook.com/v21.0"
 
 
 # One setting for the Rasa server and the kiosk API, which erases conversations in the same store.
@@ -148,6 +151,17 @@ def credentials() -> dict[str, Any]:
             "twilio_number": env.get("TWILIO_NUMBER", ""),
             "webhook_url": env.get("TWILIO_WEBHOOK_URL", ""),
             "api_url": env.get("TWILIO_API_URL", "https://api.twilio.com"),
+        }
+    if env.get("WHATSAPP_ACCESS_TOKEN"):
+        config[WHATSAPP_CHANNEL] = {
+            "access_token": env["WHATSAPP_ACCESS_TOKEN"],
+            "phone_number_id": env.get("WHATSAPP_PHONE_NUMBER_ID", ""),
+            "app_secret": env.get("WHATSAPP_APP_SECRET", ""),
+            "verify_token": env.get("WHATSAPP_VERIFY_TOKEN", ""),
+            "api_url": env.get("WHATSAPP_API_URL") or WHATSAPP_API_URL,
+            # Delivery statuses go to the kiosk API for the desk's hand-over view.
+            "kiosk_api_url": env.get("LOTSE_API_URL", ""),
+            "bot_token": env.get("LOTSE_BOT_TOKEN", ""),
         }
     return config
 

@@ -10,6 +10,7 @@ from kiosk_api.handover import service
 from kiosk_api.handover.schemas import (
     ClientMessage,
     ConversationId,
+    DeliveryStatusUpdate,
     HandoverCreate,
     HandoverPublic,
     InboxConversation,
@@ -85,6 +86,30 @@ def client_message(
     """A client's message while the desk holds the conversation. Bot token only."""
     _bot_only(caller)
     service.add_client_message(session=session, conversation_id=conversation_id, text=payload.text)
+
+
+@router.post(
+    "/handovers/{conversation_id}/delivery-status",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(401, 403, 404, 422, 429),
+)
+def delivery_status(
+    conversation_id: Annotated[ConversationId, Path()],
+    payload: DeliveryStatusUpdate,
+    session: SessionDep,
+    site: SiteDep,
+    caller: CallerDep,
+) -> None:
+    """A messenger's status for the chat's messages (sent, delivered, read, failed, or held when
+    its reply window had closed), shown in the desk's hand-over view. Bot token only."""
+    _bot_only(caller)
+    service.record_delivery_status(
+        session=session,
+        site=site,
+        conversation_id=conversation_id,
+        status=payload.status,
+        at=payload.at,
+    )
 
 
 @staff_router.get("/inbox", response_model=list[InboxConversation], responses=responses(401, 403))

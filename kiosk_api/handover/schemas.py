@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from kiosk_api.models.enums import HandoverStatus
+from kiosk_api.models.enums import DeliveryStatus, HandoverStatus
 from kiosk_api.translation.schemas import TranslatedText
 from kiosk_api.validation import CONVERSATION_ID_PATTERN, LanguageCode, MessageText
 
@@ -42,6 +42,15 @@ class ClientMessage(BaseModel):
     text: MessageText
 
 
+class DeliveryStatusUpdate(BaseModel):
+    """A messenger's word on the chat's latest message (the WhatsApp channel's status callbacks)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: DeliveryStatus
+    at: datetime
+
+
 class StaffReply(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -65,4 +74,7 @@ class InboxConversation(BaseModel):
     created_at: datetime
     last_message_at: datetime | None
     unanswered: int
+    # How far the messenger got the chat's latest message to the client (None: no word yet).
+    delivery_status: DeliveryStatus | None = None
+    delivery_status_at: datetime | None = None
     messages: list[InboxMessage] | None = None

@@ -3,7 +3,7 @@ the client's language."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from kiosk_api.handover.schemas import (
 from kiosk_api.i18n import language_name
 from kiosk_api.intake.service import find_record
 from kiosk_api.models import Handover, HandoverMessage, OpeningHours, Site, utcnow
-from kiosk_api.models.enums import ActorType, HandoverStatus
+from kiosk_api.models.enums import ActorType, DeliveryStatus, HandoverStatus
 from kiosk_api.notifications.service import enqueue
 from kiosk_api.queue.desk_view import DESK_LOCALE
 from kiosk_api.translation.schemas import TranslatedText
@@ -106,6 +106,39 @@ def add_client_message(*, session: Session, conversation_id: str, text: str) -> 
     session.add(message)
     session.flush()
     return message
+
+
+# Statuses of one moment arrive in any order: the furthest one counts (read after delivered).
+_STATUS_RANK = {
+    DeliveryStatus.sent: 1,
+    DeliveryStatus.delivered: 2,
+    DeliveryStatus.read: 3,
+    DeliveryStatus.failed: 4,
+    DeliveryStatus.held: 4,
+}
+
+
+def record_delivery_status(
+    *, session: Session, site: Site, conversation_id: str, status: DeliveryStatus, at: datetime
+) -> None:
+    """Keeps the latest delivery status on the conversation's latest hand-over (closed ones too:
+    the hand-back message is reported after the close); NotFound when the desk never held it."""
+    handover = session.scalar(
+        select(Handover)
+        .where(Handover.conversation_id == conversation_id, Handover.site_id == site.id)
+        .order_by(Handover.id.desc())
+    )
+    if handover is None:
+        raise NotFound("handover_not_found")
+    # A platform's clock ahead of ours must not pin the status.
+    at = min(at if at.tzinfo else at.replace(tzinfo=UTC), utcnow())
+    current, current_at = handover.delivery_status, handover.delivery_status_at
+    if current is not None and current_at is not None:
+        if at < current_at or (at == current_at and _STATUS_RANK[status] < _STATUS_RANK[current]):
+            return
+    handover.delivery_status = status
+    handover.delivery_status_at = at
+    session.flush()
 
 
 def staff_handover(*, session: Session, site: Site, handover_id: int) -> Handover:
@@ -215,6 +248,8 @@ def inbox_view(*, session: Session, handover: Handover, with_messages: bool) -> 
         created_at=handover.created_at,
         last_message_at=messages[-1].created_at if messages else None,
         unanswered=unanswered,
+        delivery_status=handover.delivery_status,
+        delivery_status_at=handover.delivery_status_at,
     )
     if with_messages:
         view.messages = []

@@ -105,3 +105,14 @@ class ActorType(StrEnum):
 class HandoverStatus(StrEnum):
     open = "open"
     closed = "closed"
+
+
+class DeliveryStatus(StrEnum):
+    """How far a messenger got the latest message of a handed-over chat to the client's phone."""
+
+    sent = "sent"
+    delivered = "delivered"
+    read = "read"
+    failed = "failed"
+    # Not sent: the messenger's reply window had closed and no template could carry it.
+    held = "held"

@@ -6,7 +6,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk_api.models.base import Base, UTCDateTime, utcnow
-from kiosk_api.models.enums import HandoverStatus
+from kiosk_api.models.enums import DeliveryStatus, HandoverStatus
 
 
 class Handover(Base):
@@ -27,6 +27,11 @@ class Handover(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The messenger's latest word on the chat's messages (WhatsApp status callbacks, or held).
+    delivery_status: Mapped[DeliveryStatus | None] = mapped_column(
+        Enum(DeliveryStatus, native_enum=False, length=20), nullable=True
+    )
+    delivery_status_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     messages: Mapped[list[HandoverMessage]] = relationship(
         back_populates="handover", cascade="all, delete-orphan", order_by="HandoverMessage.id"

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from tests.web.conftest import assert_accessible
-from tests.web.harness import ADMIN_PASSWORD
+from tests.web.harness import ADMIN_PASSWORD, BOT_TOKEN
 from tests.web.test_kiosk import choose_language, walk_in
 
 
@@ -302,3 +302,22 @@ def test_a_new_account_changes_the_password_an_admin_chose_before_the_desk_opens
         "/api/v1/staff/login", json={"username": "mira", "password": "Miras eigenes Passwort"}
     )
     assert login.status_code == 200 and login.json()["must_change_password"] is False
+
+
+def test_desk_sees_how_far_the_messenger_got_the_latest_message(
+    new_page: Any, api: httpx.Client, chat_handover: str
+) -> None:
+    bot = {"Authorization": f"Bearer {BOT_TOKEN}"}
+    api.post(
+        f"/api/v1/handovers/{chat_handover}/delivery-status",
+        json={"status": "held", "at": "2026-01-05T09:30:00+00:00"},
+        headers=bot,
+    ).raise_for_status()
+    desk = new_page("/desk")
+    desk_login(desk)
+    desk.locator('[data-tab="inbox"]').click()
+    desk.locator("#inbox tbody tr").filter(has_text="Arabisch").last.click()
+    delivery = desk.locator("#delivery")
+    delivery.wait_for()
+    assert "24-Stunden-Fenster" in delivery.inner_text()
+    assert_accessible(desk)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-STAND_INS: tuple[str, ...] = ("telegram", "twilio")
+STAND_INS: tuple[str, ...] = ("telegram", "twilio", "whatsapp")
 
 
 class StandIn(Protocol):

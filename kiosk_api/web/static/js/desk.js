@@ -302,6 +302,10 @@ async function loadInbox() {
 function renderConversation(item) {
   $("conversation").hidden = false;
   $("h-conversation").textContent = t("desk.inbox.conversation", { language: item.language_name });
+  // The messenger's word on the latest message (WhatsApp: sent, delivered, read, failed; held outside its 24-hour window).
+  $("delivery").hidden = !item.delivery_status;
+  $("delivery").textContent = item.delivery_status
+    ? t("desk.inbox.delivery", { status: t(`desk.inbox.delivery_status.${item.delivery_status}`), time: time(item.delivery_status_at) }) : "";
   $("messages").replaceChildren(...(item.messages || []).map((message) => el("li", { class: `message from-${message.sender}` },
     el("div", { class: "hint" }, `${t(`desk.inbox.sender.${message.sender}`)} · ${time(message.created_at)}`),
     el("div", {}, translated(message.german)),

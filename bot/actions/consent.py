@@ -16,7 +16,7 @@ from bot.actions.common import api_failed, language
 def channel_of(tracker: Tracker) -> str:
     """The kiosk API's channel name for the Rasa input channel the client writes on."""
     name = (tracker.get_latest_input_channel() or "").lower()
-    return "messenger" if name in {"telegram", "facebook", "twilio", "whatsapp"} else "web_chat"
+    return "messenger" if name in {"telegram", "twilio", "whatsapp"} else "web_chat"
 
 
 class ActionConsentNotice(Action):

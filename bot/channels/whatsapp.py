@@ -1,5 +1,5 @@
 """WhatsApp Business Cloud API channel: Meta's Graph API, direct, no broker
-(docs/messengers/whatsapp.md).
+(docs/messengers.md).
 
 In: `/webhooks/whatsapp/webhook` (GET verification handshake; POST signed with the app secret,
 X-Hub-Signature-256). Text and button/list replies reach Rasa as they are, anything else as

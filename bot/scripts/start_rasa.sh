@@ -9,10 +9,12 @@
 #                        conversations with (sqlite:///… or postgresql://…); default SQLite var/tracker.db
 #   SQL_POOL_SIZE, SQL_MAX_OVERFLOW   tracker store connection pool (defaults 20 / 50)
 #   LOTSE_REDIS_URL      redis://host:port/db -> Redis lock store (needed for several Rasa instances)
-#   TELEGRAM_ACCESS_TOKEN + TELEGRAM_VERIFY + TELEGRAM_WEBHOOK_URL, FACEBOOK_VERIFY + FACEBOOK_SECRET +
-#   FACEBOOK_PAGE_ACCESS_TOKEN, TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN + TWILIO_NUMBER: messenger channels
+#   TELEGRAM_ACCESS_TOKEN + TELEGRAM_WEBHOOK_SECRET (+ TELEGRAM_WEBHOOK_URL, TELEGRAM_API_URL): the Telegram
+#                        channel (docs/messengers.md)
+#   TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN + TWILIO_NUMBER + TWILIO_WEBHOOK_URL (the public URL Twilio signs)
+#                        (+ TWILIO_API_URL): the SMS channel (docs/messengers.md)
 #   WHATSAPP_ACCESS_TOKEN + WHATSAPP_PHONE_NUMBER_ID + WHATSAPP_APP_SECRET + WHATSAPP_VERIFY_TOKEN
-#                        (+ WHATSAPP_API_URL): the WhatsApp Cloud API channel (docs/messengers/whatsapp.md);
+#                        (+ WHATSAPP_API_URL): the WhatsApp Cloud API channel (docs/messengers.md);
 #                        it reports delivery statuses to the kiosk API at LOTSE_API_URL with LOTSE_BOT_TOKEN
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -136,12 +136,6 @@ def credentials() -> dict[str, Any]:
         config.pop("rest", None)
     if env.get("TELEGRAM_ACCESS_TOKEN"):
         config[TELEGRAM_CHANNEL] = telegram_credentials()
-    if env.get("FACEBOOK_PAGE_ACCESS_TOKEN"):
-        config["facebook"] = {
-            "verify": env.get("FACEBOOK_VERIFY", ""),
-            "secret": env.get("FACEBOOK_SECRET", ""),
-            "page-access-token": env["FACEBOOK_PAGE_ACCESS_TOKEN"],
-        }
     if env.get("TWILIO_ACCOUNT_SID"):
         # Lotse's SMS channel (Rasa's own "twilio" blocks the event loop and checks no signature);
         # TWILIO_WEBHOOK_URL is the public URL Twilio calls and signs.

@@ -18,6 +18,7 @@ import os
 import pstats
 import random
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -542,6 +543,24 @@ def profiled_rasa(out: str) -> None:
     server.main()
 
 
+def tracker_size(tracker_db: Path) -> str:
+    """What the tracker store keeps per conversation after the sweep (the scaling estimate needs
+    it)."""
+    with sqlite3.connect(tracker_db) as db:
+        conversations, events, size, user_messages = db.execute(
+            "SELECT COUNT(DISTINCT sender_id), COUNT(*), COALESCE(SUM(LENGTH(data)), 0), "
+            "SUM(type_name = 'user') FROM events"
+        ).fetchone()
+    if not conversations:
+        return "tracker store: empty"
+    return (
+        f"tracker store: {conversations} conversations, {events / conversations:.0f} events "
+        f"({events / max(user_messages, 1):.1f} per client message), "
+        f"{size / conversations / 1024:.1f} KB of event JSON per conversation, "
+        f"{size / max(user_messages, 1) / 1024:.2f} KB per client message"
+    )
+
+
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
@@ -589,6 +608,7 @@ def main() -> int:
             )
             rates = [float(r) for r in args.rates.split(",")]
             lotse, lotse_cpu = sweep("Lotse", lotse_url, lotse_pid, rates, args)
+            print(tracker_size(Path(servers.tracker_url.removeprefix("sqlite:///"))))
             plain_rates = [float(r) for r in args.plain_rates.split(",")]
             plain, plain_cpu = sweep("plain Rasa", plain_url, plain_pid, plain_rates, args)
             (best_lotse, _), (best_plain, bound) = capacity(lotse), capacity(plain)

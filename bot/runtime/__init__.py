@@ -29,7 +29,9 @@ lock store.
      copy of the tracker with PINs masked (bot/runtime/masking.py: response variable `pin`, the
      check-in PIN slot and what the client types when asked for it).
   9. `socketio_room_awaited`: SocketIOInput.blueprint's session_request handler awaits
-     AsyncServer.enter_room, a coroutine since python-socketio 5.10 (RasaHQ/rasa#13027).
+     AsyncServer.enter_room, a coroutine since python-socketio 5.10 (RasaHQ/rasa#13027); with
+     LOTSE_REDIS_URL the socket.io rooms are shared through Redis (AsyncRedisManager), so a push
+     triggered on one Rasa instance reaches the client connected to another.
   10. `sanic_websocket_wait`: sanic.server.websockets.impl sees an asyncio whose wait() makes
      coroutines tasks first; Python 3.11's asyncio.wait refuses coroutines, which Sanic 21.12
      passes it.

@@ -305,7 +305,26 @@ def _socketio_blueprint(self: Any, on_new_message: Any) -> Any:
         await sio.emit("session_confirm", data["session_id"], room=sid)
 
     sio.on("session_request", namespace=self.namespace)(session_request)
+    redis_url = os.environ.get("LOTSE_REDIS_URL")
+    if redis_url:
+        _share_rooms_through_redis(sio, redis_url)
     return blueprint
+
+
+# Every Rasa instance of one deployment publishes and listens here (python-socketio's own format).
+SOCKETIO_CHANNEL = "lotse-socketio"
+
+
+def _share_rooms_through_redis(sio: Any, redis_url: str) -> None:
+    """A reply or push emitted on any instance reaches the client connected to another: the rooms
+    are shared through Redis (python-socketio >= 5.14 sends JSON there, never pickle). Set before
+    the first connection, when the server initialises its manager."""
+    import socketio
+
+    manager = socketio.AsyncRedisManager(redis_url, channel=SOCKETIO_CHANNEL)
+    manager.set_server(sio)
+    sio.manager = manager
+    sio.manager_initialized = False
 
 
 def socketio_room_awaited() -> None:

@@ -182,3 +182,18 @@ def test_language_switch_and_arabic_answers(rasa_server):
 def site_day(moment: str) -> date:
     """The date at the Dortmund site of an ISO timestamp the API returns."""
     return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(SITE_ZONE).date()
+
+
+def test_a_voice_note_inside_the_form_fills_no_field_and_the_question_comes_again(rasa_server):
+    """A messenger hands Rasa /media_not_supported for a voice note or picture (bot/channels): it
+    must never become the answer to the form's question."""
+    de = all_catalogs()["de"]
+    sender = f"e2e-media-{uuid.uuid4().hex[:8]}"
+    say(rasa_server, sender, "Guten Tag")
+    say(rasa_server, sender, "Ich möchte mich anmelden")
+    assert de["utter_ask_given_name"] in texts(say(rasa_server, sender, "/affirm"))
+    replies = texts(say(rasa_server, sender, "/media_not_supported"))
+    assert de["utter_media_not_supported"] in replies
+    assert de["utter_ask_given_name"] in replies
+    assert tracker(rasa_server, sender)["slots"].get("given_name") is None
+    assert de["utter_ask_family_name"] in texts(say(rasa_server, sender, "Amal"))

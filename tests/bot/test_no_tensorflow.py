@@ -265,20 +265,24 @@ def test_training_serving_channels_and_actions_use_no_tensorflow(
 
     monkeypatch.setenv("TELEGRAM_ACCESS_TOKEN", "123456:" + "A" * 35)
     monkeypatch.setenv("TELEGRAM_WEBHOOK_URL", "https://chat.example/webhooks/telegram/webhook")
-    monkeypatch.setenv("FACEBOOK_PAGE_ACCESS_TOKEN", "facebook-page-token")
-    monkeypatch.setenv("FACEBOOK_SECRET", "facebook-secret")
+    monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", "telegram-webhook-secret")
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "twilio-token")
     monkeypatch.setenv("TWILIO_NUMBER", "+4923100000")
+    monkeypatch.setenv("TWILIO_WEBHOOK_URL", "https://chat.example/webhooks/twilio/webhook")
+    monkeypatch.setenv("WHATSAPP_ACCESS_TOKEN", "whatsapp-access-token")
+    monkeypatch.setenv("WHATSAPP_PHONE_NUMBER_ID", "1234567890")
+    monkeypatch.setenv("WHATSAPP_APP_SECRET", "whatsapp-app-secret")
+    monkeypatch.setenv("WHATSAPP_VERIFY_TOKEN", "whatsapp-verify-token")
     credentials = tmp_path / "credentials.yml"
     credentials.write_text(yaml.safe_dump(write_config.credentials()))
     channels = run.create_http_input_channels(None, str(credentials))
     assert sorted(channel.name() for channel in channels) == [
-        "facebook",
         "rest",
         "socketio",
         "telegram",
         "twilio",
+        "whatsapp",
     ]
 
     async def on_new_message(message: object) -> None:

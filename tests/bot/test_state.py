@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,6 +19,8 @@ import pytest
 import redis
 import requests
 from servers import JWT_SECRET, Servers, model_path
+
+from bot.nlg.catalogs import all_catalogs
 
 ARABIC = re.compile(r"[\u0600-\u06FF]")
 
@@ -108,3 +111,81 @@ def test_two_instances_share_a_conversation_and_it_survives_a_restart(
     restarted = servers.start_rasa(model, name="rasa-a", stores=stores)
     assert tracker(restarted, sender)["slots"]["language"] == "ar"
     assert any(ARABIC.search(m.get("text", "")) for m in say(restarted, sender, "/greet"))
+
+
+def test_a_push_on_one_instance_reaches_the_web_chat_connected_to_another(
+    servers: Servers, stores: dict[str, str]
+) -> None:
+    """socket.io across instances: the client's browser is connected to one Rasa instance, the
+    kiosk API's push (a turn reminder) lands on the other; the rooms are shared through Redis."""
+    import asyncio
+
+    import socketio
+
+    model = model_path()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        pushing_url, connected_url = pool.map(
+            lambda name: servers.start_rasa(model, name=name, stores=stores),
+            ["rasa-push", "rasa-socket"],
+        )
+    de = all_catalogs()["de"]
+    session_id = f"socket-{uuid.uuid4().hex[:12]}"
+
+    async def conversation() -> list[dict]:
+        replies: list[dict] = []
+        confirmed: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        client = socketio.AsyncClient(reconnection=False)
+        client.on("bot_uttered", replies.append)
+        client.on("session_confirm", lambda sid: confirmed.done() or confirmed.set_result(sid))
+        await client.connect(connected_url, transports=["websocket"], socketio_path="/socket.io")
+        try:
+            await client.emit("session_request", {"session_id": session_id})
+            await asyncio.wait_for(confirmed, 60)
+            await client.emit(
+                "user_uttered",
+                {
+                    "message": '/choose_language{"language":"de"}',
+                    "session_id": session_id,
+                    "customData": {},
+                },
+            )
+            await wait_for_reply(replies, lambda texts: bool(texts))
+            before = len(replies)
+            pushed = await asyncio.to_thread(
+                requests.post,
+                f"{pushing_url}/conversations/{session_id}/trigger_intent",
+                params={"output_channel": "socketio"},
+                json={
+                    "name": "EXTERNAL_ticket_called",
+                    "entities": {"ticket_number": "042", "desk": "7"},
+                },
+                headers={"Authorization": f"Bearer {admin_token()}"},
+                timeout=60,
+            )
+            assert pushed.status_code == 200, pushed.text
+            await wait_for_reply(
+                replies, lambda texts: any("042" in t and "7" in t for t in texts[before:])
+            )
+            return replies
+        finally:
+            await client.disconnect()
+
+    replies = asyncio.run(conversation())
+    called = [r["text"] for r in replies if "042" in r.get("text", "")]
+    assert called and de["utter_ticket_called"].split("{")[0] in called[0]
+
+
+async def wait_for_reply(replies: list[dict], found: Callable[[list[str]], bool]) -> None:
+    import asyncio
+
+    for _ in range(600):
+        if found([r.get("text", "") for r in replies]):
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"no such reply within 60 s: {replies}")
+
+
+def admin_token() -> str:
+    return jwt.encode(
+        {"user": {"username": "tests", "role": "admin"}}, JWT_SECRET, algorithm="HS256"
+    )

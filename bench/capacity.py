@@ -39,9 +39,13 @@ sys.path.insert(0, str(ROOT / "tests" / "bot"))  # the same process helpers the 
 from bot_bench import cpu_seconds  # noqa: E402
 from servers import Servers, model_path  # noqa: E402
 
+from bot.nlg.catalogs import all_catalogs  # noqa: E402
+from bot.runtime.admission import BUSY_KEY  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
 
 P95_LIMIT_MS = 500.0
+# Lotse's "many people are writing right now" in every language (bot/runtime/admission.py).
+BUSY_TEXTS = frozenset(texts[BUSY_KEY] for texts in all_catalogs().values() if texts.get(BUSY_KEY))
 PICK_FIRST_BUTTON = "<first button>"
 
 
@@ -127,6 +131,7 @@ class Step:
     errors: int = 0
     timeouts: int = 0
     silent: int = 0  # REST answers with no message (over socket.io these wait into a timeout)
+    busy: int = 0  # answered with the busy message (the instance past its limit)
     conversations: int = 0
 
     def percentile(self, q: float) -> float:
@@ -175,6 +180,7 @@ async def converse(
         step.latencies_ms.append((finished - started) * 1000)
         step.in_window += window[0] <= finished <= window[1]
         step.silent += not replies
+        step.busy += any(reply.get("text") in BUSY_TEXTS for reply in replies)
         buttons = [b for reply in replies for b in reply.get("buttons", []) if "payload" in b]
 
 
@@ -221,10 +227,11 @@ async def converse_socketio(
                 "user_uttered", {"message": text, "session_id": session_id, "customData": {}}
             )
             try:
-                await asyncio.wait_for(replies.get(), reply_timeout)
+                first = await asyncio.wait_for(replies.get(), reply_timeout)
             except TimeoutError:
                 step.timeouts += 1
                 return
+            step.busy += first.get("text") in BUSY_TEXTS
             finished = time.perf_counter()
             step.latencies_ms.append((finished - started) * 1000)
             step.in_window += window[0] <= finished <= window[1]
@@ -289,7 +296,7 @@ def sweep(
     print(f"\n{name} (load average {load_average()})")
     print(
         f"{'conv/min':>8} {'offered msg/s':>13} {'msg/s':>6} {'p50 ms':>7} {'p95 ms':>7} "
-        f"{'p99 ms':>7} {'errors':>6} {'timeouts':>8} {'no reply':>8}"
+        f"{'p99 ms':>7} {'max ms':>7} {'errors':>6} {'timeouts':>8} {'no reply':>8} {'busy':>5}"
     )
     steps: list[Step] = []
     cpu_before = cpu_seconds(pid)
@@ -308,11 +315,13 @@ def sweep(
         print(
             f"{rate:8.0f} {rate * MEAN_FLOW / 60:13.1f} {2 * step.in_window / args.duration:6.1f} "
             f"{step.percentile(0.5):7.0f} {step.percentile(0.95):7.0f} "
-            f"{step.percentile(0.99):7.0f} {step.errors:6} {step.timeouts:8} {step.silent:8}",
+            f"{step.percentile(0.99):7.0f} {max(step.latencies_ms, default=0):7.0f} "
+            f"{step.errors:6} {step.timeouts:8} {step.silent:8} {step.busy:5}",
             flush=True,
         )
         failed = (step.errors + step.timeouts) / max(1, step.messages)
-        if step.percentile(0.95) > args.stop_p95 or failed > 0.05:
+        refused = step.busy / max(1, step.messages)
+        if step.percentile(0.95) > args.stop_p95 or failed > 0.05 or refused > 0.5:
             break
     cpu_ms = (cpu_seconds(pid) - cpu_before) / max(1, sum(s.messages for s in steps)) * 1000
     print(f"Rasa CPU per message over the sweep: {cpu_ms:.1f} ms (load average {load_average()})")
@@ -320,9 +329,12 @@ def sweep(
 
 
 def capacity(steps: list[Step]) -> tuple[float, str]:
-    """The highest rate (conversations/min) whose p95 stays below P95_LIMIT_MS without errors,
-    and ">=" when the sweep's last step did too: the knee lies beyond the rates tried."""
-    good = [s for s in steps if s.percentile(0.95) < P95_LIMIT_MS and not s.errors + s.timeouts]
+    """The highest rate (conversations/min) whose p95 stays below P95_LIMIT_MS without errors or
+    busy replies, and ">=" when the sweep's last step did too: the knee lies beyond the rates
+    tried."""
+    good = [
+        s for s in steps if s.percentile(0.95) < P95_LIMIT_MS and not s.errors + s.timeouts + s.busy
+    ]
     best = max((s.rate for s in good), default=0.0)
     return best, ">=" if steps and steps[-1] in good else ""
 

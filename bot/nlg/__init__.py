@@ -15,6 +15,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from bot.lang.languages import current_language, native_name
 from bot.nlg.render import render, text
+from bot.runtime.admission import admission
 
 logger = logging.getLogger(__name__)
 DISCLOSURE = "utter_disclosure"
@@ -81,4 +82,6 @@ class GettextNLG(NaturalLanguageGenerator):
                 f"{disclosure}\n\n{message['text']}" if disclosure else message["text"]
             )
         message[CLIENT_WROTE_AT] = client_wrote_at(tracker)
+        # A busy reply to this conversation's next button tap comes in its language.
+        admission().remember_language(tracker.sender_id, language)
         return message

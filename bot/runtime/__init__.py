@@ -22,7 +22,9 @@ lock store.
      walking all Event subclasses.
   5. `message_guard`: Agent.handle_message screens every channel's message first
      (bot/runtime/guard.py): too long -> `/message_too_long`; `/intent` text only for intents a
-     client may choose, never EXTERNAL_.
+     client may choose, never EXTERNAL_; past LOTSE_RASA_MAX_IN_FLIGHT messages in progress (default
+     32) a new one is answered at once with the busy message in the client's language
+     (bot/runtime/admission.py).
   6. `parse_off_event_loop`: MessageProcessor.parse_message runs the NLU graph in a worker thread.
   7. `http_limits`: rasa.core.run.configure_app caps request bodies and refuses every /model route.
   8. `tracker_store_masking`: FailSafeTrackerStore.save (every store, as Agent wraps it) saves a

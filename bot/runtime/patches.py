@@ -169,11 +169,20 @@ def event_class_table() -> None:
 
 async def _handle_message(self: Any, message: Any) -> Any:
     """Rasa's Agent.handle_message, after guard.screen() (length caps, which `/intent` a client
-    may send)."""
+    may send), and only while this instance is not overloaded (bot/runtime/admission.py)."""
     from bot.runtime import guard
+    from bot.runtime.admission import admission, busy_text
 
     message.text = guard.screen(message.text, self.domain.intents if self.domain else ())
-    return await _RASA["handle_message"](self, message)
+    door = admission()
+    if not door.enter():
+        language = door.language_for(message.sender_id, message.text)
+        await message.output_channel.send_text_message(message.sender_id, busy_text(language))
+        return None
+    try:
+        return await _RASA["handle_message"](self, message)
+    finally:
+        door.leave()
 
 
 def message_guard() -> None:

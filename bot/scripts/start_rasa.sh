@@ -8,7 +8,9 @@
 #   LOTSE_TRACKER_DATABASE_URL  SQLAlchemy URL of the tracker store, the same setting the kiosk API erases
 #                        conversations with (sqlite:///… or postgresql://…); default SQLite var/tracker.db
 #   SQL_POOL_SIZE, SQL_MAX_OVERFLOW   tracker store connection pool (defaults 20 / 50)
-#   LOTSE_REDIS_URL      redis://host:port/db -> Redis lock store (needed for several Rasa instances)
+#   LOTSE_REDIS_URL      redis://host:port/db -> Redis lock store and shared socket.io rooms (several instances)
+#   LOTSE_RASA_MAX_IN_FLIGHT  messages in progress before new ones get "many people are writing, try again in
+#                        a minute" at once (default 32; bot/runtime/admission.py)
 #   TELEGRAM_ACCESS_TOKEN + TELEGRAM_WEBHOOK_SECRET (+ TELEGRAM_WEBHOOK_URL, TELEGRAM_API_URL): the Telegram
 #                        channel (docs/messengers.md)
 #   TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN + TWILIO_NUMBER + TWILIO_WEBHOOK_URL (the public URL Twilio signs)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -189,3 +190,49 @@ def admin_token() -> str:
     return jwt.encode(
         {"user": {"username": "tests", "role": "admin"}}, JWT_SECRET, algorithm="HS256"
     )
+
+
+def test_past_its_limit_an_instance_answers_at_once_that_it_is_busy_in_the_clients_language(
+    servers: Servers, stores: dict[str, str]
+) -> None:
+    """Graceful overload (bot/runtime/admission.py): with one message in progress allowed, a
+    message held behind its conversation's lock fills the instance; the next client is told at
+    once, in their language, to send again, and nothing of theirs is kept; once the held one is
+    answered, messages are served again."""
+    from rasa.utils.endpoints import EndpointConfig
+
+    from bot.runtime.lock_store import AtomicRedisLockStore
+
+    busy_url = servers.start_rasa(
+        model_path(), name="rasa-busy", stores={**stores, "LOTSE_RASA_MAX_IN_FLIGHT": "1"}
+    )
+    redis_url = urlsplit(stores["LOTSE_REDIS_URL"])
+    db = {"db": int(redis_url.path.strip("/"))} if redis_url.path.strip("/").isdigit() else {}
+    locks = AtomicRedisLockStore(EndpointConfig(url=redis_url.hostname, port=redis_url.port, **db))
+    catalogs = all_catalogs()
+    held = f"held-{uuid.uuid4().hex[:10]}"
+    holder = locks.issue_ticket(held, lock_lifetime=120)  # this test holds the conversation
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        waiting = pool.submit(say, busy_url, held, "Guten Tag")
+        for _ in range(300):  # until the message waits for the lock, i.e. is in progress
+            lock = locks.get_lock(held)
+            if lock is not None and len(lock.tickets) > 1:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the held message never reached the lock")
+        for language, text in [
+            ("de", "Guten Tag, ich habe eine Frage zum Jobcenter"),
+            ("ar", "مرحبا عندي سؤال عن الجوب سنتر"),
+        ]:
+            client = f"busy-{language}-{uuid.uuid4().hex[:8]}"
+            started = time.monotonic()
+            replies = say(busy_url, client, text)
+            assert time.monotonic() - started < 2
+            assert [m.get("text") for m in replies] == [catalogs[language]["busy.try_again"]]
+            assert [e for e in tracker(busy_url, client)["events"] if e["event"] == "user"] == []
+        locks.finish_serving(held, holder)
+        answered = waiting.result(timeout=120)
+    assert answered and catalogs["de"]["busy.try_again"] not in [m.get("text") for m in answered]
+    served = say(busy_url, f"after-{uuid.uuid4().hex[:8]}", "Guten Tag")
+    assert served and catalogs["de"]["busy.try_again"] not in [m.get("text") for m in served]

@@ -208,17 +208,23 @@ def fresh_database(backend: str, scratch: Path, run: str) -> str:
     return fresh_postgres_database(os.environ["LOTSE_TEST_POSTGRES_URL"], BENCH_DATABASE)
 
 
+def seeded_env(database_url: str, scratch: Path) -> dict[str, str]:
+    """The server's environment on a database migrated and seeded: a site, slots, an admin."""
+    env = server_env(database_url, scratch, free_port())
+    subprocess.run(
+        [*SEED, "--slot-days", "14", "--staff", f"admin:admin:{ADMIN_PASSWORD}"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return env
+
+
 def run_backend(name: str, scratch: Path, args: argparse.Namespace) -> list[Result]:
     results: list[Result] = []
     for workers in args.workers:
-        env = server_env(fresh_database(name, scratch, f"w{workers}"), scratch, free_port())
-        subprocess.run(
-            [*SEED, "--slot-days", "14", "--staff", f"admin:admin:{ADMIN_PASSWORD}"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        env = seeded_env(fresh_database(name, scratch, f"w{workers}"), scratch)
         with serve(env, workers, scratch) as base:
             seed_data = seed(base, args.records, args.queue)
             queue_size = len(

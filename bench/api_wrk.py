@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from api_bench import ADMIN_PASSWORD, SEED, Seed, seed, serve, server_env  # noqa: E402
+from api_bench import Seed, seed, seeded_env, serve  # noqa: E402
 
 from tests.support.ports import free_port  # noqa: E402
 from tests.support.processes import uvicorn_server  # noqa: E402
@@ -137,14 +137,7 @@ def main() -> None:
             run(f"{bare}/health", REPORT_LUA)  # warm-up
             figures["bare FastAPI /health"] = run(f"{bare}/health", REPORT_LUA)
 
-        env = server_env(f"sqlite:///{scratch / 'bench.db'}", scratch, free_port())
-        subprocess.run(
-            [*SEED, "--slot-days", "14", "--staff", f"admin:admin:{ADMIN_PASSWORD}"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        env = seeded_env(f"sqlite:///{scratch / 'bench.db'}", scratch)
         with serve(env, 1, scratch) as base:
             seed_data = seed(base, args.records, args.queue)
             queue_ms, queue_bytes, tickets = queue_read(base, seed_data, reads=200)

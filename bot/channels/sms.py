@@ -40,7 +40,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.text import MEDIA_NOT_SUPPORTED, split_message
+from bot.channels.text import MEDIA_NOT_SUPPORTED, pack, split_message
 from bot.lang.languages import babel_locale
 from bot.nlg.render import digits, text
 
@@ -133,19 +133,7 @@ def _packed_lines(message: str, limit: int, size: Callable[[str], int]) -> list[
         for index, chunk in enumerate(chunks):
             pieces.append((separator if index == 0 else " ", chunk))
         separator = "\n"
-    parts: list[str] = []
-    current = ""
-    for separator, piece in pieces:
-        joined = f"{current}{separator}{piece}" if current else piece
-        if size(joined) <= limit:
-            current = joined
-        else:
-            if current:
-                parts.append(current)
-            current = piece
-    if current:
-        parts.append(current)
-    return parts
+    return pack(pieces, limit, size)
 
 
 def numbers_phrase(first: int, last: int, language: str) -> str:

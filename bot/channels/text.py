@@ -4,7 +4,7 @@ split at a platform's limit."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 # What a channel hands Rasa for a voice note, picture, file, sticker or location: nothing of it is
 # stored, and the bot answers in the client's language (utter_media_not_supported).
@@ -20,9 +20,17 @@ def split_message(text: str, limit: int, size: Callable[[str], int] = len) -> li
     part is empty."""
     if limit < 1:
         raise ValueError("limit must be at least 1")
+    return pack(_pieces(text, limit, size), limit, size)
+
+
+def pack(
+    pieces: Iterable[tuple[str, str]], limit: int, size: Callable[[str], int] = len
+) -> list[str]:
+    """(separator before, piece) pairs, each piece within `limit`, joined into as few parts of at
+    most `limit` as their order allows."""
     parts: list[str] = []
     current = ""
-    for separator, piece in _pieces(text, limit, size):
+    for separator, piece in pieces:
         joined = f"{current}{separator}{piece}" if current else piece
         if size(joined) <= limit:
             current = joined

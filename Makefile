@@ -25,9 +25,10 @@ TEST_TARGETS :=
 BENCH_TARGETS :=
 RUN_PREREQS :=
 
-.PHONY: help install run lint test test-api test-api-sqlite test-api-postgres test-side-by-side bench bench-api-wrk catalogs clean
+.PHONY: help install run run-cluster lint test test-api test-api-sqlite test-api-postgres test-side-by-side bench bench-api-wrk catalogs clean
 help:
 	@echo "make run                   install what is missing, then start Lotse on SQLite and print its URLs (logs in var/)"
+	@echo "make run-cluster           2 kiosk API, 2 action servers, 2 Rasa behind HAProxy on throwaway PostgreSQL and Redis"
 	@echo "make test                  install what is missing, then run the whole suite (SQLite and PostgreSQL)"
 	@echo "make lint                  ruff check and ruff format --check over the repository (first step of make test)"
 	@echo "make test-api              kiosk API tests: test-api-sqlite and test-api-postgres, side by side"
@@ -98,6 +99,11 @@ catalogs: $(VENV)/.installed
 run: install $(RUN_PREREQS)
 	@mkdir -p $(VAR)
 	./scripts/run.sh
+
+# Several instances of everything behind HAProxy on throwaway PostgreSQL and Redis (docs/scaling.md).
+run-cluster: install bot-install bot-train
+	@mkdir -p $(VAR)
+	./scripts/with_postgres.sh ./scripts/with_redis.sh ./scripts/run_cluster.sh
 
 # Style first, so a lint finding fails before the slow suites start.
 lint: $(VENV)/.installed

@@ -48,6 +48,7 @@ RUN_PREREQS += bot-train
 # The bot's tests start their own kiosk API (.venv), action server and Rasa servers on free ports;
 # a throwaway PostgreSQL (tracker store) and Redis (lock store) for the several-instances test.
 test-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
+	./scripts/system_deps.sh haproxy
 	./scripts/with_postgres.sh ./scripts/with_redis.sh $(BOT_PY) -m pytest -q -p no:cacheprovider tests/bot
 
 bench-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)

@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# make run-cluster: Lotse as several instances of everything behind HAProxy, on loopback: 2 kiosk API
+# processes, 2 action servers and 2 Rasa servers, on PostgreSQL (kiosk data and Rasa's tracker store) and Redis
+# (Rasa's lock store, the web chat's socket.io rooms). Also started by tests/bot/test_cluster.py.
+# Environment:
+#   LOTSE_TEST_POSTGRES_URL, LOTSE_TEST_REDIS_URL   the servers to use (make run-cluster starts throwaway ones
+#                        with scripts/with_postgres.sh and scripts/with_redis.sh); two new databases are made there
+#   LOTSE_CLUSTER_PORT   the proxy's public port (default 8080); LOTSE_CLUSTER_DIR its folder (default var/cluster)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+: "${LOTSE_TEST_POSTGRES_URL:?run through scripts/with_postgres.sh (make run-cluster does)}"
+: "${LOTSE_TEST_REDIS_URL:?run through scripts/with_redis.sh (make run-cluster does)}"
+./scripts/system_deps.sh haproxy
+DIR=${LOTSE_CLUSTER_DIR:-$ROOT/var/cluster}
+mkdir -p -m 700 "$DIR"
+PORT=${LOTSE_CLUSTER_PORT:-8080}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+secret() { python3 -c 'import secrets; print(secrets.token_urlsafe(32))'; }
+
+# Two fresh databases on the given server: the kiosk API's and Rasa's tracker store.
+SERVER=${LOTSE_TEST_POSTGRES_URL%/*}
+SUFFIX=$(python3 -c 'import secrets; print(secrets.token_hex(4))')
+for name in "lotse_cluster_$SUFFIX" "lotse_cluster_tracker_$SUFFIX"; do
+  .venv/bin/python -c 'import sys, psycopg; psycopg.connect(sys.argv[1], autocommit=True).execute(f"CREATE DATABASE {sys.argv[2]}")' \
+    "postgresql://${SERVER#*://}/postgres" "$name"
+done
+export LOTSE_DATABASE_URL="$SERVER/lotse_cluster_$SUFFIX"
+export LOTSE_TRACKER_DATABASE_URL="$SERVER/lotse_cluster_tracker_$SUFFIX"
+export LOTSE_REDIS_URL=$LOTSE_TEST_REDIS_URL
+
+# Throwaway secrets for this cluster; every instance of a part shares its part's.
+export LOTSE_SECRET_KEY=$(secret) LOTSE_BOT_TOKEN=$(secret) RASA_JWT_SECRET=$(secret) LOTSE_ACTIONS_SECRET=$(secret)
+export LOTSE_RASA_JWT_SECRET=$RASA_JWT_SECRET LOTSE_ADMIN_PASSWORD=${LOTSE_ADMIN_PASSWORD:-$(secret)}
+# This user only: the admin password and the secrets (tests and operators read them from here).
+(umask 077
+ echo "$LOTSE_ADMIN_PASSWORD" >"$DIR/admin-password.txt"
+ printf 'RASA_JWT_SECRET=%s\nLOTSE_BOT_TOKEN=%s\n' "$RASA_JWT_SECRET" "$LOTSE_BOT_TOKEN" >"$DIR/secrets.env")
+ACTIONS_PROXY=$(free_port) STATS=$(free_port)
+# Every part reaches the others through the proxy: pushes to any Rasa, actions to any action server, the
+# kiosk API from any action server; client addresses come from the proxy's X-Forwarded-For.
+export LOTSE_RASA_URL=http://127.0.0.1:$PORT LOTSE_API_URL=http://127.0.0.1:$PORT
+export LOTSE_ACTIONS_URL=http://127.0.0.1:$ACTIONS_PROXY/webhook LOTSE_TRUSTED_PROXIES=127.0.0.1/32
+export RASA_CORS=http://127.0.0.1:$PORT RASA_TELEMETRY_ENABLED=false
+.venv/bin/lotse init >"$DIR/init.log"
+
+declare -a pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+start() {  # name, then the command; its pid goes to $DIR/<name>.pid, its output to $DIR/<name>.log
+  local name=$1
+  shift
+  "$@" >"$DIR/$name.log" 2>&1 &
+  pids+=($!)
+  echo $! >"$DIR/$name.pid"
+}
+declare -A port=()
+for n in 1 2; do
+  port[kiosk-$n]=$(free_port) port[actions-$n]=$(free_port) port[rasa-$n]=$(free_port)
+  LOTSE_PORT=${port[kiosk-$n]} start "kiosk-$n" .venv/bin/lotse serve
+  ACTIONS_PORT=${port[actions-$n]} start "actions-$n" bot/scripts/start_actions.sh
+  mkdir -p "$DIR/rasa-$n"
+  LOTSE_VAR=$DIR/rasa-$n RASA_PORT=${port[rasa-$n]} start "rasa-$n" bot/scripts/start_rasa.sh
+done
+
+cat >"$DIR/haproxy.cfg" <<CFG
+global
+  maxconn 4096
+  log stdout format raw local0 err
+defaults
+  mode http
+  log global
+  option httplog
+  # Only failed requests are logged (at "err"), and server state changes: no trail of clients' requests.
+  option log-separate-errors
+  option dontlog-normal
+  option forwardfor
+  # A request that finds its server gone is sent to the other one. Only failed connections are retried (a
+  # request a server may have begun is never sent twice), so no idle connection to a server is kept for reuse.
+  option redispatch
+  retries 3
+  http-reuse never
+  timeout connect 2s
+  timeout client 120s
+  timeout server 120s
+  timeout tunnel 1h
+  timeout queue 5s
+frontend public
+  bind 127.0.0.1:$PORT
+  acl assistant path_beg /webhooks/ /socket.io/ /conversations/
+  use_backend rasa if assistant
+  default_backend kiosk
+frontend actions
+  bind 127.0.0.1:$ACTIONS_PROXY
+  default_backend actions
+backend kiosk
+  balance roundrobin
+  option httpchk GET /health
+  server kiosk-1 127.0.0.1:${port[kiosk-1]} check inter 1s fall 2 rise 1
+  server kiosk-2 127.0.0.1:${port[kiosk-2]} check inter 1s fall 2 rise 1
+backend actions
+  balance roundrobin
+  option httpchk GET /health
+  server actions-1 127.0.0.1:${port[actions-1]} check inter 1s fall 2 rise 1
+  server actions-2 127.0.0.1:${port[actions-2]} check inter 1s fall 2 rise 1
+backend rasa
+  balance roundrobin
+  # A browser's socket.io connection stays on one instance (long polling needs it); REST and webhooks spread.
+  cookie LOTSE_RASA insert indirect nocache
+  option httpchk GET /
+  server rasa-1 127.0.0.1:${port[rasa-1]} check inter 1s fall 2 rise 1 cookie r1
+  server rasa-2 127.0.0.1:${port[rasa-2]} check inter 1s fall 2 rise 1 cookie r2
+listen stats
+  bind 127.0.0.1:$STATS
+  stats enable
+  stats uri /stats
+CFG
+start haproxy haproxy -db -f "$DIR/haproxy.cfg"
+proxy_pid=${pids[-1]}
+echo "$STATS" >"$DIR/stats.port"
+
+# Ready when every Rasa instance has loaded its model (its REST channel answers) and the kiosk API answers.
+for _ in $(seq 1 300); do
+  ready=yes
+  for n in 1 2; do
+    curl -fsS -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"sender":"warm-up","message":"/greet"}' \
+      "http://127.0.0.1:${port[rasa-$n]}/webhooks/rest/webhook" 2>/dev/null || ready=no
+    curl -fsS -o /dev/null "http://127.0.0.1:${port[kiosk-$n]}/health" 2>/dev/null || ready=no
+  done
+  [[ $ready == yes ]] && break
+  for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null || { echo "a process of the cluster stopped; logs in $DIR" >&2; exit 1; }; done
+  sleep 1
+done
+[[ $ready == yes ]] || { echo "the cluster did not get ready; logs in $DIR" >&2; exit 1; }
+cat <<INFO
+Lotse cluster is running (Ctrl-C stops it):
+  proxy          http://127.0.0.1:$PORT   (kiosk API, pages, /webhooks/, /socket.io/, /conversations/)
+  proxy status   http://127.0.0.1:$STATS/stats
+  desk           http://127.0.0.1:$PORT/desk   (user 'admin', password in $DIR/admin-password.txt)
+  instances      kiosk API ${port[kiosk-1]} ${port[kiosk-2]}, actions ${port[actions-1]} ${port[actions-2]}, Rasa ${port[rasa-1]} ${port[rasa-2]}
+  logs           $DIR/*.log
+INFO
+# One instance stopping is what the cluster is for: the proxy sends its traffic to the other. It runs as long as
+# the proxy does.
+wait "$proxy_pid" || true
+echo "the proxy stopped; logs in $DIR" >&2
+exit 1

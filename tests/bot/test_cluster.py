@@ -1,7 +1,8 @@
 """`make run-cluster` as tests use it: HAProxy in front of two kiosk API processes, two action
 servers and two Rasa servers on PostgreSQL and Redis (scripts/run_cluster.sh). A client registers
-through the proxy while an instance of Rasa and one of the kiosk API are killed in the middle: the
-conversation goes on on the other instance, no turn is lost or doubled, and the record is made.
+through the proxy while an instance of Rasa, one of the kiosk API and one action server are killed
+in the middle: the conversation goes on on the others, no turn is lost or doubled, and the record is
+made.
 
 Runs under scripts/with_postgres.sh and scripts/with_redis.sh (make test-bot)."""
 
@@ -133,7 +134,7 @@ def texts(replies: list[dict]) -> str:
     return "\n".join(reply.get("text", "") for reply in replies)
 
 
-def test_a_registration_goes_on_when_a_rasa_and_a_kiosk_api_instance_die_halfway(
+def test_a_registration_goes_on_when_an_instance_of_each_part_dies_halfway(
     cluster: Cluster,
 ) -> None:
     de = all_catalogs()["de"]
@@ -150,6 +151,7 @@ def test_a_registration_goes_on_when_a_rasa_and_a_kiosk_api_instance_die_halfway
     assert de["utter_ask_family_name"] in texts(cluster.say(sender, "Amal"))
     assert de["utter_ask_birth_date"] in texts(cluster.say(sender, "Haddad"))
     cluster.kill("kiosk-1")
+    cluster.kill("actions-1")
     assert de["utter_ask_phone"] in texts(cluster.say(sender, "31.12.1990"))
     assert de["utter_ask_residence_status"] in texts(cluster.say(sender, "/skip"))
     cluster.say(sender, '/inform{"residence_status":"permit_25_2"}')
@@ -170,9 +172,11 @@ def test_a_registration_goes_on_when_a_rasa_and_a_kiosk_api_instance_die_halfway
     ]
     # The proxy's health checks (every second, two failures) take the killed instances out.
     for _ in range(100):
-        if cluster.servers("rasa")["rasa-1"]["status"].startswith("DOWN") and cluster.servers(
-            "kiosk"
-        )["kiosk-1"]["status"].startswith("DOWN"):
+        statuses = [
+            cluster.servers(backend)[f"{backend}-1"]["status"]
+            for backend in ("rasa", "kiosk", "actions")
+        ]
+        if all(status.startswith("DOWN") for status in statuses):
             break
         time.sleep(0.1)
     else:

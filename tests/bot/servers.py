@@ -185,3 +185,13 @@ def model_path() -> Path:
 
 def has_api_env() -> bool:
     return API_PY.exists() and shutil.which(str(API_PY)) is not None
+
+
+def handover_response(opening: dict) -> str:
+    """The response a request for a person gets, from the kiosk API's opening status: the desk is
+    open, closed until its next hours, or has no hours at all."""
+    if opening["open_now"]:
+        return "utter_handover_open"
+    if opening["next_opening_at"]:
+        return "utter_handover_closed_hours"
+    return "utter_handover_no_hours"

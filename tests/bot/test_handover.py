@@ -24,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from servers import (
     BOT_TOKEN,
     JWT_SECRET,
+    handover_response,
     stored_strings,
 )
 
@@ -126,14 +127,7 @@ def test_hand_over_to_the_desk_and_back_on_socketio(rasa_server, kiosk_api, desk
         async with Chat(rasa_server) as chat:
             await chat.say("مرحبا، أحتاج مساعدة من فضلك", lead("utter_disclosure", ar))
             opening = await in_thread("GET", f"{kiosk_api}/api/v1/opening-status")
-            expected = (
-                "utter_handover_open"
-                if opening["open_now"]
-                else "utter_handover_closed_hours"
-                if opening["next_opening_at"]
-                else "utter_handover_no_hours"
-            )
-            await chat.say("/human_handover", lead(expected, ar))
+            await chat.say("/human_handover", lead(handover_response(opening), ar))
             assert (
                 call("GET", f"{kiosk_api}/api/v1/handovers/{chat.session_id}", headers=BOT)[
                     "status"

@@ -16,7 +16,7 @@ import pytest
 import requests
 from rasa.shared.core.constants import IS_EXTERNAL
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
-from servers import JWT_SECRET, stored_strings
+from servers import JWT_SECRET, handover_response, stored_strings
 from twilio.request_validator import RequestValidator
 
 from bot.channels import sms
@@ -142,12 +142,7 @@ def desk_conversation(api: str, desk: dict[str, str], conversation_id: str) -> d
 
 
 def handover_lead(api: str, language: str) -> str:
-    opening = call("GET", f"{api}/api/v1/opening-status")
-    if opening["open_now"]:
-        return lead("utter_handover_open", language)
-    if opening["next_opening_at"]:
-        return lead("utter_handover_closed_hours", language)
-    return lead("utter_handover_no_hours", language)
+    return lead(handover_response(call("GET", f"{api}/api/v1/opening-status")), language)
 
 
 # --- full conversations -----------------------------------------------------------------------

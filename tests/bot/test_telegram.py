@@ -16,7 +16,7 @@ import jwt
 import pytest
 import requests
 import yaml
-from servers import BOT_TOKEN, JWT_SECRET, stored_strings
+from servers import BOT_TOKEN, JWT_SECRET, handover_response, stored_strings
 
 from bot.channels import telegram as channel
 from bot.channels.text import MEDIA_NOT_SUPPORTED
@@ -156,14 +156,7 @@ def converse(
     assert "https://" in texts(chat.tap(data_starting("/topic_source")))
 
     opening = call("GET", f"{api}/api/v1/opening-status")
-    expected = (
-        "utter_handover_open"
-        if opening["open_now"]
-        else "utter_handover_closed_hours"
-        if opening["next_opening_at"]
-        else "utter_handover_no_hours"
-    )
-    assert lead(expected, language) in texts(chat.say(say["person"]))
+    assert lead(handover_response(opening), language) in texts(chat.say(say["person"]))
     conversation_id = str(chat.chat_id)
     assert call("GET", f"{api}/api/v1/handovers/{conversation_id}", headers=BOT)["status"] == "open"
     assert chat.say(say["to_desk"]) == []  # for the desk, and the bot stays quiet

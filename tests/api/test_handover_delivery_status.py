@@ -3,14 +3,20 @@ hand-over view."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
+from kiosk_api import clock
 from tests.api.conftest import BOT_TOKEN, staff_headers
 
 BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
 CONVERSATION = "4915112345678"
 # A fixed moment in the past: the API keeps no status from the future, whatever today is.
 MOMENT = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+# The kiosk API's "now" in the test of a status from the future.
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 
 
 def status(client, value: str, at: datetime, conversation: str = CONVERSATION, headers=BOT):
@@ -53,19 +59,27 @@ def test_the_desk_sees_the_latest_delivery_status(client) -> None:
     assert closed["delivery_status"] == "failed"
 
 
-def test_a_status_from_the_future_counts_as_now(client) -> None:
+@pytest.fixture
+def api_now() -> Iterator[datetime]:
+    """The kiosk API's clock set to a fixed moment (it runs on from there), whatever today is."""
+    clock.shift_to(NOW)
+    yield NOW
+    clock.reset()
+
+
+def test_a_status_from_the_future_counts_as_now(client, api_now: datetime) -> None:
     client.post(
         "/api/v1/handovers", headers=BOT, json={"conversation_id": "49170555", "language": "de"}
     )
-    before = datetime.now(UTC)
-    assert status(client, "sent", before + timedelta(days=365), "49170555").status_code == 204
+    assert status(client, "sent", api_now + timedelta(days=365), "49170555").status_code == 204
     desk = staff_headers(client)
     [listed] = [
         c
         for c in client.get("/api/v1/staff/inbox", headers=desk).json()
         if c["conversation_id"] == "49170555"
     ]
-    assert datetime.fromisoformat(listed["delivery_status_at"]) <= datetime.now(UTC)
+    kept = datetime.fromisoformat(listed["delivery_status_at"])
+    assert api_now <= kept < api_now + timedelta(minutes=1)
 
 
 def test_only_the_bot_reports_and_only_for_handed_over_chats(client) -> None:

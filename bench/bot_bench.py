@@ -69,30 +69,20 @@ rules:
 """
 
 
-def train_plain(workdir: Path) -> Path:
+def train_plain(
+    workdir: Path, *, domain: str = PLAIN_DOMAIN, config: str = PLAIN_CONFIG, data: str = PLAIN_DATA
+) -> Path:
+    """A plain Rasa bot (Rasa as released, with the same .venv-bot) trained from these files in
+    `workdir`/plain; its model's path."""
     project = workdir / "plain"
     (project / "data").mkdir(parents=True)
-    (project / "domain.yml").write_text(PLAIN_DOMAIN)
-    (project / "config.yml").write_text(PLAIN_CONFIG)
-    (project / "data" / "data.yml").write_text(PLAIN_DATA)
+    (project / "domain.yml").write_text(domain)
+    (project / "config.yml").write_text(config)
+    (project / "data" / "data.yml").write_text(data)
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot.runtime.server",
-            "--without-patches",
-            "train",
-            "--domain",
-            "domain.yml",
-            "--config",
-            "config.yml",
-            "--data",
-            "data",
-            "--out",
-            "models",
-            "--fixed-model-name",
-            "plain",
-        ],
+        [sys.executable, "-m", "bot.runtime.server", "--without-patches", "train"]
+        + ["--domain", "domain.yml", "--config", "config.yml", "--data", "data"]
+        + ["--out", "models", "--fixed-model-name", "plain"],
         cwd=project,
         env=dict(os.environ, PYTHONPATH=str(ROOT)),  # bot.runtime from the project's own folder
         check=True,
@@ -101,29 +91,21 @@ def train_plain(workdir: Path) -> Path:
     return project / "models" / "plain.tar.gz"
 
 
-def start_plain(servers: Servers, model: Path) -> str:
+def start_plain(servers: Servers, model: Path, *, patched: bool = False) -> tuple[str, int]:
+    """Rasa as released serving the plain model; `patched` with Lotse's patches, without which its
+    socket.io channel answers no websocket client on Python 3.11 (bot/runtime/patches.py, 9 and
+    10). Its URL and process id."""
     port = free_port()
-    args = [
-        sys.executable,
-        "-m",
-        "bot.runtime.server",
-        "--without-patches",
-        "run",
-        "--model",
-        str(model),
-        "--interface",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--credentials",
-        str(ROOT / "bot" / "credentials.yml"),
-    ]
+    args = [sys.executable, "-m", "bot.runtime.server"]
+    args += ["run"] if patched else ["--without-patches", "run"]
+    args += ["--model", str(model), "--interface", "127.0.0.1", "--port", str(port)]
+    args += ["--credentials", str(ROOT / "bot" / "credentials.yml")]
     process = servers.start(
         "plain", args, dict(os.environ, PYTHONPATH=str(ROOT)), cwd=model.parent.parent
     )
     url = f"http://127.0.0.1:{port}"
     process.wait_until_answering(url + "/", timeout=300)
-    return url
+    return url, process.pid
 
 
 def load(
@@ -183,7 +165,7 @@ def main() -> int:
             servers.start_api()
             servers.start_actions()
             lotse_url = servers.start_rasa(model_path())
-            plain_url = start_plain(servers, plain_model)
+            plain_url, _ = start_plain(servers, plain_model)
             print(
                 f"{CONVERSATIONS} concurrent conversations, {ROUNDS} measured messages each (after "
                 f"{WARMUP} warm-up); load average {Path('/proc/loadavg').read_text().split()[0]}"

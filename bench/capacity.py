@@ -20,7 +20,6 @@ import random
 import signal
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -36,12 +35,12 @@ import socketio  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "bot"))  # the same process helpers the bot tests use
-from bot_bench import cpu_seconds  # noqa: E402
+import bot_bench  # noqa: E402
+from bot_bench import cpu_seconds, start_plain  # noqa: E402
 from servers import Servers, model_path  # noqa: E402
 
 from bot.nlg.catalogs import all_catalogs  # noqa: E402
 from bot.runtime.admission import BUSY_KEY  # noqa: E402
-from tests.support.ports import free_port  # noqa: E402
 
 P95_LIMIT_MS = 500.0
 # Lotse's "many people are writing right now" in every language (bot/runtime/admission.py).
@@ -142,6 +141,17 @@ class Step:
     def messages(self) -> int:
         return len(self.latencies_ms) + self.errors + self.timeouts
 
+    def answered(
+        self, started: float, replies: list[dict[str, Any]], window: tuple[float, float]
+    ) -> None:
+        """One message answered now: its latency, whether inside the counting window, and
+        whether the answer was nothing or the busy message."""
+        finished = time.perf_counter()
+        self.latencies_ms.append((finished - started) * 1000)
+        self.in_window += window[0] <= finished <= window[1]
+        self.silent += not replies
+        self.busy += any(reply.get("text") in BUSY_TEXTS for reply in replies)
+
 
 async def converse(
     http: aiohttp.ClientSession,
@@ -176,11 +186,7 @@ async def converse(
         if replies is None:
             step.errors += 1
             return
-        finished = time.perf_counter()
-        step.latencies_ms.append((finished - started) * 1000)
-        step.in_window += window[0] <= finished <= window[1]
-        step.silent += not replies
-        step.busy += any(reply.get("text") in BUSY_TEXTS for reply in replies)
+        step.answered(started, replies, window)
         buttons = [b for reply in replies for b in reply.get("buttons", []) if "payload" in b]
 
 
@@ -231,10 +237,7 @@ async def converse_socketio(
             except TimeoutError:
                 step.timeouts += 1
                 return
-            step.busy += first.get("text") in BUSY_TEXTS
-            finished = time.perf_counter()
-            step.latencies_ms.append((finished - started) * 1000)
-            step.in_window += window[0] <= finished <= window[1]
+            step.answered(started, [first], window)
     finally:
         await client.disconnect()
 
@@ -364,9 +367,7 @@ policies:
 
 
 def train_plain(workdir: Path) -> Path:
-    """A tiny Rasa bot trained on the flows' own messages, with the same .venv-bot."""
-    project = workdir / "plain"
-    (project / "data").mkdir(parents=True)
+    """A tiny Rasa bot trained on the flows' own messages: one intent, response and rule each."""
     intents = sorted({say.intent for flow in FLOWS for say in flow})
     domain = ['version: "3.1"', f"intents: [{', '.join(intents)}]", "responses:"]
     data = ['version: "3.1"', "nlu:"]
@@ -384,44 +385,12 @@ def train_plain(workdir: Path) -> Path:
             f"  - intent: {intent}",
             f"  - action: utter_{intent}",
         ]
-    (project / "domain.yml").write_text("\n".join(domain) + "\n")
-    (project / "config.yml").write_text(PLAIN_CONFIG)
-    (project / "data" / "data.yml").write_text("\n".join(data + rules) + "\n")
-    run_rasa_cli(
-        project,
-        [
-            "train",
-            *("--domain", "domain.yml", "--config", "config.yml", "--data", "data"),
-            *("--out", "models", "--fixed-model-name", "plain"),
-        ],
+    return bot_bench.train_plain(
+        workdir,
+        domain="\n".join(domain) + "\n",
+        config=PLAIN_CONFIG,
+        data="\n".join(data + rules) + "\n",
     )
-    return project / "models" / "plain.tar.gz"
-
-
-def run_rasa_cli(cwd: Path, args: list[str]) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "bot.runtime.server", "--without-patches", *args],
-        cwd=cwd,
-        env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-
-
-def start_plain(servers: Servers, model: Path, *, patched: bool) -> tuple[str, int]:
-    """Rasa as released; `patched` with Lotse's patches, without which its socket.io channel
-    answers no websocket client on Python 3.11 (bot/runtime/patches.py, 9 and 10)."""
-    port = free_port()
-    args = [sys.executable, "-m", "bot.runtime.server"]
-    args += ["run"] if patched else ["--without-patches", "run"]
-    args += ["--model", str(model), "--interface", "127.0.0.1", "--port", str(port)]
-    args += ["--credentials", str(ROOT / "bot" / "credentials.yml")]
-    process = servers.start(
-        "plain", args, dict(os.environ, PYTHONPATH=str(ROOT)), cwd=model.parent.parent
-    )
-    url = f"http://127.0.0.1:{port}"
-    process.wait_until_answering(url + "/", timeout=300)
-    return url, process.pid
 
 
 # Where a message's time goes: MessageProcessor's methods (Rasa 3.6), cumulative.

@@ -129,14 +129,12 @@ def revoke_device(*, session: Session, site: Site, device_id: int, actor_id: int
     return device_public(device)
 
 
-def enrol(*, session: Session, site: Site, enrolment_code: str) -> DeviceToken:
-    """Trades a valid, unused code for the device's token; the code is consumed."""
+def enrol(*, session: Session, enrolment_code: str) -> DeviceToken:
+    """Trades a valid, unused code for the device's token; the code is consumed. The site that
+    made the code is the device's site."""
     device = session.scalar(
         select(Device)
-        .where(
-            Device.enrolment_code_hash == enrolment_hash(enrolment_code),
-            Device.site_id == site.id,
-        )
+        .where(Device.enrolment_code_hash == enrolment_hash(enrolment_code))
         .with_for_update()
     )
     now = utcnow()
@@ -153,7 +151,15 @@ def enrol(*, session: Session, site: Site, enrolment_code: str) -> DeviceToken:
     device.enrolment_expires_at = None
     session.flush()
     _audit(session, device, action="device.enrolled", actor=ActorType.device, actor_id=device.id)
-    return DeviceToken(device_id=device.id, name=device.name, kind=device.kind, token=token)
+    site = session.get(Site, device.site_id)
+    return DeviceToken(
+        device_id=device.id,
+        name=device.name,
+        kind=device.kind,
+        token=token,
+        site=site.code if site else "",
+        site_name=site.name if site else "",
+    )
 
 
 def device_for_token(*, session: Session, token: str) -> Device:

@@ -32,7 +32,8 @@ def migrate(_: argparse.Namespace) -> None:
     url = get_settings().database_url
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    with get_engine().begin() as connection:
+    # not begun: the migrations open (and on SQLite, with foreign keys off, check) their own
+    with get_engine().connect() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -42,12 +42,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("staff_sites", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_staff_sites_site_id"), ["site_id"], unique=False)
-    # every account keeps the one site it had
-    op.execute("INSERT INTO staff_sites (staff_id, site_id) SELECT id, site_id FROM staff_users")
+    # Every account keeps the one site it had. Read first: SQLite's batch mode rebuilds
+    # staff_users, and dropping the old table would cascade to rows already in staff_sites.
+    connection = op.get_bind()
+    memberships = [
+        {"staff_id": staff_id, "site_id": site_id}
+        for staff_id, site_id in connection.execute(sa.text("SELECT id, site_id FROM staff_users"))
+    ]
     with op.batch_alter_table("staff_users", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_staff_users_site_id"))
         batch_op.drop_constraint(batch_op.f("fk_staff_users_site_id_sites"), type_="foreignkey")
         batch_op.drop_column("site_id")
+    if memberships:
+        connection.execute(
+            sa.text("INSERT INTO staff_sites (staff_id, site_id) VALUES (:staff_id, :site_id)"),
+            memberships,
+        )
     op.create_table(
         "service_areas",
         sa.Column("id", sa.Integer(), nullable=False),

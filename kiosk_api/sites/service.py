@@ -30,6 +30,10 @@ class SiteFile(BaseModel):
 
     code: str
     name: str
+    street: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    phone: str | None = None
     timezone: str = "Europe/Berlin"
     retention_days: int = Field(default=90, ge=1, le=3650)
     desks: int = Field(default=3, ge=1)

@@ -84,6 +84,13 @@ class Referral(BaseModel):
     phone: str | None = Field(default=None, max_length=40)
     opening_note: str | None = Field(default=None, max_length=200)
 
+    def one_line(self) -> str:
+        """Street, postcode and city, phone, opening note: the parts given, comma-separated."""
+        place = " ".join(part for part in (self.postcode, self.city) if part)
+        return ", ".join(
+            part for part in (self.street, place, self.phone, self.opening_note) if part
+        )
+
 
 class RoutingRule(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -457,6 +457,17 @@ def test_the_client_and_the_desk_get_the_referral(  # type: ignore[no-untyped-de
     }
     assert "social welfare office" in for_client["reason"]
 
+    # At the kiosk the client still gets a ticket: for the team here, with the referral's reason.
+    ticket = client.post(
+        "/api/v1/checkins", headers=proof, json={"reference_code": receipt["reference_code"]}
+    )
+    assert ticket.status_code == 201, ticket.text
+    assert ticket.json()["service_code"] == "placement"
+    entries = client.get("/api/v1/staff/queue", headers=staff_headers(client)).json()
+    entry = next(e for e in entries if e["number"] == ticket.json()["number"])
+    assert entry["routing_rule"] == "refer_duldung"
+    assert entry["routing_reason"].startswith("Aufenthaltsgestattung oder Duldung")
+
     caseworker = staff_headers(client, "caseworker")
     with session_scope() as session:
         record_id = session.scalar(

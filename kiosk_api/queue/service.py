@@ -28,7 +28,7 @@ from kiosk_api.models.enums import (
 )
 from kiosk_api.notifications.service import enqueue
 from kiosk_api.queue.schemas import CheckinCreate, TicketPublic
-from kiosk_api.routing.service import first_matching_rule, load_rules
+from kiosk_api.routing.service import decide, load_rules
 from kiosk_api.security import new_code, normalize_code
 
 TICKET_PREFIX = "TK"
@@ -225,8 +225,8 @@ def _issue(
 
 
 def _routed_service(session: Session, site: Site, record: IntakeRecord) -> tuple[Service, str, str]:
-    rule = first_matching_rule(load_rules(site), record, site_today(site))
-    return _service(session, site, rule.service), rule.id, rule.reason
+    decision = decide(load_rules(site), record, site_today(site))
+    return _service(session, site, decision.service), decision.rule.id, decision.rule.reason
 
 
 def check_in(

@@ -36,6 +36,10 @@ def default_site(session: Session, configured: str | None) -> Site:
     raise SiteRequired()
 
 
+def active_sites(session: Session) -> list[Site]:
+    return list(session.scalars(select(Site).where(Site.active.is_(True)).order_by(Site.name)))
+
+
 POSTCODE = re.compile(r"(?<!\d)(\d{5})(?!\d)")
 # German spellings clients type without umlauts: Düsseldorf, Duesseldorf and Dusseldorf are one town
 FOLDS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})

@@ -3,13 +3,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import select
 
 from kiosk_api.deps import CallerDep, DeploymentAdmin, SessionDep
 from kiosk_api.errors import responses
 from kiosk_api.models import Site, StaffUser
 from kiosk_api.sites import deployment
-from kiosk_api.sites.access import responsible_site
+from kiosk_api.sites.access import active_sites, responsible_site
 from kiosk_api.sites.schemas import (
     SiteActivation,
     SiteCode,
@@ -29,7 +28,7 @@ StaffId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 @router.get("/sites", response_model=list[SitePublic], responses=responses(401, 429))
 def list_sites(session: SessionDep, caller: CallerDep) -> list[Site]:
     """The offices of this deployment that take clients, with their addresses."""
-    return list(session.scalars(select(Site).where(Site.active.is_(True)).order_by(Site.name)))
+    return active_sites(session)
 
 
 @router.get("/sites/lookup", response_model=SiteWithHours, responses=responses(401, 404, 422, 429))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -41,7 +42,13 @@ EXISTING_CLIENT_CONCERNS = frozenset(
 
 
 def rules_path(site: Site) -> Path:
-    return get_settings().sites_dir / site.code / site.routing_rules
+    """The site's rules file, relative to its folder; sites may share one ("../other/routing.yml")
+    but never reach outside the sites folder."""
+    sites_dir = get_settings().sites_dir
+    path = Path(os.path.normpath(sites_dir / site.code / site.routing_rules))
+    if not path.is_relative_to(os.path.normpath(sites_dir)):
+        raise NotFound("routing_rules_missing")
+    return path
 
 
 class RulesFileInvalid(ValueError):

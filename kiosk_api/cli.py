@@ -168,6 +168,29 @@ def create_staff(args: argparse.Namespace) -> None:
         print(f"staff user {staff.username} ({staff.role.value}) created: {names}")
 
 
+def device_code(args: argparse.Namespace) -> None:
+    """A one-time enrolment code for a kiosk or call display of a site, as the admin page makes."""
+    from kiosk_api.devices.schemas import DeviceCreate
+    from kiosk_api.devices.service import create_device
+    from kiosk_api.sites.access import site_by_code
+
+    with session_scope(write=True) as session:
+        try:
+            site = site_by_code(session, args.site, active_only=True)
+        except LotseError:
+            sys.exit(f"no active site {args.site}: run `lotse init` first, or check the code")
+        made = create_device(
+            session=session,
+            site=site,
+            payload=DeviceCreate(name=args.name, kind=args.kind),
+            actor_id=None,
+        )
+    print(
+        f"{args.kind} '{args.name}' of {site.code}: enrolment code {made.enrolment_code_display}"
+        f" (valid until {made.expires_at:%Y-%m-%d %H:%M} UTC, once)"
+    )
+
+
 def purge(args: argparse.Namespace) -> None:
     from kiosk_api.models import utcnow
     from kiosk_api.retention.service import purge as run_purge
@@ -247,6 +270,14 @@ def build_parser() -> argparse.ArgumentParser:
     staff_create.add_argument("--name")
     staff_create.add_argument("--password-stdin", action="store_true")
     staff_create.set_defaults(func=create_staff)
+    devices = commands.add_parser("devices", help="kiosks and call displays").add_subparsers(
+        dest="devices_command", required=True
+    )
+    code_parser = devices.add_parser("code", help="a one-time enrolment code for a device")
+    code_parser.add_argument("--site", required=True)
+    code_parser.add_argument("--kind", choices=["kiosk", "display"], default="kiosk")
+    code_parser.add_argument("--name", default="Kiosk")
+    code_parser.set_defaults(func=device_code)
     purge_parser = commands.add_parser(
         "purge", help="erase records past the retention period (cron-safe)"
     )

@@ -82,7 +82,7 @@ def _audit(
 
 
 def create_device(
-    *, session: Session, site: Site, payload: DeviceCreate, actor_id: int
+    *, session: Session, site: Site, payload: DeviceCreate, actor_id: int | None
 ) -> DeviceEnrolmentCode:
     """A new device waiting for enrolment; the answer holds its one-time code, never stored."""
     code = new_code(ENROLMENT_PREFIX)
@@ -97,7 +97,8 @@ def create_device(
     )
     session.add(device)
     session.flush()
-    _audit(session, device, action="device.created", actor=ActorType.staff, actor_id=actor_id)
+    actor = ActorType.staff if actor_id is not None else ActorType.system  # None: the command line
+    _audit(session, device, action="device.created", actor=actor, actor_id=actor_id)
     return DeviceEnrolmentCode(
         device=device_public(device),
         enrolment_code=code,

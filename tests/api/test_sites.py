@@ -539,3 +539,24 @@ def test_an_area_file_giving_a_postcode_to_two_sites_is_refused() -> None:
                     {"version": 1, "areas": [{"site": "atlantis", "postcodes": ["10115"]}]}
                 ),
             )
+
+
+def test_every_table_with_site_data_is_indexed_by_site() -> None:
+    """Each site's rows are found through an index that starts with site_id, however many sites."""
+    from sqlalchemy import inspect
+
+    from kiosk_api.db import get_engine
+    from kiosk_api.models import Base
+
+    inspector = inspect(get_engine())
+    site_tables = [t.name for t in Base.metadata.sorted_tables if "site_id" in t.columns]
+    assert {"queue_tickets", "intake_records", "handovers", "slots", "staff_sites"} <= set(
+        site_tables
+    )
+    for table in site_tables:
+        leading = [index["column_names"][0] for index in inspector.get_indexes(table)]
+        leading += [
+            constraint["column_names"][0] for constraint in inspector.get_unique_constraints(table)
+        ]
+        primary = inspector.get_pk_constraint(table)["constrained_columns"]
+        assert "site_id" in leading or primary[:1] == ["site_id"], table

@@ -560,3 +560,69 @@ def test_every_table_with_site_data_is_indexed_by_site() -> None:
         ]
         primary = inspector.get_pk_constraint(table)["constrained_columns"]
         assert "site_id" in leading or primary[:1] == ["site_id"], table
+
+
+def test_a_site_adds_its_own_text_to_a_shared_topic_for_its_clients(client: TestClient) -> None:
+    shared = client.get("/api/v1/content/free_advice", params={"language": "en"}).json()
+    local = client.get(
+        "/api/v1/content/free_advice",
+        params={"language": "en"},
+        headers={"X-Lotse-Site": "beispielstadt"},
+    ).json()
+    assert shared["local_site"] is None
+    assert local["local_site"] == "beispielstadt" and local["local_language"] == "en"
+    assert local["body"][: len(shared["body"])] == shared["body"]
+    assert "Musterstraße 5" in local["body"][-1] and len(local["body"]) == len(shared["body"]) + 1
+    assert "https://beispielstadt.example/beratung" in {s["url"] for s in local["sources"]}
+    assert local["reviewed"] is False  # the local text is an unchecked draft
+    # another site's clients, and topics the site has nothing for, get the shared text only
+    other = client.get(
+        "/api/v1/content/free_advice",
+        params={"language": "en"},
+        headers={"X-Lotse-Site": "dortmund"},
+    ).json()
+    assert other["body"] == shared["body"] and other["local_site"] is None
+    # a language without a local file falls back as shared texts do
+    persian = client.get(
+        "/api/v1/content/free_advice",
+        params={"language": "fa"},
+        headers={"X-Lotse-Site": "beispielstadt"},
+    ).json()
+    assert persian["language"] == "fa" and persian["local_language"] == "en"
+
+
+def test_the_content_check_holds_site_texts_to_their_rules(tmp_path: Path) -> None:
+    from datetime import date as day
+
+    import yaml
+
+    from kiosk_api.content.local import check_local, load_local
+
+    folder = tmp_path / "sites" / "ort" / "content"
+    for topic, text in {
+        "free_advice": {"mode": "replace", "body": ["Beratung am Markt 1."]},
+        "no_such_topic": {"mode": "add", "body": ["Hier."]},
+        "duties": {"mode": "add", "body": ["Kürzung um {sanction_first}."]},
+    }.items():
+        (folder / topic).mkdir(parents=True)
+        content = {
+            "site": "ort",
+            "topic": topic,
+            "language": "de",
+            "valid_as_of": "2026-12-01",
+            "reviewed": None,
+            "machine_translated": False,
+            "drafted_by": "person",
+            "sources": [{"title": "Stadt", "url": "https://ort.example/x"}],
+            **text,
+        }
+        (folder / topic / "de.yml").write_text(yaml.safe_dump(content), encoding="utf-8")
+    problems = check_local(
+        load_local(tmp_path / "sites"),
+        topics=("free_advice", "duties"),
+        today=day(2026, 12, 4),
+    )
+    assert any("free_advice" in p and "needs its own title" in p for p in problems)
+    assert any("no_such_topic" in p and "no shared topic" in p for p in problems)
+    assert any("duties" in p and "cites a shared fact" in p for p in problems)
+    assert len(problems) == 3

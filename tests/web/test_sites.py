@@ -192,12 +192,25 @@ def test_a_kiosk_enrolled_with_another_sites_code_checks_clients_in_there(
     entries = queue(api, staff, "wsc")
     assert [(entry["display_number"], entry["language"]) for entry in entries] == [(number, "ar")]
     assert len(queue(api, staff, DEFAULT)) == default_before
-    # the site admin's desk sees it too, and the device as enrolled
+    # the site admin's desk sees it too
     desk.locator('[data-tab="queue"]').click()
     desk.locator(f'#queue tbody tr[data-id="{entries[0]["id"]}"]').wait_for()
+    ticket_code = kiosk.evaluate(
+        "() => document.getElementById('ticket-qr').getAttribute('src')"
+    ).split("/")[4]
     # the wipe after the client keeps the kiosk's site
     kiosk.locator("#screen-language").wait_for(state="visible", timeout=8000)
     assert kiosk.locator("#site-name").inner_text() == "Jobcenter Oststadt"
+
+    # the client's phone follows the ticket of this site, also when its desk calls
+    phone = new_page(f"/ticket/{ticket_code}", viewport={"width": 390, "height": 800})
+    phone.locator("#number").filter(has_text=number).wait_for()
+    api.post(
+        f"/api/v1/staff/tickets/{entries[0]['id']}/call",
+        json={"desk": "12"},
+        headers={**staff, "X-Lotse-Site": "wsc"},
+    ).raise_for_status()
+    phone.locator("#alert").filter(has_text="12").wait_for()
 
 
 def test_a_display_enrolled_by_the_site_admin_shows_its_own_sites_calls(

@@ -251,6 +251,20 @@ def test_a_display_enrolled_by_the_site_admin_shows_its_own_sites_calls(
     token = display.evaluate("() => localStorage.getItem('lotse.display.device')")
     assert token and devices and devices[-1] == token
 
+    # revoked by the site admin: the display forgets its credential and shows the default site's
+    device = desk.locator("#devices tbody tr").filter(has_text="Anzeige Wartebereich")
+    device.locator("button").click()
+    device.filter(has_text="gesperrt").wait_for()
+    display.reload()
+    display.locator("#go-enrol").wait_for(state="visible")
+    assert not display.locator("#site-name").is_visible()
+    assert display.evaluate("() => localStorage.getItem('lotse.display.device')") is None
+    for _ in range(50):  # the stream opens again, now without the credential
+        if devices[-1] is None:
+            break
+        display.wait_for_timeout(100)
+    assert devices[-1] is None
+
 
 def test_the_deployment_admin_lists_sites_switches_one_off_and_gives_staff_sites(
     new_page: Any, api: httpx.Client, web_server: WebServer

@@ -392,10 +392,17 @@ def test_a_device_works_for_the_site_whose_code_enrolled_it(
     )
     assert elsewhere.status_code == 403
     assert elsewhere.json()["error"]["code"] == "device_of_other_site"
-    # the kiosk's URL never chooses the site: an anonymous writer cannot name one
+    # the kiosk's URL never chooses the site: an unenrolled kiosk cannot name one
     anonymous = client.post("/api/v1/checkins", headers={"X-Lotse-Site": OTHER}, json=walk_in)
     assert anonymous.status_code == 403
     assert anonymous.json()["error"]["code"] == "site_choice_needs_device"
+    # a client registering from home (the area table found their office) names it
+    receipt = consent(client, language="uk", headers={"X-Lotse-Site": OTHER})
+    with session_scope() as session:
+        record = session.scalars(
+            select(IntakeRecord).where(IntakeRecord.reference_code == receipt["reference_code"])
+        ).one()
+        assert session.get(Site, record.site_id).code == OTHER  # type: ignore[union-attr]
     # the display shows its own site's calls
     calls = client.get("/api/v1/display/calls", headers=other_site.kiosk)
     assert calls.status_code == 200

@@ -37,11 +37,15 @@ class WebServer:
     base: str
     env: dict[str, str]
 
-    def add_sites(self, *sites: str, staff: tuple[str, ...] = ()) -> None:
-        """Sites `CODE:NAME` copied from the default site's file, and staff
-        `USER:ROLE:PASSWORD:SITE,SITE` working for those sites (tests/web/sites.py)."""
+    def add_sites(
+        self, *sites: str, staff: tuple[str, ...] = (), areas: tuple[str, ...] = ()
+    ) -> None:
+        """Sites `CODE:NAME` copied from the default site's file, staff
+        `USER:ROLE:PASSWORD:SITE,SITE` working for those sites, and area table lines
+        `SITE:POSTCODE` (tests/web/sites.py)."""
         args = [arg for site in sites for arg in ("--site", site)]
         args += [arg for member in staff for arg in ("--staff", member)]
+        args += [arg for area in areas for arg in ("--area", area)]
         subprocess.run(
             [sys.executable, "-m", "tests.web.sites", *args],
             cwd=ROOT,

@@ -11,7 +11,7 @@ import argparse
 from sqlalchemy import select
 
 from kiosk_api.config import get_settings
-from kiosk_api.models import Site
+from kiosk_api.models import ServiceArea, Site
 from kiosk_api.models.enums import StaffRole
 from kiosk_api.sites.service import apply_site, read_site_file
 from tests.support.seeding import add_staff, default_site
@@ -23,6 +23,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--site", action="append", default=[], metavar="CODE:NAME")
     parser.add_argument("--staff", action="append", default=[], metavar="USER:ROLE:PASSWORD:SITES")
+    parser.add_argument("--area", action="append", default=[], metavar="SITE:POSTCODE")
     args = parser.parse_args()
 
     from kiosk_api.db import get_engine, session_scope
@@ -52,6 +53,10 @@ def main() -> None:
                 else list(session.scalars(select(Site).where(Site.code.in_(wanted))))
             )
             session.flush()
+        for spec in args.area:
+            code, postcode = spec.split(":", 1)
+            site = session.scalars(select(Site).where(Site.code == code)).one()
+            session.add(ServiceArea(site_id=site.id, postcode_from=postcode, postcode_to=postcode))
     get_engine().dispose()
 
 

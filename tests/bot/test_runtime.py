@@ -620,3 +620,33 @@ def test_the_written_endpoints_load_the_atomic_lock_store_through_rasa(
         "port": 6390,
         "db": 3,
     }
+
+
+# 11. Tracker store failures not papered over
+#    ---------------------------------------------------------
+
+
+def test_a_tracker_store_that_fails_raises_instead_of_starting_over_or_keeping_it_in_memory(
+    tmp_path: Path,
+) -> None:
+    """A real SQL store whose table is gone (as a database that cannot be read): Rasa's
+    FailSafeTrackerStore would answer a new, empty conversation and keep the save in memory."""
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    safe = tracker_store.FailSafeTrackerStore(store)
+    try:
+
+        async def conversation() -> None:
+            tracker = await safe.get_or_create_tracker("failing")
+            tracker.update(UserUttered("hello"))
+            await safe.save(tracker)
+            with store.engine.begin() as connection:
+                connection.exec_driver_sql("DROP TABLE events")
+            with pytest.raises(patches.TrackerStoreUnavailable):
+                await safe.retrieve("failing")
+            with pytest.raises(patches.TrackerStoreUnavailable):
+                await safe.save(tracker)
+            assert safe._fallback_tracker_store is None  # nothing kept in this process
+
+        asyncio.run(conversation())
+    finally:
+        store.engine.dispose()

@@ -92,6 +92,10 @@ defaults
   timeout server 120s
   timeout tunnel 1h
   timeout queue 5s
+  # A health check may wait this long for its answer: a Rasa instance busy at its limit answers late but answers
+  # (with a 1 s limit, under load both instances were taken out at once and every client got 503). A stopped
+  # instance refuses the connection at once, so it is still out after two failed checks, about 2 s.
+  timeout check 5s
 frontend public
   bind 127.0.0.1:$PORT
   acl assistant path_beg /webhooks/ /socket.io/ /conversations/

@@ -44,6 +44,8 @@ help:
 	@echo "make bench-bot             assistant REST latency at 10 concurrent conversations"
 	@echo "make bench-bot-footprint   assistant start time, memory, environment size, cold install (BEFORE=rev to compare)"
 	@echo "make bench-capacity        assistant capacity curve: open-loop conversations at rising rates vs plain Rasa, profile"
+	@echo "make bench-cluster-overload  kiosk check-in latency through the cluster while the chat runs at 2x capacity"
+	@echo "make bench-soak            10,000 conversations through the cluster: memory of every process, load (SOAK_ARGS)"
 	@echo "make bench-web             first screen of the web pages in Chromium"
 	@echo "make bot-install           the assistant's environment .venv-bot (Python 3.11, Rasa without TensorFlow)"
 	@echo "make bot-train             train bot/models/lotse.tar.gz when its config, domain or data changed"

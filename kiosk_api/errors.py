@@ -98,3 +98,42 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         status: {"description": "Error", "content": {"application/json": {"schema": ERROR_SCHEMA}}}
         for status in statuses
     }
+
+
+class StorageUnavailable(LotseError):
+    """The database cannot be used right now: unreachable (restarting), read-only, or its disk is
+    full. Nothing of the request was kept; the client may send it again later."""
+
+    status_code = 503
+    code = "database_unavailable"
+
+    @property
+    def message_key(self) -> str:
+        # One text for every cause: the client can only wait or ask at the desk.
+        return "error.storage_unavailable"
+
+
+# SQLite result codes (sqlite3 exceptions carry them) and PostgreSQL SQLSTATEs per cause.
+_SQLITE_CODES = {8: "database_read_only", 13: "disk_full", 14: "database_unavailable"}
+_POSTGRES_STATES = {"25006": "database_read_only", "53100": "disk_full"}
+# Connection exceptions, server shutting down or starting, out of resources.
+_POSTGRES_UNAVAILABLE_CLASSES = ("08", "57P", "53")
+
+
+def storage_failure(error: BaseException) -> StorageUnavailable | None:
+    """The StorageUnavailable a database driver's error stands for, or None for another error (a
+    bug, a constraint): an error of SQLAlchemy, sqlite3 or psycopg, or one caused by it."""
+    original = getattr(error, "orig", None) or error
+    sqlite_code = getattr(original, "sqlite_errorcode", None)
+    if isinstance(sqlite_code, int):
+        code = _SQLITE_CODES.get(sqlite_code & 0xFF)  # the primary code of an extended one
+        return StorageUnavailable(code) if code else None
+    if type(original).__module__.startswith("psycopg"):
+        state = getattr(original, "sqlstate", None)
+        if state is None:  # no server answered: down, restarting, or the connection broke
+            return StorageUnavailable()
+        if state in _POSTGRES_STATES:
+            return StorageUnavailable(_POSTGRES_STATES[state])
+        if state.startswith(_POSTGRES_UNAVAILABLE_CLASSES):
+            return StorageUnavailable()
+    return None

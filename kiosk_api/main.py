@@ -12,10 +12,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kiosk_api.config import get_settings
-from kiosk_api.errors import LotseError, error_body
+from kiosk_api.errors import LotseError, error_body, storage_failure
 from kiosk_api.i18n import negotiate, translate
 from kiosk_api.middleware import AccessLog, BodySizeLimit, SecurityHeaders
 
@@ -97,6 +98,16 @@ async def handle_http_error(request: Request, error: StarletteHTTPException) -> 
 
 
 async def handle_unexpected(request: Request, error: Exception) -> JSONResponse:
+    storage = storage_failure(error)
+    if storage is not None:
+        # The database is down, read-only or out of disk: 503 with its code, nothing was kept.
+        log.error(
+            "database unavailable on %s %s: %s",
+            request.method,
+            getattr(request.scope.get("route"), "path", "(unmatched)"),
+            storage.code,
+        )
+        return await handle_domain_error(request, storage)
     log.exception(
         "unhandled error on %s %s",
         request.method,
@@ -158,6 +169,9 @@ def create_app() -> FastAPI:
     app.add_exception_handler(LotseError, handle_domain_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, handle_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, handle_http_error)  # type: ignore[arg-type]
+    # A database error is answered here rather than by the outermost layer, which re-raises
+    # it: a database that is down, read-only or out of disk is a 503, not a crash.
+    app.add_exception_handler(DBAPIError, handle_unexpected)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, handle_unexpected)
 
     # First in the route table (routes are matched in order) and on the event loop: probes call it

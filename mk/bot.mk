@@ -1,5 +1,5 @@
 # Rasa assistant (bot/): its own Python 3.11 environment without TensorFlow, training by fingerprint, tests, benchmark.
-.PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval bot-eval-real test-bot bench-bot bench-bot-footprint bench-capacity
+.PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval bot-eval-real test-bot bench-bot bench-bot-footprint bench-capacity bench-soak bench-cluster-overload
 
 BOT_PY311 := $(PY311)
 # Rasa's training cache stays inside bot/ (git-ignored); telemetry off: no network at run time.
@@ -64,6 +64,20 @@ bench-bot-footprint: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 # CAPACITY_ARGS passes options to bench/capacity.py (e.g. CAPACITY_ARGS="--rates 120,240 --duration 30").
 bench-capacity: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 	$(BOT_PY) bench/capacity.py $(CAPACITY_ARGS)
+
+# Soak of the cluster (issue 11): 10,000 conversations through `make run-cluster`'s HAProxy, 2 kiosk API, 2 action
+# servers and 2 Rasa on a throwaway PostgreSQL and Redis; every process's resident memory after the warm-up and at
+# the end (within ±10 %?), load average, tracker store size per conversation. About 35 minutes at 300 per minute;
+# not part of `make bench`. SOAK_ARGS passes options to bench/soak.py (e.g. SOAK_ARGS="--conversations 1000").
+bench-soak: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
+	./scripts/system_deps.sh haproxy postgresql redis-server
+	$(BOT_PY) bench/soak.py $(SOAK_ARGS)
+
+# The kiosk under chat overload through the cluster (issue 11): chat at twice one instance's capacity while a kiosk
+# checks in; check-in p50/p95/p99 and the chat's slowest reply or busy answer. OVERLOAD_ARGS for bench/cluster_overload.py.
+bench-cluster-overload: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
+	./scripts/system_deps.sh haproxy postgresql redis-server
+	$(BOT_PY) bench/cluster_overload.py $(OVERLOAD_ARGS)
 
 # Understanding of questions written apart from the training data (tests/bot/real_questions), per language.
 bot-eval-real: $(BOT_MODEL)

@@ -32,17 +32,22 @@ export LOTSE_REDIS_URL=$LOTSE_TEST_REDIS_URL
 # Throwaway secrets for this cluster; every instance of a part shares its part's.
 export LOTSE_SECRET_KEY=$(secret) LOTSE_BOT_TOKEN=$(secret) RASA_JWT_SECRET=$(secret) LOTSE_ACTIONS_SECRET=$(secret)
 export LOTSE_RASA_JWT_SECRET=$RASA_JWT_SECRET LOTSE_ADMIN_PASSWORD=${LOTSE_ADMIN_PASSWORD:-$(secret)}
-# This user only: the admin password and the secrets (tests and operators read them from here).
+# This user only: the admin password, the secrets and the databases (tests and operators read them from here).
 (umask 077
  echo "$LOTSE_ADMIN_PASSWORD" >"$DIR/admin-password.txt"
- printf 'RASA_JWT_SECRET=%s\nLOTSE_BOT_TOKEN=%s\n' "$RASA_JWT_SECRET" "$LOTSE_BOT_TOKEN" >"$DIR/secrets.env")
+ printf 'RASA_JWT_SECRET=%s\nLOTSE_BOT_TOKEN=%s\n' "$RASA_JWT_SECRET" "$LOTSE_BOT_TOKEN" >"$DIR/secrets.env"
+ printf 'LOTSE_DATABASE_URL=%s\nLOTSE_TRACKER_DATABASE_URL=%s\n' "$LOTSE_DATABASE_URL" "$LOTSE_TRACKER_DATABASE_URL" \
+   >"$DIR/databases.env")
 ACTIONS_PROXY=$(free_port) STATS=$(free_port)
 # Every part reaches the others through the proxy: pushes to any Rasa, actions to any action server, the
 # kiosk API from any action server; client addresses come from the proxy's X-Forwarded-For.
 export LOTSE_RASA_URL=http://127.0.0.1:$PORT LOTSE_API_URL=http://127.0.0.1:$PORT
 export LOTSE_ACTIONS_URL=http://127.0.0.1:$ACTIONS_PROXY/webhook LOTSE_TRUSTED_PROXIES=127.0.0.1/32
 export RASA_CORS=http://127.0.0.1:$PORT RASA_TELEMETRY_ENABLED=false
-.venv/bin/lotse init >"$DIR/init.log"
+# `python -m` from this folder, not the installed `lotse` script: the kiosk API is this tree's code (in a git
+# worktree the editable install points to another checkout).
+LOTSE=(.venv/bin/python -m kiosk_api.cli)
+"${LOTSE[@]}" init >"$DIR/init.log"
 
 declare -a pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -59,7 +64,7 @@ start() {  # name, then the command; its pid goes to $DIR/<name>.pid, its output
 declare -A port=()
 for n in 1 2; do
   port[kiosk-$n]=$(free_port) port[actions-$n]=$(free_port) port[rasa-$n]=$(free_port)
-  LOTSE_PORT=${port[kiosk-$n]} start "kiosk-$n" .venv/bin/lotse serve
+  LOTSE_PORT=${port[kiosk-$n]} start "kiosk-$n" "${LOTSE[@]}" serve
   ACTIONS_PORT=${port[actions-$n]} start "actions-$n" bot/scripts/start_actions.sh
   mkdir -p "$DIR/rasa-$n"
   LOTSE_VAR=$DIR/rasa-$n RASA_PORT=${port[rasa-$n]} start "rasa-$n" bot/scripts/start_rasa.sh
@@ -87,6 +92,10 @@ defaults
   timeout server 120s
   timeout tunnel 1h
   timeout queue 5s
+  # A health check may wait this long for its answer: a Rasa instance busy at its limit answers late but answers
+  # (with a 1 s limit, under load both instances were taken out at once and every client got 503). A stopped
+  # instance refuses the connection at once, so it is still out after two failed checks, about 2 s.
+  timeout check 5s
 frontend public
   bind 127.0.0.1:$PORT
   acl assistant path_beg /webhooks/ /socket.io/ /conversations/

@@ -10,11 +10,12 @@ lock store.
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are ten patches, each a function there with its measured reason:
+  There are eleven patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with a JSON-schema validator built once; an invalid response still fails in Rasa's own check.
   2. `sqlite_connection_pool`: rasa.core.tracker_store.create_engine_kwargs gives an SQLite file
-     tracker store a pool of connections; other databases keep Rasa's settings.
+     tracker store a pool of connections; PostgreSQL keeps Rasa's settings, with each pooled
+     connection checked before use (a database restart costs no message).
   3. `sqlite_wal`: a process-wide SQLAlchemy hook (Engine "connect") switches every SQLite
      connection to WAL with synchronous=NORMAL. Not a Rasa attribute, but it changes how Rasa's
      tracker store writes.
@@ -24,7 +25,8 @@ lock store.
      (bot/runtime/guard.py): too long -> `/message_too_long`; `/intent` text only for intents a
      client may choose, never EXTERNAL_; past LOTSE_RASA_MAX_IN_FLIGHT messages in progress (default
      32) a new one is answered at once with the busy message in the client's language
-     (bot/runtime/admission.py).
+     (bot/runtime/admission.py); a message that fails (a store unreachable) is answered with
+     "nothing was saved, send it again in a minute" in the client's language.
   6. `parse_off_event_loop`: MessageProcessor.parse_message runs the NLU graph in a worker thread.
   7. `http_limits`: rasa.core.run.configure_app caps request bodies and refuses every /model route.
   8. `tracker_store_masking`: FailSafeTrackerStore.save (every store, as Agent wraps it) saves a
@@ -37,7 +39,10 @@ lock store.
   10. `sanic_websocket_wait`: sanic.server.websockets.impl sees an asyncio whose wait() makes
      coroutines tasks first; Python 3.11's asyncio.wait refuses coroutines, which Sanic 21.12
      passes it.
-  Patches 1, 2, 4, 5, 6, 7, 8 and 9 replace a Rasa function; 2 and 3 together make the SQLite
+  11. `tracker_store_failures_raise`: FailSafeTrackerStore's error callbacks raise
+     TrackerStoreUnavailable instead of answering a failed load with an empty conversation and
+     keeping a failed save in memory; patch 5 then tells the client to send the message again.
+  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11 replace a Rasa function; 2 and 3 together make the SQLite
   tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names

@@ -18,6 +18,9 @@ from collections import OrderedDict
 MAX_IN_FLIGHT_SETTING = "LOTSE_RASA_MAX_IN_FLIGHT"
 DEFAULT_MAX_IN_FLIGHT = 32
 BUSY_KEY = "busy.try_again"
+# A message this instance could not handle because a store it needs (the tracker store in
+# PostgreSQL, the lock store in Redis) is unreachable: nothing of it was kept, send it again.
+UNAVAILABLE_KEY = "unavailable.try_again"
 DEFAULT_LANGUAGE = "de"
 # Conversations whose language this process last answered in, for a busy reply to a button tap.
 REMEMBERED_CONVERSATIONS = 10_000
@@ -77,3 +80,9 @@ def busy_text(language: str) -> str:
     from bot.nlg.render import text
 
     return text(BUSY_KEY, language) or text(BUSY_KEY, DEFAULT_LANGUAGE) or ""
+
+
+def unavailable_text(language: str) -> str:
+    from bot.nlg.render import text
+
+    return text(UNAVAILABLE_KEY, language) or text(UNAVAILABLE_KEY, DEFAULT_LANGUAGE) or ""

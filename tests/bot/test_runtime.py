@@ -153,6 +153,7 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         8: "eight",
         9: "nine",
         10: "ten",
+        11: "eleven",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):
@@ -299,17 +300,23 @@ def test_the_sqlite_tracker_store_gets_the_pool_and_wal(
         store.engine.dispose()
 
 
-@pytest.mark.parametrize(
-    "url",
-    ["postgresql://rasa:secret@db.example:5432/rasa", "sqlite://", "sqlite:///:memory:"],
-)
-def test_other_databases_keep_rasas_engine_settings(url: str) -> None:
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_in_memory_sqlite_keeps_rasas_engine_settings(url: str) -> None:
     assert patches._engine_kwargs(url) == patches.rasa_original("create_engine_kwargs")(url)
+
+
+def test_postgresql_keeps_rasas_engine_settings_and_checks_each_pooled_connection() -> None:
+    """A connection left from before a database restart is replaced, not used to fail a message
+    (tests/bot/test_cluster.py restarts PostgreSQL under a running cluster)."""
+    text = "postgresql://rasa:secret@db.example:5432/rasa"
+    rasas = patches.rasa_original("create_engine_kwargs")(text)
+    assert patches._engine_kwargs(text) == {**rasas, "pool_pre_ping": True}
 
 
 def test_a_postgresql_url_object_as_rasa_passes_it_keeps_rasas_engine_settings() -> None:
     url = SQLTrackerStore.get_db_url(dialect="postgresql", host="db.example", port=5432, db="rasa")
-    assert patches._engine_kwargs(url) == patches.rasa_original("create_engine_kwargs")(url)
+    rasas = patches.rasa_original("create_engine_kwargs")(url)
+    assert patches._engine_kwargs(url) == {**rasas, "pool_pre_ping": True}
     assert "pool_size" in patches._engine_kwargs(url) and "poolclass" not in patches._engine_kwargs(
         url
     )
@@ -613,3 +620,33 @@ def test_the_written_endpoints_load_the_atomic_lock_store_through_rasa(
         "port": 6390,
         "db": 3,
     }
+
+
+# 11. Tracker store failures not papered over
+#    ---------------------------------------------------------
+
+
+def test_a_tracker_store_that_fails_raises_instead_of_starting_over_or_keeping_it_in_memory(
+    tmp_path: Path,
+) -> None:
+    """A real SQL store whose table is gone (as a database that cannot be read): Rasa's
+    FailSafeTrackerStore would answer a new, empty conversation and keep the save in memory."""
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
+    safe = tracker_store.FailSafeTrackerStore(store)
+    try:
+
+        async def conversation() -> None:
+            tracker = await safe.get_or_create_tracker("failing")
+            tracker.update(UserUttered("hello"))
+            await safe.save(tracker)
+            with store.engine.begin() as connection:
+                connection.exec_driver_sql("DROP TABLE events")
+            with pytest.raises(patches.TrackerStoreUnavailable):
+                await safe.retrieve("failing")
+            with pytest.raises(patches.TrackerStoreUnavailable):
+                await safe.save(tracker)
+            assert safe._fallback_tracker_store is None  # nothing kept in this process
+
+        asyncio.run(conversation())
+    finally:
+        store.engine.dispose()

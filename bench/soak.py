@@ -1,0 +1,232 @@
+"""Soak of the cluster (issue 11, `make bench-soak`): N conversations (default 10,000) through
+`make run-cluster` (HAProxy, 2 kiosk API, 2 action servers, 2 Rasa on PostgreSQL and Redis), with
+bench/capacity.py's open-loop load generator and flows over REST.
+
+The resident memory of every process is sampled after a warm-up and at the end: the growth of each,
+and whether it stays within ±10 %. Printed with the replies' p50/p95/p99, errors, busy answers, the
+load average, and the tracker store's size per conversation. A benchmark, not a test: it prints
+figures and fails only when the cluster does not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from capacity import MEAN_FLOW, Step, load_average, run_step  # noqa: E402
+
+from tests.support.ports import free_port  # noqa: E402
+from tests.support.stores import Postgres, Redis  # noqa: E402
+
+READY_LINE = "Lotse cluster is running"
+PARTS = ("haproxy", "kiosk-1", "kiosk-2", "actions-1", "actions-2", "rasa-1", "rasa-2")
+STABLE_PERCENT = 10.0
+
+
+def memory_kb(pid: int, field: str) -> int:
+    """VmRSS from /proc/<pid>/status, or Pss from smaps_rollup (shared pages split between the
+    processes that map them: PostgreSQL's shared buffers are in every backend's RSS)."""
+    if field == "Pss":
+        lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+    else:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    for line in lines:
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@dataclass
+class Sample:
+    rss_mb: dict[str, float]
+    load: str
+
+
+def sample(folder: Path, postgres: Postgres, redis: Redis) -> Sample:
+    rss: dict[str, float] = {}
+    for part in PARTS:
+        pid = int((folder / f"{part}.pid").read_text())
+        rss[part] = memory_kb(pid, "VmRSS") / 1024
+    if redis.process is not None:
+        rss["redis"] = memory_kb(redis.process.pid, "VmRSS") / 1024
+    postmaster = int((postgres.data / "postmaster.pid").read_text().split()[0])
+    group = [postmaster, *children(postmaster)]
+    rss["postgresql (PSS, all processes)"] = sum(memory_kb(pid, "Pss") for pid in group) / 1024
+    return Sample(rss, load_average())
+
+
+def report(step: Step, seconds: float, label: str) -> None:
+    print(
+        f"{label}: {step.conversations} conversations, {step.messages} messages in {seconds:.0f} s "
+        f"({step.messages / seconds:.1f}/s); p50 {step.percentile(0.5):.0f} ms, "
+        f"p95 {step.percentile(0.95):.0f} ms, p99 {step.percentile(0.99):.0f} ms; "
+        f"errors {step.errors}, timeouts {step.timeouts}, busy {step.busy}, silent {step.silent}; "
+        f"load average {load_average()}",
+        flush=True,
+    )
+
+
+def tracker_size(folder: Path) -> str:
+    import psycopg2
+
+    settings = dict(line.split("=", 1) for line in (folder / "databases.env").read_text().split())
+    url = settings["LOTSE_TRACKER_DATABASE_URL"].replace("postgresql+psycopg://", "postgresql://")
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(DISTINCT sender_id), COUNT(*), COALESCE(SUM(LENGTH(data)), 0), "
+                "SUM(CASE WHEN type_name = 'user' THEN 1 ELSE 0 END), "
+                "pg_total_relation_size('events') FROM events"
+            )
+            conversations, events, size, user_messages, on_disk = cursor.fetchone()
+    finally:
+        connection.close()
+    conversations = max(conversations, 1)
+    return (
+        f"tracker store: {conversations} conversations, {events / conversations:.1f} events and "
+        f"{size / conversations / 1024:.1f} KB of event JSON per conversation "
+        f"({size / max(user_messages, 1) / 1024:.2f} KB per client message); the events table "
+        f"with its indexes {on_disk / conversations / 1024:.1f} KB per conversation on disk"
+    )
+
+
+def start_cluster(
+    folder: Path, port: int, postgres: Postgres, redis: Redis
+) -> subprocess.Popen[bytes]:
+    env = dict(
+        os.environ,
+        LOTSE_CLUSTER_DIR=str(folder),
+        LOTSE_CLUSTER_PORT=str(port),
+        LOTSE_TEST_POSTGRES_URL=postgres.url,
+        LOTSE_TEST_REDIS_URL=redis.url,
+    )
+    for name in ("LOTSE_API_URL", "LOTSE_BOT_TOKEN", "LOTSE_DATABASE_URL", "LOTSE_RASA_URL"):
+        env.pop(name, None)
+    log = (folder / "run-cluster.log").open("w")
+    script = subprocess.Popen(
+        ["bash", str(ROOT / "scripts" / "run_cluster.sh")],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 420
+    while READY_LINE not in (folder / "run-cluster.log").read_text():
+        if script.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError((folder / "run-cluster.log").read_text()[-3000:])
+        time.sleep(1)
+    return script
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument(
+        "--warm-up", type=int, default=500, help="conversations before the first memory sample"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=300.0, help="conversations arriving per minute"
+    )
+    parser.add_argument("--think-min", type=float, default=1.0)
+    parser.add_argument("--think-max", type=float, default=3.0)
+    parser.add_argument("--timeout", type=float, default=10.0, help="per message, s")
+    return parser.parse_args()
+
+
+def main() -> int:
+    args = parse_args()
+    warm_up = min(args.warm_up, args.conversations // 2)
+    print(
+        f"Soak: {args.conversations} conversations through the cluster (REST, open loop, "
+        f"{args.rate:g}/min, ~{MEAN_FLOW:.1f} messages each, think time "
+        f"{args.think_min:g}-{args.think_max:g} s), memory sampled after {warm_up}; "
+        f"{os.cpu_count()} CPUs, load average {load_average()}",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="lotse-soak.") as tmp:
+        folder = Path(tmp)
+        postgres = Postgres()
+        redis = Redis(folder / "redis")
+        script = None
+        try:
+            cluster = folder / "cluster"
+            cluster.mkdir()
+            port = free_port()
+            script = start_cluster(cluster, port, postgres, redis)
+            url = f"http://127.0.0.1:{port}"
+            think = (args.think_min, args.think_max)
+
+            def load(conversations: int, label: str) -> None:
+                started = time.perf_counter()
+                step = asyncio.run(
+                    run_step(
+                        url,
+                        args.rate,
+                        duration=None,
+                        conversations=conversations,
+                        think=think,
+                        reply_timeout=args.timeout,
+                    )
+                )
+                report(step, time.perf_counter() - started, label)
+
+            load(warm_up, "warm-up")
+            first = sample(cluster, postgres, redis)
+            load(args.conversations - warm_up, "soak")
+            last = sample(cluster, postgres, redis)
+            print(f"\nresident memory (MB) after {warm_up} conversations and at the end:")
+            header = f"{'process':34} {'warm':>8} {'end':>8} {'growth':>8}"
+            print(f"{header}  within ±{STABLE_PERCENT:g} %")
+            stable = True
+            for name, before in first.rss_mb.items():
+                after = last.rss_mb[name]
+                growth = (after - before) / before * 100 if before else float("nan")
+                within = abs(growth) <= STABLE_PERCENT
+                stable &= within
+                print(
+                    f"{name:34} {before:8.1f} {after:8.1f} {growth:+7.1f}%  "
+                    f"{'yes' if within else 'NO'}"
+                )
+            print(f"every process within ±{STABLE_PERCENT:g} %: {'yes' if stable else 'no'}")
+            print(f"load average after warm-up {first.load}, at the end {last.load}")
+            print(tracker_size(cluster))
+        finally:
+            if script is not None:
+                os.killpg(script.pid, signal.SIGTERM)
+                try:
+                    script.wait(timeout=60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(script.pid, signal.SIGKILL)
+            redis.stop()
+            postgres.remove()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

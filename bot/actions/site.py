@@ -16,6 +16,8 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
+from bot.actions.info import suggest_topics
+from bot.actions.understanding import FALLBACK
 
 logger = logging.getLogger(__name__)
 SITE_SLOT = "site"
@@ -25,7 +27,7 @@ NEXT_SLOT = "site_next"
 NOTHING_PENDING = "none"
 ATTEMPTS_SLOT = "site_attempts"
 # Intents whose message is an answer to "where do you live?" even without a recognised place.
-PLACE_INTENTS = {"inform_place", "inform", "nlu_fallback"}
+PLACE_INTENTS = {"inform_place", "inform", FALLBACK}
 _POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _WORD = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
@@ -151,7 +153,9 @@ class ActionFindSite(Action):
             if office:
                 return tell_office(dispatcher, office)
             if not (_entities(tracker, "postcode") or _entities(tracker, "place")):
-                return [FollowupAction("action_suggest_topics")]
+                # No place in it after all: taken as an unsure question ("Did you mean …?").
+                unsure = dict(tracker.latest_message or {}, intent={"name": FALLBACK})
+                return await suggest_topics(dispatcher, tracker, domain, unsure)
             if await several_sites() is None:
                 dispatcher.utter_message(response="utter_place_not_found")
                 return []

@@ -110,7 +110,7 @@ def opening_hours(hours: list[dict[str, Any]] | None, language: str) -> str:
     "Donnerstag: 08:00–12:30, 14:00–17:30"."""
     loc = _locale(language)
     by_day: dict[int, list[str]] = {}
-    for window in hours or []:
+    for window in sorted(hours or [], key=lambda w: (int(w["weekday"]), str(w["opens"]))):
         day = int(window["weekday"])
         by_day.setdefault(day, []).append(
             f"{_clock(window['opens'], loc)}–{_clock(window['closes'], loc)}"

@@ -208,11 +208,12 @@ def fresh_database(backend: str, scratch: Path, run: str) -> str:
     return fresh_postgres_database(os.environ["LOTSE_TEST_POSTGRES_URL"], BENCH_DATABASE)
 
 
-def seeded_env(database_url: str, scratch: Path) -> dict[str, str]:
-    """The server's environment on a database migrated and seeded: a site, slots, an admin."""
+def seeded_env(database_url: str, scratch: Path, *more: str) -> dict[str, str]:
+    """The server's environment on a database migrated and seeded: a site, slots, an admin (and
+    what `more` asks tests.support.seeding for, e.g. more sites)."""
     env = server_env(database_url, scratch, free_port())
     subprocess.run(
-        [*SEED, "--slot-days", "14", "--staff", f"admin:admin:{ADMIN_PASSWORD}"],
+        [*SEED, "--slot-days", "14", "--staff", f"admin:admin:{ADMIN_PASSWORD}", *more],
         cwd=ROOT,
         env=env,
         check=True,

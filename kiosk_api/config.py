@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     port: int = 8000
     secret_key: str = PLACEHOLDER_SECRET
     bot_token: str = PLACEHOLDER_SECRET
+    # The site of requests that name none (unenrolled kiosks, a chat that has not said where it
+    # lives); empty: the only active site, else the request must name one (400 site_required).
     default_site: str = "dortmund"
     sites_dir: Path = PROJECT_ROOT / "sites"
     content_dir: Path = PROJECT_ROOT / "content"

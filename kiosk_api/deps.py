@@ -10,7 +10,6 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kiosk_api.config import Settings, get_settings
@@ -22,6 +21,7 @@ from kiosk_api.models import Site, StaffUser
 from kiosk_api.models.enums import ROLE_RANK, ActorType, StaffRole
 from kiosk_api.ratelimit import limiter
 from kiosk_api.security import constant_time_equals
+from kiosk_api.sites import access as sites
 from kiosk_api.staff.service import staff_for_token
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -102,12 +102,13 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling the public API: an anonymous client (by address), an enrolled kiosk or the
-    bot's action server, with the conversation it acts for when it names one."""
+    """Who is calling the public API: an anonymous client (by address), an enrolled kiosk (with
+    its site) or the bot's action server, with the conversation it acts for when it names one."""
 
     actor_type: ActorType
     key: str
     conversation_id: str | None = None
+    device_site_id: int | None = None
 
     @property
     def is_bot(self) -> bool:
@@ -179,7 +180,7 @@ def get_caller(
                 "public", client_address(request), limit=settings.rate_limit_public_per_minute
             )
             raise
-        caller = Caller(ActorType.device, f"device:{device.id}")
+        caller = Caller(ActorType.device, f"device:{device.id}", device_site_id=device.site_id)
         limiter.hit("device", caller.key, limit=settings.rate_limit_public_per_minute)
         return caller
     caller = Caller(ActorType.client, client_address(request))
@@ -190,11 +191,38 @@ def get_caller(
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def get_site(session: SessionDep, settings: SettingsDep) -> Site:
-    site = session.scalar(select(Site).where(Site.code == settings.default_site))
-    if site is None:
-        raise NotFound("site_not_configured")
-    return site
+SiteHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Lotse-Site",
+        max_length=64,
+        description="The site (code) the request is for; see each caller's rules in docs/sites.md",
+    ),
+]
+
+
+def get_site(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    caller: CallerDep,
+    x_lotse_site: SiteHeader = None,
+) -> Site:
+    """The site of a public request: an enrolled device's own, the one the bot names for its chat,
+    one an anonymous reader names, or the deployment's default."""
+    if caller.device_site_id is not None:
+        site = session.get(Site, caller.device_site_id)
+        if site is None:
+            raise NotFound("site_unknown")
+        if x_lotse_site and x_lotse_site != site.code:
+            raise Forbidden("device_of_other_site")
+        return site
+    if x_lotse_site:
+        # a kiosk's URL never chooses its site: anonymous writers get the default, or enrol
+        if not caller.is_bot and request.method != "GET":
+            raise Forbidden("site_choice_needs_device")
+        return sites.site_by_code(session, x_lotse_site, active_only=True)
+    return sites.default_site(session, settings.default_site)
 
 
 SiteDep = Annotated[Site, Depends(get_site)]
@@ -224,6 +252,22 @@ def get_current_staff(
     return staff
 
 
+def _chosen_site(session: Session, staff: StaffUser, code: str | None, *, any_site: bool) -> Site:
+    if code:
+        own = next((site for site in staff.sites if site.code == code), None)
+        if own is not None:
+            return own
+        if any_site:
+            return sites.site_by_code(session, code, active_only=False)
+        # whether another site of that name exists is none of this account's business
+        raise Forbidden("site_not_permitted")
+    if len(staff.sites) == 1:
+        return staff.sites[0]
+    if not staff.sites and not any_site:
+        raise Forbidden("site_not_permitted")
+    raise sites.SiteRequired()
+
+
 def require_role(role: StaffRole):  # type: ignore[no-untyped-def]
     def _check(staff: Annotated[StaffUser, Depends(get_current_staff)]) -> StaffUser:
         if ROLE_RANK[staff.role] < ROLE_RANK[role]:
@@ -237,6 +281,23 @@ CurrentStaff = Annotated[StaffUser, Depends(get_current_staff)]
 DeskStaff = Annotated[StaffUser, Depends(require_role(StaffRole.desk))]
 CaseworkerStaff = Annotated[StaffUser, Depends(require_role(StaffRole.caseworker))]
 AdminStaff = Annotated[StaffUser, Depends(require_role(StaffRole.admin))]
+DeploymentAdmin = Annotated[StaffUser, Depends(require_role(StaffRole.deployment_admin))]
+
+
+def get_staff_site(session: SessionDep, staff: DeskStaff, x_lotse_site: SiteHeader = None) -> Site:
+    """The site a desk request works on: one of the staff member's own sites, never another."""
+    return _chosen_site(session, staff, x_lotse_site, any_site=False)
+
+
+def get_admin_site(session: SessionDep, staff: AdminStaff, x_lotse_site: SiteHeader = None) -> Site:
+    """The site a site admin configures: one of their own; a deployment admin may choose any."""
+    any_site = staff.role is StaffRole.deployment_admin
+    return _chosen_site(session, staff, x_lotse_site, any_site=any_site)
+
+
+# Desk and admin requests: the records, queue and inbox of the chosen site only.
+StaffSiteDep = Annotated[Site, Depends(get_staff_site)]
+AdminSiteDep = Annotated[Site, Depends(get_admin_site)]
 
 
 def get_locale(request: Request) -> str:

@@ -179,6 +179,7 @@ def create_app() -> FastAPI:
     from kiosk_api.queue.router import public_router as checkin_router
     from kiosk_api.queue.router import staff_router as desk_router
     from kiosk_api.records.router import router as records_router
+    from kiosk_api.sites.router import router as sites_router
     from kiosk_api.staff.router import router as staff_router
     from kiosk_api.translation.router import router as translation_router
 
@@ -197,6 +198,7 @@ def create_app() -> FastAPI:
         records_router,
         admin_router,
         devices_router,
+        sites_router,
         translation_router,
     ):
         app.include_router(router, prefix=API_PREFIX)

@@ -76,7 +76,10 @@ cat <<INFO
 Lotse is running (Ctrl-C stops everything):
   kiosk API      http://127.0.0.1:$LOTSE_PORT/api/v1   (OpenAPI: http://127.0.0.1:$LOTSE_PORT/openapi.json, docs: /docs)
   kiosk          http://127.0.0.1:$LOTSE_PORT/kiosk
-  desk           http://127.0.0.1:$LOTSE_PORT/desk      (user 'admin', password in var/admin-password.txt)
+  desk           http://127.0.0.1:$LOTSE_PORT/desk      (user 'admin', password in var/admin-password.txt;
+                 one desk per site: choose the site at the top)
+  sites          $(ls sites/*/site.yml | cut -d/ -f2 | paste -sd ' ') (docs/sites.md); a kiosk or display of a site
+                 enrols with a code from the desk's admin page or: .venv/bin/lotse devices code --site CODE
   call display   http://127.0.0.1:$LOTSE_PORT/display
   web chat       http://127.0.0.1:$LOTSE_PORT/chat
 INFO

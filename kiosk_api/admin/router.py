@@ -19,7 +19,7 @@ from kiosk_api.admin.schemas import (
 )
 from kiosk_api.appointments import service as appointments
 from kiosk_api.appointments.schemas import ServiceDay, SlotGenerate
-from kiosk_api.deps import AdminStaff, SessionDep, SiteDep
+from kiosk_api.deps import AdminSiteDep, AdminStaff, SessionDep
 from kiosk_api.errors import responses
 from kiosk_api.models import OpeningHours, Service, Site, Slot, StaffUser
 from kiosk_api.staff import service as staff_service
@@ -44,18 +44,20 @@ def _slot_admin(slot: Slot) -> SlotAdmin:
 
 
 @router.get("/site", response_model=SiteSettings, responses=ADMIN_ERRORS)
-def read_site(site: SiteDep, staff: AdminStaff) -> Site:
+def read_site(site: AdminSiteDep, staff: AdminStaff) -> Site:
     return site
 
 
 @router.patch("/site", response_model=SiteSettings, responses=ADMIN_ERRORS)
-def update_site(payload: SiteUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff) -> Site:
+def update_site(
+    payload: SiteUpdate, session: SessionDep, site: AdminSiteDep, staff: AdminStaff
+) -> Site:
     """Name, number of desks and the retention period for records."""
     return service.update_site(session=session, site=site, payload=payload, actor_id=staff.id)
 
 
 @router.get("/services", response_model=list[ServiceAdmin], responses=ADMIN_ERRORS)
-def list_services(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[Service]:
+def list_services(session: SessionDep, site: AdminSiteDep, staff: AdminStaff) -> list[Service]:
     return service.list_services(session=session, site=site)
 
 
@@ -66,7 +68,7 @@ def list_services(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list
     responses=ADMIN_ERRORS,
 )
 def create_service(
-    payload: ServiceCreate, session: SessionDep, site: SiteDep, staff: AdminStaff
+    payload: ServiceCreate, session: SessionDep, site: AdminSiteDep, staff: AdminStaff
 ) -> Service:
     return service.create_service(session=session, site=site, payload=payload, actor_id=staff.id)
 
@@ -76,7 +78,7 @@ def update_service(
     code: ServiceCodePath,
     payload: ServiceUpdate,
     session: SessionDep,
-    site: SiteDep,
+    site: AdminSiteDep,
     staff: AdminStaff,
 ) -> Service:
     return service.update_service(
@@ -85,13 +87,15 @@ def update_service(
 
 
 @router.get("/opening-hours", response_model=list[OpeningWindow], responses=ADMIN_ERRORS)
-def read_opening_hours(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[OpeningHours]:
+def read_opening_hours(
+    session: SessionDep, site: AdminSiteDep, staff: AdminStaff
+) -> list[OpeningHours]:
     return service.opening_hours(session=session, site=site)
 
 
 @router.put("/opening-hours", response_model=list[OpeningWindow], responses=ADMIN_ERRORS)
 def replace_opening_hours(
-    payload: OpeningHoursUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff
+    payload: OpeningHoursUpdate, session: SessionDep, site: AdminSiteDep, staff: AdminStaff
 ) -> list[OpeningHours]:
     """Replaces the whole week."""
     return service.replace_opening_hours(
@@ -102,7 +106,7 @@ def replace_opening_hours(
 @router.get("/slots", response_model=list[SlotAdmin], responses=ADMIN_ERRORS)
 def list_slots(
     session: SessionDep,
-    site: SiteDep,
+    site: AdminSiteDep,
     staff: AdminStaff,
     day: Annotated[ServiceDay, Query()],
 ) -> list[SlotAdmin]:
@@ -116,7 +120,7 @@ def list_slots(
     responses=ADMIN_ERRORS,
 )
 def generate_slots(
-    payload: SlotGenerate, session: SessionDep, site: SiteDep, staff: AdminStaff
+    payload: SlotGenerate, session: SessionDep, site: AdminSiteDep, staff: AdminStaff
 ) -> list[SlotAdmin]:
     """Creates slots over the opening hours; slots that exist already are kept."""
     return [
@@ -127,7 +131,7 @@ def generate_slots(
 
 @router.patch("/slots/{slot_id}", response_model=SlotAdmin, responses=ADMIN_ERRORS)
 def update_slot(
-    slot_id: IdPath, payload: SlotUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff
+    slot_id: IdPath, payload: SlotUpdate, session: SessionDep, site: AdminSiteDep, staff: AdminStaff
 ) -> SlotAdmin:
     return _slot_admin(
         service.update_slot(
@@ -137,7 +141,7 @@ def update_slot(
 
 
 @router.get("/staff", response_model=list[StaffPublic], responses=ADMIN_ERRORS)
-def list_staff(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[StaffUser]:
+def list_staff(session: SessionDep, site: AdminSiteDep, staff: AdminStaff) -> list[StaffUser]:
     return staff_service.list_staff(session=session, site=site)
 
 
@@ -148,7 +152,7 @@ def list_staff(session: SessionDep, site: SiteDep, staff: AdminStaff) -> list[St
     responses=ADMIN_ERRORS,
 )
 def create_staff(
-    payload: StaffCreate, session: SessionDep, site: SiteDep, staff: AdminStaff
+    payload: StaffCreate, session: SessionDep, site: AdminSiteDep, staff: AdminStaff
 ) -> StaffUser:
     return staff_service.create_staff(
         session=session, site=site, payload=payload, actor_id=staff.id
@@ -157,7 +161,11 @@ def create_staff(
 
 @router.patch("/staff/{staff_id}", response_model=StaffPublic, responses=ADMIN_ERRORS)
 def update_staff(
-    staff_id: IdPath, payload: StaffUpdate, session: SessionDep, site: SiteDep, staff: AdminStaff
+    staff_id: IdPath,
+    payload: StaffUpdate,
+    session: SessionDep,
+    site: AdminSiteDep,
+    staff: AdminStaff,
 ) -> StaffUser:
     return staff_service.update_staff(
         session=session, site=site, staff_id=staff_id, payload=payload, actor_id=staff.id
@@ -167,7 +175,7 @@ def update_staff(
 @router.get("/stats/weekly", response_model=WeeklyStatistics, responses=ADMIN_ERRORS)
 def weekly_statistics(
     session: SessionDep,
-    site: SiteDep,
+    site: AdminSiteDep,
     staff: AdminStaff,
     weeks: Annotated[int, Query(ge=1, le=104)] = 12,
 ) -> WeeklyStatistics:

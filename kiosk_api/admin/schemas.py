@@ -96,6 +96,10 @@ class SiteSettings(BaseModel):
     timezone: str
     retention_days: int
     desks: int
+    street: str | None
+    postcode: str | None
+    city: str | None
+    phone: str | None
 
 
 class SiteUpdate(BaseModel):
@@ -104,6 +108,10 @@ class SiteUpdate(BaseModel):
     name: Label | None = None
     retention_days: int | None = Field(default=None, ge=1, le=3650)
     desks: int | None = Field(default=None, ge=1, le=200)
+    street: Label | None = None
+    postcode: Annotated[str, StringConstraints(pattern=r"^\d{5}$")] | None = None
+    city: Label | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^[0-9 +()/-]{3,40}$")] | None = None
 
 
 class SlotUpdate(BaseModel):

@@ -112,7 +112,6 @@ def move_booking(
     payload: BookingMove,
     proof: ProofDep,
     session: SessionDep,
-    site: SiteDep,
     caller: CallerDep,
 ) -> BookingPublic:
     """Moves the booking to another slot; the old place is freed only once the new one is taken."""
@@ -120,7 +119,7 @@ def move_booking(
     return service.booking_public(
         service.move(
             session=session,
-            site=site,
+            site=booking.slot.site,
             booking=booking,
             slot_id=payload.slot_id,
             actor=caller.actor_type,
@@ -137,12 +136,13 @@ def cancel_booking(
     booking_code: BookingCode,
     proof: ProofDep,
     session: SessionDep,
-    site: SiteDep,
     caller: CallerDep,
 ) -> BookingPublic:
     booking = service.open_booking(session=session, booking_code=booking_code, proof=proof)
     return service.booking_public(
-        service.cancel(session=session, site=site, booking=booking, actor=caller.actor_type)
+        service.cancel(
+            session=session, site=booking.slot.site, booking=booking, actor=caller.actor_type
+        )
     )
 
 

@@ -460,7 +460,8 @@ def create_booking(
     record = record_for_booking(session=session, reference_code=payload.reference_code, proof=proof)
     booking, pin = book(
         session=session,
-        site=site,
+        # a registered client books at the site that holds their record, whoever asks
+        site=record.site if record is not None else site,
         slot_id=payload.slot_id,
         language=payload.language,
         record=record,

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from kiosk_api.checklist import service
 from kiosk_api.checklist.schemas import Checklist
-from kiosk_api.deps import CallerDep, ProofDep, ReferenceCode, SessionDep, SiteDep
+from kiosk_api.deps import CallerDep, ProofDep, ReferenceCode, SessionDep
 from kiosk_api.errors import responses
 from kiosk_api.intake.service import open_record
 from kiosk_api.validation import LanguageCode
@@ -27,13 +27,14 @@ def checklist(
     reference_code: ReferenceCode,
     proof: ProofDep,
     session: SessionDep,
-    site: SiteDep,
     caller: CallerDep,
     language: LanguageQuery = None,
 ) -> Checklist:
     """Documents to bring and next steps for this client, each with the German term beside it."""
     record = open_record(session=session, reference_code=reference_code, proof=proof)
-    return service.build(site=site, record=record, language=language or record.preferred_language)
+    return service.build(
+        site=record.site, record=record, language=language or record.preferred_language
+    )
 
 
 @router.get(
@@ -48,12 +49,13 @@ def checklist_pdf(
     reference_code: ReferenceCode,
     proof: ProofDep,
     session: SessionDep,
-    site: SiteDep,
     caller: CallerDep,
     language: LanguageQuery = None,
 ) -> Response:
     record = open_record(session=session, reference_code=reference_code, proof=proof)
-    built = service.build(site=site, record=record, language=language or record.preferred_language)
+    built = service.build(
+        site=record.site, record=record, language=language or record.preferred_language
+    )
     return Response(
         content=service.checklist_pdf(built),
         media_type="application/pdf",

@@ -52,3 +52,5 @@ class DeviceToken(BaseModel):
     name: str
     kind: str
     token: str
+    site: str = Field(description="The code of the site the device works for")
+    site_name: str

@@ -82,7 +82,7 @@ def _audit(
 
 
 def create_device(
-    *, session: Session, site: Site, payload: DeviceCreate, actor_id: int
+    *, session: Session, site: Site, payload: DeviceCreate, actor_id: int | None
 ) -> DeviceEnrolmentCode:
     """A new device waiting for enrolment; the answer holds its one-time code, never stored."""
     code = new_code(ENROLMENT_PREFIX)
@@ -97,7 +97,8 @@ def create_device(
     )
     session.add(device)
     session.flush()
-    _audit(session, device, action="device.created", actor=ActorType.staff, actor_id=actor_id)
+    actor = ActorType.staff if actor_id is not None else ActorType.system  # None: the command line
+    _audit(session, device, action="device.created", actor=actor, actor_id=actor_id)
     return DeviceEnrolmentCode(
         device=device_public(device),
         enrolment_code=code,
@@ -129,14 +130,12 @@ def revoke_device(*, session: Session, site: Site, device_id: int, actor_id: int
     return device_public(device)
 
 
-def enrol(*, session: Session, site: Site, enrolment_code: str) -> DeviceToken:
-    """Trades a valid, unused code for the device's token; the code is consumed."""
+def enrol(*, session: Session, enrolment_code: str) -> DeviceToken:
+    """Trades a valid, unused code for the device's token; the code is consumed. The site that
+    made the code is the device's site."""
     device = session.scalar(
         select(Device)
-        .where(
-            Device.enrolment_code_hash == enrolment_hash(enrolment_code),
-            Device.site_id == site.id,
-        )
+        .where(Device.enrolment_code_hash == enrolment_hash(enrolment_code))
         .with_for_update()
     )
     now = utcnow()
@@ -153,7 +152,15 @@ def enrol(*, session: Session, site: Site, enrolment_code: str) -> DeviceToken:
     device.enrolment_expires_at = None
     session.flush()
     _audit(session, device, action="device.enrolled", actor=ActorType.device, actor_id=device.id)
-    return DeviceToken(device_id=device.id, name=device.name, kind=device.kind, token=token)
+    site = session.get(Site, device.site_id)
+    return DeviceToken(
+        device_id=device.id,
+        name=device.name,
+        kind=device.kind,
+        token=token,
+        site=site.code if site else "",
+        site_name=site.name if site else "",
+    )
 
 
 def device_for_token(*, session: Session, token: str) -> Device:

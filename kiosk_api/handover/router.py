@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 
-from kiosk_api.deps import CallerDep, DeskStaff, SessionDep, SiteDep
+from kiosk_api.deps import CallerDep, DeskStaff, SessionDep, SiteDep, StaffSiteDep
 from kiosk_api.errors import Forbidden, responses
 from kiosk_api.handover import service
 from kiosk_api.handover.schemas import (
@@ -115,7 +115,7 @@ def delivery_status(
 @staff_router.get("/inbox", response_model=list[InboxConversation], responses=responses(401, 403))
 def inbox(
     session: SessionDep,
-    site: SiteDep,
+    site: StaffSiteDep,
     staff: DeskStaff,
     include_closed: Annotated[bool, Query()] = False,
 ) -> list[InboxConversation]:
@@ -126,7 +126,7 @@ def inbox(
     "/inbox/{handover_id}", response_model=InboxConversation, responses=responses(401, 403, 404)
 )
 def conversation(
-    handover_id: HandoverId, session: SessionDep, site: SiteDep, staff: DeskStaff
+    handover_id: HandoverId, session: SessionDep, site: StaffSiteDep, staff: DeskStaff
 ) -> InboxConversation:
     """The conversation in German (machine translation beside the original)."""
     return service.read_conversation(
@@ -143,7 +143,7 @@ def reply(
     handover_id: HandoverId,
     payload: StaffReply,
     session: SessionDep,
-    site: SiteDep,
+    site: StaffSiteDep,
     staff: DeskStaff,
 ) -> InboxConversation:
     """A reply typed in German, sent to the client in their language on the same channel."""
@@ -158,7 +158,7 @@ def reply(
     responses=responses(401, 403, 404),
 )
 def close(
-    handover_id: HandoverId, session: SessionDep, site: SiteDep, staff: DeskStaff
+    handover_id: HandoverId, session: SessionDep, site: StaffSiteDep, staff: DeskStaff
 ) -> InboxConversation:
     """Hands the conversation back to the bot."""
     return service.hand_back(session=session, site=site, handover_id=handover_id, staff_id=staff.id)

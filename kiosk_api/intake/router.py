@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from kiosk_api.deps import CallerDep, LocaleDep, ProofDep, ReferenceCode, SessionDep, SiteDep
+from kiosk_api.deps import CallerDep, LocaleDep, ProofDep, ReferenceCode, SessionDep
 from kiosk_api.errors import responses
 from kiosk_api.intake.schemas import IntakeExport, IntakePublic, IntakeUpdate
 from kiosk_api.intake.service import (
@@ -72,10 +72,10 @@ def routing_for_intake(
     reference_code: ReferenceCode,
     proof: ProofDep,
     session: SessionDep,
-    site: SiteDep,
     caller: CallerDep,
     locale: LocaleDep,
 ) -> RoutingResult:
-    """Which team will likely help and why: a suggestion for the desk, not a decision."""
+    """Which team will likely help and why, by the rules of the record's own site: a suggestion for
+    the desk, not a decision."""
     record = open_record(session=session, reference_code=reference_code, proof=proof)
-    return route(session=session, site=site, record=record, locale=locale)
+    return route(session=session, site=record.site, record=record, locale=locale)

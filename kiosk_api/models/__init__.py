@@ -5,8 +5,8 @@ from kiosk_api.models.base import Base, utcnow
 from kiosk_api.models.booking import Booking, QueueTicket, Slot
 from kiosk_api.models.handover import Handover, HandoverMessage, Notification
 from kiosk_api.models.intake import ConsentRecord, HouseholdMember, IntakeRecord
-from kiosk_api.models.site import OpeningHours, Service, Site
-from kiosk_api.models.staff import Device, StaffSession, StaffUser
+from kiosk_api.models.site import OpeningHours, Service, ServiceArea, Site
+from kiosk_api.models.staff import Device, StaffSession, StaffUser, staff_sites
 from kiosk_api.models.translation import TranslationCacheEntry
 
 __all__ = [
@@ -24,11 +24,13 @@ __all__ = [
     "OpeningHours",
     "QueueTicket",
     "Service",
+    "ServiceArea",
     "Site",
     "Slot",
     "StaffSession",
     "StaffUser",
     "StatisticEvent",
     "TranslationCacheEntry",
+    "staff_sites",
     "utcnow",
 ]

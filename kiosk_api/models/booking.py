@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kiosk_api.models.base import Base, UTCDateTime, utcnow
 from kiosk_api.models.enums import BookingStatus, Concern, TicketStatus
 from kiosk_api.models.intake import IntakeRecord
-from kiosk_api.models.site import Service
+from kiosk_api.models.site import Service, Site
 
 
 class Slot(Base):
@@ -41,6 +41,7 @@ class Slot(Base):
     booked: Mapped[int] = mapped_column(Integer, default=0)
     interpreter_language: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
+    site: Mapped[Site] = relationship()
     service: Mapped[Service] = relationship()
 
 

@@ -11,9 +11,16 @@ class StaffRole(StrEnum):
     desk = "desk"
     caseworker = "caseworker"
     admin = "admin"
+    # manages the sites of a deployment; sees statistics across them, no personal data
+    deployment_admin = "deployment_admin"
 
 
-ROLE_RANK = {StaffRole.desk: 1, StaffRole.caseworker: 2, StaffRole.admin: 3}
+ROLE_RANK = {
+    StaffRole.desk: 1,
+    StaffRole.caseworker: 2,
+    StaffRole.admin: 3,
+    StaffRole.deployment_admin: 4,
+}
 
 
 class Channel(StrEnum):

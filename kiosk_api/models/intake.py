@@ -15,6 +15,7 @@ from kiosk_api.models.enums import (
     IntakeStatus,
     ResidenceStatus,
 )
+from kiosk_api.models.site import Site
 
 
 def _enum(cls: type) -> Enum:
@@ -80,6 +81,7 @@ class IntakeRecord(Base):
     concern: Mapped[Concern | None] = mapped_column(_enum(Concern), nullable=True)
     concern_text: Mapped[str | None] = mapped_column(Text, nullable=True)
 
+    site: Mapped[Site] = relationship()
     household: Mapped[list[HouseholdMember]] = relationship(
         back_populates="intake", cascade="all, delete-orphan", order_by="HouseholdMember.id"
     )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Time, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Time, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kiosk_api.models.base import Base
@@ -18,6 +18,13 @@ class Site(Base):
     retention_days: Mapped[int] = mapped_column(Integer, default=90)
     routing_rules: Mapped[str] = mapped_column(String(200), default="routing.yml")
     desks: Mapped[int] = mapped_column(Integer, default=3)
+    # The office's address, told to chat clients the area table sends here.
+    street: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    postcode: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    city: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    # A site switched off keeps its records (retention still runs) but takes no new clients.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     services: Mapped[list[Service]] = relationship(back_populates="site", order_by="Service.id")
     opening_hours: Mapped[list[OpeningHours]] = relationship(
@@ -55,3 +62,17 @@ class OpeningHours(Base):
     closes: Mapped[time] = mapped_column(Time)
 
     site: Mapped[Site] = relationship(back_populates="opening_hours")
+
+
+class ServiceArea(Base):
+    """One line of the deployment's area table: a postcode range or a municipality and the site
+    responsible for it (sites/areas.yml)."""
+
+    __tablename__ = "service_areas"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    postcode_from: Mapped[str | None] = mapped_column(String(5), nullable=True, index=True)
+    postcode_to: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    # folded: lower case, umlauts and ß spelt out, hyphens and spaces removed
+    municipality: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
-from kiosk_api.deps import CallerDep, DeskStaff, ProofDep, SessionDep, SiteDep
+from kiosk_api.deps import CallerDep, DeskStaff, ProofDep, SessionDep, SiteDep, StaffSiteDep
 from kiosk_api.errors import responses
 from kiosk_api.idempotency import IdempotencyDep
 from kiosk_api.models.enums import TicketStatus
@@ -86,7 +86,7 @@ def display_calls(session: SessionDep, site: SiteDep, caller: CallerDep) -> list
 @staff_router.get("/queue", response_model=list[QueueEntry], responses=responses(401, 403))
 def live_queue(
     session: SessionDep,
-    site: SiteDep,
+    site: StaffSiteDep,
     staff: DeskStaff,
     include_finished: Annotated[bool, Query()] = False,
     ids: Annotated[list[TicketIdValue] | None, Query(max_length=MAX_TICKETS_PER_READ)] = None,
@@ -107,7 +107,7 @@ def live_queue(
     "/queue/call-next", response_model=QueueEntry, responses=responses(401, 403, 404, 422)
 )
 def call_next(
-    payload: CallNext, session: SessionDep, site: SiteDep, staff: DeskStaff
+    payload: CallNext, session: SessionDep, site: StaffSiteDep, staff: DeskStaff
 ) -> QueueEntry:
     return desk_view.call_next(
         session=session,
@@ -124,7 +124,11 @@ def call_next(
     responses=responses(401, 403, 404, 409, 422),
 )
 def call_ticket(
-    ticket_id: TicketId, payload: CallTicket, session: SessionDep, site: SiteDep, staff: DeskStaff
+    ticket_id: TicketId,
+    payload: CallTicket,
+    session: SessionDep,
+    site: StaffSiteDep,
+    staff: DeskStaff,
 ) -> QueueEntry:
     return desk_view.call(
         session=session, site=site, ticket_id=ticket_id, desk=payload.desk, staff_id=staff.id
@@ -137,7 +141,11 @@ def call_ticket(
     responses=responses(401, 403, 404, 409, 422),
 )
 def hand_over(
-    ticket_id: TicketId, payload: Handover, session: SessionDep, site: SiteDep, staff: DeskStaff
+    ticket_id: TicketId,
+    payload: Handover,
+    session: SessionDep,
+    site: StaffSiteDep,
+    staff: DeskStaff,
 ) -> QueueEntry:
     """Warm hand-over to another team."""
     return desk_view.hand_over(
@@ -156,7 +164,7 @@ def hand_over(
     responses=responses(401, 403, 404, 409),
 )
 def no_show(
-    ticket_id: TicketId, session: SessionDep, site: SiteDep, staff: DeskStaff
+    ticket_id: TicketId, session: SessionDep, site: StaffSiteDep, staff: DeskStaff
 ) -> QueueEntry:
     return desk_view.finish(
         session=session,
@@ -170,7 +178,9 @@ def no_show(
 @staff_router.post(
     "/tickets/{ticket_id}/done", response_model=QueueEntry, responses=responses(401, 403, 404, 409)
 )
-def done(ticket_id: TicketId, session: SessionDep, site: SiteDep, staff: DeskStaff) -> QueueEntry:
+def done(
+    ticket_id: TicketId, session: SessionDep, site: StaffSiteDep, staff: DeskStaff
+) -> QueueEntry:
     return desk_view.finish(
         session=session, site=site, ticket_id=ticket_id, status=TicketStatus.done, staff_id=staff.id
     )
@@ -212,7 +222,7 @@ def ticket_stream(
     response_class=StreamingResponse,
     responses=responses(401, 403, 503),
 )
-def queue_stream(request: Request, site: SiteDep, staff: DeskStaff) -> StreamingResponse:
+def queue_stream(request: Request, site: StaffSiteDep, staff: DeskStaff) -> StreamingResponse:
     """Server-sent events: `queue` with a version whenever today's queue changes; then GET
     /staff/queue.
 

@@ -28,7 +28,7 @@ from kiosk_api.models.enums import (
 )
 from kiosk_api.notifications.service import enqueue
 from kiosk_api.queue.schemas import CheckinCreate, TicketPublic
-from kiosk_api.routing.service import first_matching_rule, load_rules
+from kiosk_api.routing.service import decide, load_rules
 from kiosk_api.security import new_code, normalize_code
 
 TICKET_PREFIX = "TK"
@@ -225,8 +225,8 @@ def _issue(
 
 
 def _routed_service(session: Session, site: Site, record: IntakeRecord) -> tuple[Service, str, str]:
-    rule = first_matching_rule(load_rules(site), record, site_today(site))
-    return _service(session, site, rule.service), rule.id, rule.reason
+    decision = decide(load_rules(site), record, site_today(site))
+    return _service(session, site, decision.service), decision.rule.id, decision.rule.reason
 
 
 def check_in(
@@ -258,6 +258,15 @@ def verify_checkin_proof(*, session: Session, payload: CheckinCreate, proof: Pro
         )
 
 
+def ensure_here(site: Site, owner: Site) -> None:
+    """A record or booking of another office is not checked in here: the client is told where."""
+    if owner.id != site.id:
+        raise Conflict(
+            "record_of_other_site",
+            details={"site": owner.code, "site_name": owner.name, "city": owner.city or ""},
+        )
+
+
 def _check_in(
     *, session: Session, site: Site, payload: CheckinCreate, proof: Proof, actor: ActorType
 ) -> TicketPublic:
@@ -269,6 +278,7 @@ def _check_in(
             proof=proof,
             allow_birth_date=True,
         )
+        ensure_here(site, record.site)
         existing = _open_ticket_today(session, record, day)
         if existing is not None:
             return ticket_public(session, existing)
@@ -303,6 +313,7 @@ def _check_in(
         )
         if booking.intake is not None:
             raise InvalidInput("use_reference_code")
+        ensure_here(site, booking.slot.site)
         if booking.status is not BookingStatus.booked:
             raise Conflict("booking_not_active")
         start, end = day_bounds(site, day)

@@ -61,6 +61,15 @@ def intake_sheet(view: IntakeStaffView) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    referral = view.routing.referral
+    if referral is not None:
+        pdf.multi_cell(
+            0,
+            6,
+            _t("sheet.referral", office=referral.name, address=referral.one_line()),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
     for consent in view.record.consents:
         pdf.multi_cell(
             0,

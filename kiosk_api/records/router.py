@@ -6,7 +6,7 @@ from fastapi import APIRouter, Path, status
 from fastapi.responses import Response
 
 from kiosk_api.appointments.schemas import BookingPublic
-from kiosk_api.deps import DeskStaff, SessionDep, SiteDep
+from kiosk_api.deps import DeskStaff, SessionDep, StaffSiteDep
 from kiosk_api.errors import responses
 from kiosk_api.intake.schemas import IntakeExport
 from kiosk_api.records import pdf, service
@@ -20,7 +20,7 @@ RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
     "/intakes/{record_id}", response_model=IntakeStaffView, responses=responses(401, 403, 404)
 )
 def read_record(
-    record_id: RecordId, session: SessionDep, site: SiteDep, staff: DeskStaff
+    record_id: RecordId, session: SessionDep, site: StaffSiteDep, staff: DeskStaff
 ) -> IntakeStaffView:
     """The intake in German with free text machine-translated beside the original; audited."""
     return service.read_for_staff(session=session, site=site, record_id=record_id, staff=staff)
@@ -32,7 +32,7 @@ def read_record(
     responses=responses(401, 403, 404),
 )
 def export_json(
-    record_id: RecordId, session: SessionDep, site: SiteDep, staff: DeskStaff
+    record_id: RecordId, session: SessionDep, site: StaffSiteDep, staff: DeskStaff
 ) -> IntakeExport:
     return service.export_for_staff(session=session, site=site, record_id=record_id, staff=staff)
 
@@ -46,7 +46,7 @@ def export_json(
     },
 )
 def intake_sheet(
-    record_id: RecordId, session: SessionDep, site: SiteDep, staff: DeskStaff
+    record_id: RecordId, session: SessionDep, site: StaffSiteDep, staff: DeskStaff
 ) -> Response:
     view = service.sheet_for_staff(session=session, site=site, record_id=record_id, staff=staff)
     return Response(
@@ -66,7 +66,7 @@ def intake_sheet(
     responses=responses(401, 403, 404, 409, 422),
 )
 def book_for_client(
-    payload: StaffBookingCreate, session: SessionDep, site: SiteDep, staff: DeskStaff
+    payload: StaffBookingCreate, session: SessionDep, site: StaffSiteDep, staff: DeskStaff
 ) -> BookingPublic:
     """The desk books an appointment for a client (with a record, or anonymous)."""
     return service.book_for_client(session=session, site=site, payload=payload, staff=staff)

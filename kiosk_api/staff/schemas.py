@@ -34,6 +34,16 @@ class TokenPublic(BaseModel):
     must_change_password: bool = False
 
 
+class StaffSite(BaseModel):
+    """A site a staff member works for, as the desk's site choice shows it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    timezone: str
+
+
 class StaffPublic(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -43,6 +53,7 @@ class StaffPublic(BaseModel):
     role: StaffRole
     active: bool
     must_change_password: bool
+    sites: list[StaffSite]
 
 
 class StaffCreate(BaseModel):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from kiosk_api.audit.service import record_event
 from kiosk_api.config import get_settings
 from kiosk_api.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from kiosk_api.models import Site, StaffSession, StaffUser, utcnow
+from kiosk_api.models import Site, StaffSession, StaffUser, staff_sites, utcnow
 from kiosk_api.models.enums import ActorType, StaffRole
 from kiosk_api.security import hash_password, new_token, token_hash, verify_password
 from kiosk_api.staff.schemas import StaffCreate, StaffUpdate, TokenPublic
@@ -33,7 +33,7 @@ def record_failed_login(*, session: Session, username: str) -> None:
         action="staff.login_failed",
         subject_type="staff",
         subject_id=staff.id if staff else None,
-        site_id=staff.site_id if staff else None,
+        site_id=None,  # an account may work for several sites
     )
     session.flush()
 
@@ -49,7 +49,7 @@ def record_locked_login(
         action="staff.login_locked",
         subject_type="staff",
         subject_id=staff.id if staff else None,
-        site_id=staff.site_id if staff else None,
+        site_id=None,  # an account may work for several sites
         details={"locked": locked, "retry_after_seconds": retry_after_seconds},
     )
     session.flush()
@@ -88,7 +88,7 @@ def start_session(*, session: Session, staff_id: int) -> TokenPublic:
         action="staff.login",
         subject_type="staff",
         subject_id=staff.id,
-        site_id=staff.site_id,
+        site_id=None,  # an account may work for several sites
     )
     session.flush()
     return TokenPublic(
@@ -139,7 +139,7 @@ def record_failed_password_change(*, session: Session, staff: StaffUser) -> None
         action="staff.password_change_failed",
         subject_type="staff",
         subject_id=staff.id,
-        site_id=staff.site_id,
+        site_id=None,  # an account may work for several sites
     )
     session.flush()
 
@@ -167,25 +167,35 @@ def change_own_password(
         action="staff.password_changed",
         subject_type="staff",
         subject_id=staff.id,
-        site_id=staff.site_id,
+        site_id=None,  # an account may work for several sites
         details={"other_sessions_ended": ended},
     )
     session.flush()
 
 
+def _members(site: Site):  # type: ignore[no-untyped-def]
+    return StaffUser.id.in_(select(staff_sites.c.staff_id).where(staff_sites.c.site_id == site.id))
+
+
 def list_staff(*, session: Session, site: Site) -> list[StaffUser]:
-    return list(
-        session.scalars(
-            select(StaffUser).where(StaffUser.site_id == site.id).order_by(StaffUser.id)
-        )
-    )
+    return list(session.scalars(select(StaffUser).where(_members(site)).order_by(StaffUser.id)))
+
+
+def guard_role_grant(*, session: Session, role: StaffRole | None, actor_id: int | None) -> None:
+    """Only a deployment admin (or the command line) makes another deployment admin."""
+    if role is not StaffRole.deployment_admin or actor_id is None:
+        return
+    actor = session.get(StaffUser, actor_id)
+    if actor is None or actor.role is not StaffRole.deployment_admin:
+        raise Forbidden("role_required", details={"required_role": role.value})
 
 
 def create_staff(
     *, session: Session, site: Site, payload: StaffCreate, actor_id: int | None
 ) -> StaffUser:
+    guard_role_grant(session=session, role=payload.role, actor_id=actor_id)
     staff = StaffUser(
-        site_id=site.id,
+        sites=[site] if payload.role is not StaffRole.deployment_admin else [],
         username=payload.username,
         display_name=payload.display_name,
         role=payload.role,
@@ -216,8 +226,9 @@ def update_staff(
     *, session: Session, site: Site, staff_id: int, payload: StaffUpdate, actor_id: int
 ) -> StaffUser:
     staff = session.get(StaffUser, staff_id)
-    if staff is None or staff.site_id != site.id:
+    if staff is None or all(own.id != site.id for own in staff.sites):
         raise NotFound("staff_not_found")
+    guard_role_grant(session=session, role=payload.role, actor_id=actor_id)
     changes = payload.model_dump(exclude_unset=True)
     password_changed = changes.get("password") is not None
     if password_changed:
@@ -248,15 +259,24 @@ def update_staff(
     return staff
 
 
-def ensure_admin(*, session: Session, site: Site, username: str, password: str) -> StaffUser | None:
-    """Creates the first admin if the site has none, to change the password at first login;
-    returns it, or None if one exists."""
+def ensure_admin(
+    *, session: Session, site: Site, username: str, password: str
+) -> tuple[StaffUser | None, bool]:
+    """Gives a site without an admin the first admin account: made here (to change its password at
+    first login; created=True), or the existing account of that name joins the site."""
     exists = session.scalar(
-        select(StaffUser.id).where(StaffUser.site_id == site.id, StaffUser.role == StaffRole.admin)
+        select(StaffUser.id).where(_members(site), StaffUser.role == StaffRole.admin).limit(1)
     )
     if exists:
-        return None
-    return create_staff(
+        return None, False
+    staff = session.scalar(select(StaffUser).where(StaffUser.username == username))
+    if staff is not None:
+        if staff.role is StaffRole.admin:
+            staff.sites = [*staff.sites, site]
+            session.flush()
+            return staff, False
+        return None, False
+    created = create_staff(
         session=session,
         site=site,
         payload=StaffCreate(
@@ -264,3 +284,4 @@ def ensure_admin(*, session: Session, site: Site, username: str, password: str) 
         ),
         actor_id=None,
     )
+    return created, True

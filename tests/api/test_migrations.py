@@ -76,3 +76,72 @@ def test_the_comparison_would_notice_a_missing_column(scratch_url: str) -> None:
         connection.execute(text("ALTER TABLE sites ADD COLUMN stray_column INTEGER"))
     engine.dispose()
     assert [diff[0] for diff in differences(scratch_url)] == ["remove_column"]
+
+
+def test_a_single_site_database_becomes_a_deployment_of_sites_without_loss(
+    scratch_url: str,
+) -> None:
+    """0005: every account keeps the site it had, now as a membership; down again, as before."""
+    config = alembic_config(scratch_url)
+    command.upgrade(config, "0004")
+    engine = build_engine(scratch_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO sites (id, code, name, timezone, retention_days, routing_rules, desks)"
+                " VALUES (1, 'dortmund', 'Jobcenter Dortmund', 'Europe/Berlin', 90,"
+                " 'routing.yml', 4)"
+            )
+        )
+        for staff_id, username, role in ((1, "admin", "admin"), (2, "empfang", "desk")):
+            connection.execute(
+                text(
+                    "INSERT INTO staff_users (id, site_id, username, display_name, password_hash,"
+                    " role, active, must_change_password, created_at) VALUES (:id, 1, :username,"
+                    " :username, 'hash', :role, :active, :change, '2026-11-02 09:00:00+00:00')"
+                ),
+                {
+                    "id": staff_id,
+                    "username": username,
+                    "role": role,
+                    "active": True,
+                    "change": False,
+                },
+            )
+        # rows pointing at the rebuilt tables survive (SQLite rebuilds sites and staff_users)
+        connection.execute(
+            text(
+                "INSERT INTO staff_sessions (id, staff_id, token_hash, created_at, expires_at)"
+                " VALUES (1, 2, 'token', '2026-11-02 09:00:00+00:00', '2026-11-02 17:00:00+00:00')"
+            )
+        )
+    engine.dispose()
+
+    command.upgrade(config, "head")
+    engine = build_engine(scratch_url)
+    with engine.connect() as connection:
+        memberships = connection.execute(
+            text("SELECT staff_id, site_id FROM staff_sites ORDER BY staff_id")
+        ).all()
+        staff = connection.execute(
+            text("SELECT id, username, role, password_hash FROM staff_users ORDER BY id")
+        ).all()
+        site = connection.execute(text("SELECT code, name, desks, active FROM sites")).one()
+        sessions = connection.execute(text("SELECT staff_id FROM staff_sessions")).all()
+    engine.dispose()
+    assert [tuple(row) for row in sessions] == [(2,)]
+    assert [tuple(row) for row in memberships] == [(1, 1), (2, 1)]
+    assert [tuple(row) for row in staff] == [
+        (1, "admin", "admin", "hash"),
+        (2, "empfang", "desk", "hash"),
+    ]
+    assert tuple(site) == ("dortmund", "Jobcenter Dortmund", 4, True)
+
+    command.downgrade(config, "0004")
+    engine = build_engine(scratch_url)
+    with engine.connect() as connection:
+        back = connection.execute(
+            text("SELECT id, site_id, username FROM staff_users ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in back] == [(1, 1, "admin"), (2, 1, "empfang")]

@@ -43,10 +43,10 @@ def test_the_first_admin_and_accounts_made_by_an_admin_change_their_password_fir
     from kiosk_api.staff.service import ensure_admin
 
     with session_scope(write=True) as session:
-        admin = ensure_admin(
+        admin, created = ensure_admin(
             session=session, site=site(session), username="first", password=STAFF_PASSWORD
         )
-        assert admin is not None and admin.must_change_password is True
+        assert created and admin is not None and admin.must_change_password is True
     make_staff("desk", "seeded")
     assert flagged("first") and not flagged("seeded")
 

@@ -61,7 +61,8 @@ def migrate(engine: Engine) -> None:
 
     from kiosk_api.migrations import alembic_config
 
-    with engine.begin() as connection:
+    # not begun: the migrations open (and on SQLite, with foreign keys off, check) their own
+    with engine.connect() as connection:
         config = alembic_config()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -114,12 +114,55 @@ def seed(session: Session, *, staff: tuple[StaffSeed, ...] = (), slot_days: int 
     return site
 
 
+def add_sites(session: Session, *, count: int, queue_each: int) -> list[Site]:
+    """`count` more sites made from the default site's file (site01, site02, ...), each with
+    `queue_each` walk-in tickets today: a deployment of many offices for the benchmarks."""
+    from kiosk_api.intake.service import Proof
+    from kiosk_api.models.enums import ActorType
+    from kiosk_api.queue.schemas import CheckinCreate
+    from kiosk_api.queue.service import check_in
+    from kiosk_api.sites.service import SiteFile, apply_site, read_site_file
+
+    settings = get_settings()
+    template = read_site_file(settings.sites_dir, settings.default_site).model_dump()
+    made = []
+    for number in range(1, count + 1):
+        code = f"site{number:02d}"
+        site, _ = apply_site(
+            session=session,
+            config=SiteFile.model_validate(
+                {
+                    **template,
+                    "code": code,
+                    "name": f"Standort {number}",
+                    # no folder of their own: they share the default site's rules
+                    "routing_rules": f"../{settings.default_site}/{template['routing_rules']}",
+                }
+            ),
+        )
+        for _ in range(queue_each):
+            check_in(
+                session=session,
+                site=site,
+                payload=CheckinCreate.model_validate(
+                    {"walk_in": {"language": "ar", "concern": "first_registration"}}
+                ),
+                proof=Proof(None, None),
+                actor=ActorType.device,
+            )
+        made.append(site)
+    session.flush()
+    return made
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description="Migrate the database of LOTSE_DATABASE_URL and seed site, staff and slots."
     )
     parser.add_argument("--staff", action="append", default=[], metavar="USER:ROLE:PASSWORD")
     parser.add_argument("--slot-days", type=int, default=0)
+    parser.add_argument("--extra-sites", type=int, default=0, help="more sites beside the default")
+    parser.add_argument("--queue-per-site", type=int, default=0, help="their walk-ins today")
     args = parser.parse_args()
 
     from kiosk_api.db import get_engine, session_scope
@@ -132,6 +175,7 @@ def main() -> None:
             staff=tuple(StaffSeed.parse(spec) for spec in args.staff),
             slot_days=args.slot_days,
         )
+        add_sites(session, count=args.extra_sites, queue_each=args.queue_per_site)
     get_engine().dispose()
 
 

@@ -46,6 +46,22 @@ def local_day(slot: dict[str, Any]) -> date:
     return moment.astimezone(SITE_TZ).date()
 
 
+async def info_service_at(tracker: Tracker) -> str:
+    """The information team at the conversation's site: LOTSE_BOT_INFO_SERVICE where the site has
+    it, else the site's first bookable team (its first contact: sites/<site>/site.yml lists it
+    first)."""
+    wanted = info_service()
+    try:
+        offered = [
+            s["code"]
+            for s in await kiosk.services(language=language(tracker), site=site_of(tracker))
+            if s.get("bookable", True)
+        ]
+    except kiosk.KioskError:
+        return wanted
+    return wanted if wanted in offered or not offered else offered[0]
+
+
 async def service_for(tracker: Tracker) -> str:
     """The routed team for a submitted record, else the information team."""
     proof = record_proof(tracker)
@@ -56,7 +72,7 @@ async def service_for(tracker: Tracker) -> str:
             ]
         except kiosk.KioskError:
             pass
-    return info_service()
+    return await info_service_at(tracker)
 
 
 async def free_slots(tracker: Tracker, first: date, last: date) -> list[dict[str, Any]]:

@@ -229,15 +229,17 @@ class ValidateSiteForm(Action):
         return [SlotSet(ATTEMPTS_SLOT, float(attempts + 1))]
 
     async def _chosen(self, dispatcher: CollectingDispatcher, code: str) -> list[Any]:
-        """A site button: the site's address, and its opening hours from the area table."""
+        """A site button: the site's address, and its opening hours when the area table leads to it
+        from its own postcode or town."""
         listed = {s["code"]: s for s in await kiosk.sites()}
         site = listed.get(code)
         if site is None:
             return []
-        office = await kiosk.site_for_place(site["postcode"]) if site.get("postcode") else None
-        if not office or office.get("code") != code:
-            office = dict(site, opening_hours=None)
-        return tell_office(dispatcher, office)
+        for place in (site.get("postcode"), site.get("city")):
+            office = await kiosk.site_for_place(place) if place else None
+            if office and office.get("code") == code:
+                return tell_office(dispatcher, office)
+        return tell_office(dispatcher, dict(site, opening_hours=None))
 
 
 class ActionSiteChosen(Action):

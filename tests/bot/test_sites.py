@@ -147,6 +147,8 @@ def test_an_unknown_place_is_asked_again_then_the_sites_are_offered(rasa, deploy
 
     chosen = say(rasa, sender, buttons[solingen["name"]])
     assert solingen["name"] in texts(chosen)
+    # with its opening hours, found from the site's own town
+    assert opening_hours(office(deployment, "Solingen")["opening_hours"], "de") in texts(chosen)
     assert tracker(rasa, sender)["slots"]["site"] == "solingen"
     assert chosen[-1]["buttons"][0]["payload"].startswith('/inform{"day"')  # the booking goes on
 

@@ -201,31 +201,41 @@ SiteHeader = Annotated[
 ]
 
 
-def get_site(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    caller: CallerDep,
-    x_lotse_site: SiteHeader = None,
+def _client_site(
+    session: Session, settings: Settings, caller: Caller, named: str | None, *, may_name: bool
 ) -> Site:
-    """The site of a public request: an enrolled device's own, the one the bot names for its chat,
-    one an anonymous reader names, or the deployment's default."""
     if caller.device_site_id is not None:
         site = session.get(Site, caller.device_site_id)
         if site is None:
             raise NotFound("site_unknown")
-        if x_lotse_site and x_lotse_site != site.code:
+        if named and named != site.code:
             raise Forbidden("device_of_other_site")
         return site
-    if x_lotse_site:
-        # a kiosk's URL never chooses its site: anonymous writers get the default, or enrol
-        if not caller.is_bot and request.method != "GET":
+    if named:
+        if not may_name:
             raise Forbidden("site_choice_needs_device")
-        return sites.site_by_code(session, x_lotse_site, active_only=True)
+        return sites.site_by_code(session, named, active_only=True)
     return sites.default_site(session, settings.default_site)
 
 
+def get_site(
+    session: SessionDep, settings: SettingsDep, caller: CallerDep, x_lotse_site: SiteHeader = None
+) -> Site:
+    """The site of a public request: an enrolled device's own, else the one the caller names (the
+    bot for its chat, a client from the area table), else the deployment's default."""
+    return _client_site(session, settings, caller, x_lotse_site, may_name=True)
+
+
+def get_lobby_site(
+    session: SessionDep, settings: SettingsDep, caller: CallerDep, x_lotse_site: SiteHeader = None
+) -> Site:
+    """The site of a lobby check-in: the kiosk's own. Its URL never chooses the site: only the bot
+    (for its chat) may name one; an unenrolled kiosk checks in at the default site."""
+    return _client_site(session, settings, caller, x_lotse_site, may_name=caller.is_bot)
+
+
 SiteDep = Annotated[Site, Depends(get_site)]
+LobbySiteDep = Annotated[Site, Depends(get_lobby_site)]
 
 
 # The only endpoints a login with a password someone else chose may call until it is changed.

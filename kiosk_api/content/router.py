@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from kiosk_api import i18n
 from kiosk_api.content import service
+from kiosk_api.content.local import get_local
 from kiosk_api.content.schemas import ContentPublic, ContentReviewList, TopicList, TopicSearchResult
-from kiosk_api.deps import AdminStaff, LocaleDep
+from kiosk_api.deps import AdminStaff, LocaleDep, SiteHeader
 from kiosk_api.errors import responses
 
 router = APIRouter(tags=["content"])
@@ -41,9 +43,20 @@ def search_topics(
 
 @router.get("/content/{topic}", response_model=ContentPublic, responses=responses(404, 422))
 def get_topic(
-    topic: str, store: StoreDep, locale: LocaleDep, language: LanguageQuery = None
+    topic: str,
+    store: StoreDep,
+    locale: LocaleDep,
+    language: LanguageQuery = None,
+    x_lotse_site: SiteHeader = None,
 ) -> ContentPublic:
-    return service.get_topic(store=store, topic=topic, language=language or locale)
+    """A shared topic; naming a site (X-Lotse-Site) adds that site's own text where it has one.
+    No site is needed."""
+    return service.get_topic(
+        store=store,
+        topic=topic,
+        language=language or locale,
+        local=get_local().pick(x_lotse_site, topic, i18n.normalize_code(language or locale) or ""),
+    )
 
 
 @router.get(

@@ -200,6 +200,9 @@ class ContentPublic(BaseModel):
     # Past its re-check date: the answer says it may be out of date.
     outdated: bool
     scopes: list[ConsentScope] | None = None
+    # The site whose own text (address, local services) was added to or replaced the shared one.
+    local_site: str | None = None
+    local_language: str | None = None
 
 
 class ContentReviewItem(BaseModel):

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from kiosk_api import clock, i18n
 from kiosk_api.content import facts
+from kiosk_api.content.local import LocalContentFile
 from kiosk_api.content.schemas import (
     ContentFile,
     ContentPublic,
@@ -397,9 +398,15 @@ def _fact_public(fact: Fact, locale: str) -> FactPublic:
 
 
 def get_topic(
-    *, store: ContentStore, topic: str, language: str, today: dt.date | None = None
+    *,
+    store: ContentStore,
+    topic: str,
+    language: str,
+    today: dt.date | None = None,
+    local: LocalContentFile | None = None,
 ) -> ContentPublic:
-    """One topic in `language`, else en, else de; 404 content_not_found for an unknown topic."""
+    """One topic in `language`, else en, else de; 404 content_not_found for an unknown topic.
+    A site's `local` text is added to it, or replaces it."""
     requested = _language(language)
     item = _pick(store, topic, requested) if topic in store.config.topics else None
     if item is None:
@@ -410,7 +417,7 @@ def get_topic(
     def rendered(text: str) -> str:
         return facts.render_text(text, known, text_locale)
 
-    return ContentPublic(
+    shared = ContentPublic(
         topic=item.topic,
         theme=store.theme_of(item.topic),
         requested_language=requested,
@@ -435,6 +442,26 @@ def get_topic(
         reviewed=item.reviewed is not None,
         reviewed_on=item.reviewed.on if item.reviewed else None,
         scopes=item.scopes,
+    )
+    return shared if local is None else _with_local(shared, local)
+
+
+def _with_local(shared: ContentPublic, local: LocalContentFile) -> ContentPublic:
+    """The site's paragraphs after the shared ones (add), or in their place (replace); its
+    sources beside them, and the answer counts as reviewed only when both texts are."""
+    sources = [SourcePublic(title=s.title, url=str(s.url)) for s in local.sources]
+    replace = local.mode == "replace"
+    return shared.model_copy(
+        update={
+            "title": local.title if replace and local.title else shared.title,
+            "summary": local.summary if replace and local.summary else shared.summary,
+            "body": [*([] if replace else shared.body), *local.body],
+            "sources": [*([] if replace else shared.sources), *sources],
+            "local_site": local.site,
+            "local_language": local.language,
+            "reviewed": shared.reviewed and local.reviewed is not None,
+            "machine_translated": shared.machine_translated or local.machine_translated,
+        }
     )
 
 

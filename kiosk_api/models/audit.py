@@ -17,7 +17,7 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     site_id: Mapped[int | None] = mapped_column(
-        ForeignKey("sites.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("sites.id", ondelete="SET NULL"), nullable=True, index=True
     )
     actor_type: Mapped[ActorType] = mapped_column(Enum(ActorType, native_enum=False, length=20))
     actor_id: Mapped[int | None] = mapped_column(Integer, nullable=True)

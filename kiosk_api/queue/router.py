@@ -6,7 +6,15 @@ from fastapi import APIRouter, Path, Query, Request, status
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import Field
 
-from kiosk_api.deps import CallerDep, DeskStaff, ProofDep, SessionDep, SiteDep, StaffSiteDep
+from kiosk_api.deps import (
+    CallerDep,
+    DeskStaff,
+    LobbySiteDep,
+    ProofDep,
+    SessionDep,
+    SiteDep,
+    StaffSiteDep,
+)
 from kiosk_api.errors import responses
 from kiosk_api.idempotency import IdempotencyDep
 from kiosk_api.models.enums import TicketStatus
@@ -41,7 +49,7 @@ def check_in(
     payload: CheckinCreate,
     proof: ProofDep,
     session: SessionDep,
-    site: SiteDep,
+    site: LobbySiteDep,
     caller: CallerDep,
     idempotency: IdempotencyDep,
 ) -> TicketPublic | JSONResponse:

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 from kiosk_api import i18n
 from kiosk_api.config import get_settings
 from kiosk_api.content import service as content_service
-from kiosk_api.deps import CallerDep, SessionDep, SiteDep
+from kiosk_api.deps import CallerDep, SessionDep
 from kiosk_api.errors import InvalidInput, NotFound, responses
 from kiosk_api.queue import service as queue_service
 from kiosk_api.web import service
@@ -170,9 +170,10 @@ def display_page() -> HTMLResponse:
 
 
 @router.get("/desk", include_in_schema=False, response_class=HTMLResponse)
-def desk_page(site: SiteDep) -> HTMLResponse:
-    """Reception desk and site admin (German); times shown in the site's time zone."""
-    return _page("desk", "desk", language="de", config={"timezone": site.timezone})
+def desk_page() -> HTMLResponse:
+    """Reception desk, site admin and deployment admin (German). Loads for no site: the staff
+    member chooses one of their sites after login, and times follow that site's time zone."""
+    return _page("desk", "desk", language="de", config={})
 
 
 @router.get("/chat", include_in_schema=False, response_class=HTMLResponse)

@@ -392,10 +392,17 @@ def test_a_device_works_for_the_site_whose_code_enrolled_it(
     )
     assert elsewhere.status_code == 403
     assert elsewhere.json()["error"]["code"] == "device_of_other_site"
-    # the kiosk's URL never chooses the site: an anonymous writer cannot name one
+    # the kiosk's URL never chooses the site: an unenrolled kiosk cannot name one
     anonymous = client.post("/api/v1/checkins", headers={"X-Lotse-Site": OTHER}, json=walk_in)
     assert anonymous.status_code == 403
     assert anonymous.json()["error"]["code"] == "site_choice_needs_device"
+    # a client registering from home (the area table found their office) names it
+    receipt = consent(client, language="uk", headers={"X-Lotse-Site": OTHER})
+    with session_scope() as session:
+        record = session.scalars(
+            select(IntakeRecord).where(IntakeRecord.reference_code == receipt["reference_code"])
+        ).one()
+        assert session.get(Site, record.site_id).code == OTHER  # type: ignore[union-attr]
     # the display shows its own site's calls
     calls = client.get("/api/v1/display/calls", headers=other_site.kiosk)
     assert calls.status_code == 200
@@ -539,3 +546,90 @@ def test_an_area_file_giving_a_postcode_to_two_sites_is_refused() -> None:
                     {"version": 1, "areas": [{"site": "atlantis", "postcodes": ["10115"]}]}
                 ),
             )
+
+
+def test_every_table_with_site_data_is_indexed_by_site() -> None:
+    """Each site's rows are found through an index that starts with site_id, however many sites."""
+    from sqlalchemy import inspect
+
+    from kiosk_api.db import get_engine
+    from kiosk_api.models import Base
+
+    inspector = inspect(get_engine())
+    site_tables = [t.name for t in Base.metadata.sorted_tables if "site_id" in t.columns]
+    assert {"queue_tickets", "intake_records", "handovers", "slots", "staff_sites"} <= set(
+        site_tables
+    )
+    for table in site_tables:
+        leading = [index["column_names"][0] for index in inspector.get_indexes(table)]
+        leading += [
+            constraint["column_names"][0] for constraint in inspector.get_unique_constraints(table)
+        ]
+        primary = inspector.get_pk_constraint(table)["constrained_columns"]
+        assert "site_id" in leading or primary[:1] == ["site_id"], table
+
+
+def test_a_site_adds_its_own_text_to_a_shared_topic_for_its_clients(client: TestClient) -> None:
+    shared = client.get("/api/v1/content/free_advice", params={"language": "en"}).json()
+    local = client.get(
+        "/api/v1/content/free_advice",
+        params={"language": "en"},
+        headers={"X-Lotse-Site": "beispielstadt"},
+    ).json()
+    assert shared["local_site"] is None
+    assert local["local_site"] == "beispielstadt" and local["local_language"] == "en"
+    assert local["body"][: len(shared["body"])] == shared["body"]
+    assert "Musterstraße 5" in local["body"][-1] and len(local["body"]) == len(shared["body"]) + 1
+    assert "https://beispielstadt.example/beratung" in {s["url"] for s in local["sources"]}
+    assert local["reviewed"] is False  # the local text is an unchecked draft
+    # another site's clients, and topics the site has nothing for, get the shared text only
+    other = client.get(
+        "/api/v1/content/free_advice",
+        params={"language": "en"},
+        headers={"X-Lotse-Site": "dortmund"},
+    ).json()
+    assert other["body"] == shared["body"] and other["local_site"] is None
+    # a language without a local file falls back as shared texts do
+    persian = client.get(
+        "/api/v1/content/free_advice",
+        params={"language": "fa"},
+        headers={"X-Lotse-Site": "beispielstadt"},
+    ).json()
+    assert persian["language"] == "fa" and persian["local_language"] == "en"
+
+
+def test_the_content_check_holds_site_texts_to_their_rules(tmp_path: Path) -> None:
+    from datetime import date as day
+
+    import yaml
+
+    from kiosk_api.content.local import check_local, load_local
+
+    folder = tmp_path / "sites" / "ort" / "content"
+    for topic, text in {
+        "free_advice": {"mode": "replace", "body": ["Beratung am Markt 1."]},
+        "no_such_topic": {"mode": "add", "body": ["Hier."]},
+        "duties": {"mode": "add", "body": ["Kürzung um {sanction_first}."]},
+    }.items():
+        (folder / topic).mkdir(parents=True)
+        content = {
+            "site": "ort",
+            "topic": topic,
+            "language": "de",
+            "valid_as_of": "2026-12-01",
+            "reviewed": None,
+            "machine_translated": False,
+            "drafted_by": "person",
+            "sources": [{"title": "Stadt", "url": "https://ort.example/x"}],
+            **text,
+        }
+        (folder / topic / "de.yml").write_text(yaml.safe_dump(content), encoding="utf-8")
+    problems = check_local(
+        load_local(tmp_path / "sites"),
+        topics=("free_advice", "duties"),
+        today=day(2026, 12, 4),
+    )
+    assert any("free_advice" in p and "needs its own title" in p for p in problems)
+    assert any("no_such_topic" in p and "no shared topic" in p for p in problems)
+    assert any("duties" in p and "cites a shared fact" in p for p in problems)
+    assert len(problems) == 3

@@ -6,15 +6,20 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.web.harness import ADMIN_PASSWORD, AXE, BOT_TOKEN, launch, web_server
+from tests.web.harness import ADMIN_PASSWORD, AXE, BOT_TOKEN, WebServer, launch, serve
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="session")
-def base_url() -> Iterator[str]:
-    with web_server() as base:
-        yield base
+def web_server() -> Iterator[WebServer]:
+    with serve() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def base_url(web_server: WebServer) -> str:
+    return web_server.base
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support.ports import free_port
@@ -31,12 +32,44 @@ BOT_TOKEN = "web-tests-bot-token-0123456789abcdef"
 AXE = ROOT / "kiosk_api" / "web" / "static" / "vendor" / "axe.min.js"
 
 
+@dataclass(frozen=True)
+class WebServer:
+    base: str
+    env: dict[str, str]
+
+    def add_sites(
+        self, *sites: str, staff: tuple[str, ...] = (), areas: tuple[str, ...] = ()
+    ) -> None:
+        """Sites `CODE:NAME` copied from the default site's file, staff
+        `USER:ROLE:PASSWORD:SITE,SITE` working for those sites, and area table lines
+        `SITE:POSTCODE` (tests/web/sites.py)."""
+        args = [arg for site in sites for arg in ("--site", site)]
+        args += [arg for member in staff for arg in ("--staff", member)]
+        args += [arg for area in areas for arg in ("--area", area)]
+        subprocess.run(
+            [sys.executable, "-m", "tests.web.sites", *args],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+
 @contextmanager
 def web_server(
     *, port: int | None = None, extra_env: dict[str, str] | None = None
 ) -> Iterator[str]:
     """A fresh database seeded with the site, an admin and 3 days of slots, then uvicorn on a
     free port; stopped (streams cut) at the end."""
+    with serve(port=port, extra_env=extra_env) as server:
+        yield server.base
+
+
+@contextmanager
+def serve(
+    *, port: int | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[WebServer]:
+    """web_server, with the server's environment to seed more into its database."""
     with tempfile.TemporaryDirectory(prefix="lotse-web-") as folder:
         port = port or free_port()
         env = {
@@ -77,7 +110,7 @@ def web_server(
             extra_args=("--timeout-graceful-shutdown", "1"),
             startup_seconds=90,
         ) as base:
-            yield base
+            yield WebServer(base=base, env=env)
 
 
 def launch(playwright):  # type: ignore[no-untyped-def]

@@ -58,6 +58,8 @@ def upgrade() -> None:
             sa.text("INSERT INTO staff_sites (staff_id, site_id) VALUES (:staff_id, :site_id)"),
             memberships,
         )
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_audit_events_site_id"), ["site_id"], unique=False)
     op.create_table(
         "service_areas",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -89,6 +91,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_service_areas_postcode_from"))
         batch_op.drop_index(batch_op.f("ix_service_areas_site_id"))
     op.drop_table("service_areas")
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_audit_events_site_id"))
     with op.batch_alter_table("staff_users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("site_id", sa.Integer(), nullable=True))
     # an account of several sites keeps the first; a deployment admin's goes to the first site

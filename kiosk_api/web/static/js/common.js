@@ -80,15 +80,16 @@ export async function api(path, { method = "GET", body, headers = {}, token, raw
   return response.json();
 }
 
-// Server-sent events read with fetch, so a bearer token can go in the header; reconnects after a break.
-export function stream(path, { token, onEvent, onState = () => {} }) {
+// Server-sent events read with fetch, so a bearer token and other headers (the site, the device) can go along;
+// reconnects after a break. `token` and `headers` may be functions, read again at each reconnect.
+export function stream(path, { token, headers: extra = {}, onEvent, onState = () => {} }) {
   let stopped = false;
   let controller = null;
   async function run() {
     while (!stopped) {
       controller = new AbortController();
       try {
-        const headers = { Accept: "text/event-stream" };
+        const headers = { ...(typeof extra === "function" ? extra() : extra), Accept: "text/event-stream" };
         if (token) headers.Authorization = `Bearer ${typeof token === "function" ? token() : token}`;
         const response = await fetch(path, { headers, signal: controller.signal, cache: "no-store" });
         if (response.status === 401 || response.status === 403) { onState("unauthorized"); return; }

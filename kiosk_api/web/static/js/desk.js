@@ -1,5 +1,5 @@
-// Reception desk (German): login (and the first password change), live queue over server-sent events, record, actions,
-// booking; site admin pages.
+// Reception desk (German): login (and the first password change), the site to work on, live queue over server-sent
+// events, record, actions, booking; site admin pages; the deployment admin's sites, staff and counts.
 import { api, applyDocumentLanguage, applyTexts, boot, el, setText, showError, stream, t } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -7,6 +7,12 @@ const errorRegion = $("error");
 // The bearer token lives in this tab only (sessionStorage), never in localStorage or a cookie.
 let token = sessionStorage.getItem("lotse.desk.token");
 let me = null;
+// The site this desk works on, one of the staff member's own: every desk and admin call names it (X-Lotse-Site).
+// Remembered in this tab, like the token.
+const SITE_KEY = "lotse.desk.site";
+let site = null;
+// Bumped on every site switch: reads that were under way for the previous site are dropped.
+let siteGeneration = 0;
 let queue = [];
 // A view that changed this much is read whole; fewer changes are read ticket by ticket.
 const MOST_TICKETS_PER_READ = 50;
@@ -16,10 +22,14 @@ let selected = null;
 let live = null;
 let services = [];
 
-const timeZone = boot.config.timezone;
+// Times in the chosen site's time zone (the browser's until one is chosen).
+let timeZone;
 const time = (iso) => (iso ? new Date(iso).toLocaleTimeString("de-DE", { timeZone, hour: "2-digit", minute: "2-digit" }) : "–");
 const dateTime = (iso) => new Date(iso).toLocaleString("de-DE", { timeZone, weekday: "short", day: "2-digit", month: "2-digit", hour: "2-digit", minute: "2-digit" });
-const call = (path, options = {}) => api(path, { token, ...options });
+const siteHeaders = () => (site ? { "X-Lotse-Site": site.code } : {});
+const call = (path, options = {}) => api(path, { token, ...options, headers: { ...siteHeaders(), ...(options.headers || {}) } });
+// The chosen site's public data (its teams, free slots): without the staff token, which is no service token there.
+const siteRead = (path) => api(path, { headers: siteHeaders() });
 
 async function login(event) {
   event.preventDefault();
@@ -66,9 +76,15 @@ function stop() {
   live?.stop();
   live = null;
   clearInterval(minutesTimer);
+  clearInterval(inboxTimer);
   token = null;
   me = null;
+  site = null;
+  siteGeneration += 1;
   sessionStorage.removeItem("lotse.desk.token");
+  sessionStorage.removeItem(SITE_KEY);
+  $("site-chooser").hidden = true;
+  $("site-name").hidden = true;
   $("app").hidden = true;
   $("password-change").hidden = true;
   $("login").hidden = false;
@@ -84,19 +100,69 @@ async function start() {
   $("app").hidden = false;
   $("logout").hidden = false;
   $("who").textContent = me.display_name || me.username;
+  // A deployment admin manages the sites and sees their counts; no site's queue, inbox or records.
+  const deployment = me.role === "deployment_admin";
   for (const node of document.querySelectorAll(".admin-only")) node.hidden = me.role !== "admin";
+  for (const node of document.querySelectorAll(".site-only")) node.hidden = deployment;
+  for (const node of document.querySelectorAll(".deployment-only")) node.hidden = !deployment;
+  if (deployment) { showTab("deployment"); return; }
   // The printed sheet is for caseworkers and admins; the API refuses it to the desk role.
   $("act-pdf").hidden = me.role === "desk";
   $("desk-name").value = sessionStorage.getItem("lotse.desk.name") || "1";
-  try { services = await api("/api/v1/services"); } catch { services = []; }
+  chooseSite();
+  await openSite();
+}
+
+// The site remembered in this tab if it is still one of the staff member's, else the first; a chooser only for several.
+function chooseSite() {
+  const sites = me.sites || [];
+  const stored = sessionStorage.getItem(SITE_KEY);
+  useSite(sites.find((item) => item.code === stored) || sites[0] || null);
+  $("site-choice").replaceChildren(...sites.map((item) => el("option", { value: item.code, selected: item.code === site?.code }, item.name)));
+  $("site-chooser").hidden = sites.length < 2;
+  $("site-name").hidden = sites.length !== 1;
+  $("site-name").textContent = sites.length === 1 ? sites[0].name : "";
+}
+
+function useSite(chosen) {
+  site = chosen;
+  timeZone = chosen?.timezone;
+  if (chosen) sessionStorage.setItem(SITE_KEY, chosen.code); else sessionStorage.removeItem(SITE_KEY);
+}
+
+async function switchSite() {
+  const chosen = (me?.sites || []).find((item) => item.code === $("site-choice").value);
+  if (!chosen || chosen.code === site?.code) return;
+  useSite(chosen);
+  await openSite();
+}
+
+// Everything shown belongs to the chosen site: teams, queue and its live stream, inbox, admin pages.
+async function openSite() {
+  siteGeneration += 1;
+  live?.stop();
+  live = null;
+  clearInterval(minutesTimer);
+  queue = [];
+  selected = null;
+  openConversation = null;
+  stats = null;
+  changesApplied = Promise.resolve();
+  $("detail").hidden = true;
+  $("conversation").hidden = true;
+  $("enrolment-code").hidden = true;
+  $("slots-day").value = "";
+  errorRegion.textContent = "";
+  renderQueue();
+  try { services = await siteRead("/api/v1/services"); } catch { services = []; }
   const options = () => services.map((s) => el("option", { value: s.code }, s.name));
   $("handover-service").replaceChildren(...options());
   $("booking-service").replaceChildren(...options());
   await refreshQueue();
-  clearInterval(minutesTimer);
   minutesTimer = setInterval(renderQueue, 30000);
   live = stream("/api/v1/staff/queue/stream", {
     token: () => token,
+    headers: siteHeaders,
     // One event's reads finish before the next event's begin.
     onEvent: (event, data) => { if (event === "queue") changesApplied = changesApplied.then(() => applyChanges(data)); },
     onState: (state) => {
@@ -104,22 +170,30 @@ async function start() {
       else setText($("live-state"), state === "open" ? "desk.queue.live" : "desk.queue.reconnecting");
     },
   });
+  const current = document.querySelector("[data-tab][aria-current=page]")?.dataset.tab;
+  showTab(current && current !== "deployment" ? current : "queue");
 }
 
 const stamped = (entries) => { const now = performance.now(); for (const entry of entries) entry.readAt = now; return entries; };
 
 async function refreshQueue() {
-  try { queue = stamped(await call("/api/v1/staff/queue")); } catch (error) { if (error.status === 401) stop(); else showError(errorRegion, error); return; }
+  const generation = siteGeneration;
+  let fresh;
+  try { fresh = stamped(await call("/api/v1/staff/queue")); } catch (error) { if (error.status === 401) stop(); else showError(errorRegion, error); return; }
+  if (generation !== siteGeneration) return;
+  queue = fresh;
   renderQueue();
 }
 
 // Only the tickets the stream says changed are read again; one that is not returned has left the queue.
 async function refreshTickets(ids) {
   if (!ids.length) return;
+  const generation = siteGeneration;
   let fresh;
   try {
     fresh = stamped(await call(`/api/v1/staff/queue?${ids.map((id) => `ids=${encodeURIComponent(id)}`).join("&")}`));
   } catch (error) { if (error.status === 401) stop(); else showError(errorRegion, error); return; }
+  if (generation !== siteGeneration) return;
   const byId = new Map(fresh.map((entry) => [entry.id, entry]));
   const asked = new Set(ids.map(Number));
   queue = queue.filter((entry) => !asked.has(entry.id) || byId.has(entry.id)).map((entry) => byId.get(entry.id) || entry);
@@ -260,7 +334,7 @@ async function loadSlots() {
   const service = $("booking-service").value;
   if (!service) return;
   try {
-    const slots = await api(`/api/v1/slots?service=${encodeURIComponent(service)}`);
+    const slots = await siteRead(`/api/v1/slots?service=${encodeURIComponent(service)}`);
     $("booking-slot").replaceChildren(...slots.slice(0, 60).map((slot) => el("option", { value: slot.id ?? slot.slot_id }, dateTime(slot.starts_at))));
   } catch (error) { showError(errorRegion, error); }
 }
@@ -283,9 +357,11 @@ let inboxTimer = null;
 let openConversation = null;
 
 async function loadInbox() {
-  if (!token) return;
+  if (!token || !site) return;
+  const generation = siteGeneration;
   try {
     const conversations = await call("/api/v1/staff/inbox");
+    if (generation !== siteGeneration) return;
     $("inbox").querySelector("tbody").replaceChildren(...conversations.map((item) => {
       const row = el("tr", { tabindex: "0", "data-id": item.id, "aria-selected": String(item.id === openConversation) },
         el("th", { scope: "row" }, item.language_name), el("td", {}, time(item.created_at)),
@@ -422,7 +498,87 @@ async function loadAdmin() {
     $("staff").querySelector("tbody").replaceChildren(...staff.map((person) => el("tr", {},
       el("td", {}, person.username), el("td", {}, person.display_name), el("td", {}, t(`desk.role.${person.role}`)),
       el("td", {}, person.active ? t("common.yes") : t("common.no")))));
+    await loadDevices();
   } catch (error) { showError(errorRegion, error); }
+}
+
+// The site's kiosks and call displays: each enrols once with a code shown here, and then works for this site only.
+async function loadDevices() {
+  const devices = await call("/api/v1/admin/devices");
+  $("devices").querySelector("tbody").replaceChildren(...devices.map((device) => el("tr", { "data-device": device.id },
+    el("td", {}, device.name), el("td", {}, t(`desk.device.kind.${device.kind}`)), el("td", {}, t(`desk.device.state.${device.state}`)),
+    el("td", {}, device.state === "revoked" ? "" : el("button", { type: "button", class: "secondary", "aria-label": `${device.name}: ${t("desk.admin.revoke")}`,
+      onclick: () => revokeDevice(device.id) }, t("desk.admin.revoke"))))));
+}
+
+async function createDevice(event) {
+  event.preventDefault();
+  try {
+    const created = await call("/api/v1/admin/devices", { method: "POST", body: { name: $("device-name").value.trim(), kind: $("device-kind").value } });
+    event.target.reset();
+    $("enrolment-code").textContent = t("desk.admin.enrolment_code", { name: created.device.name, code: created.enrolment_code_display, time: dateTime(created.expires_at) });
+    $("enrolment-code").hidden = false;
+    await loadDevices();
+  } catch (error) { showError(errorRegion, error); }
+}
+
+async function revokeDevice(id) {
+  await saved(call(`/api/v1/admin/devices/${id}/revoke`, { method: "POST" }));
+  try { await loadDevices(); } catch (error) { showError(errorRegion, error); }
+}
+
+// --- deployment admin: the sites, who works where, counts per site -------------------------------
+
+let deploymentSites = [];
+let editedStaff = null;
+
+const address = (item) => [item.street, [item.postcode, item.city].filter(Boolean).join(" "), item.phone].filter(Boolean).join(", ") || "–";
+
+async function loadDeployment() {
+  try {
+    const [sites, staff, weekly] = await Promise.all([call("/api/v1/deployment/sites"), call("/api/v1/deployment/staff"),
+      call("/api/v1/deployment/stats/weekly?weeks=4")]);
+    deploymentSites = sites;
+    $("deployment-sites").querySelector("tbody").replaceChildren(...sites.map((item) => el("tr", { "data-site": item.code },
+      el("th", { scope: "row", lang: "de" }, item.name), el("td", {}, item.code), el("td", {}, address(item)),
+      el("td", {}, el("input", { type: "checkbox", checked: item.active, "aria-label": `${item.name}: ${t("desk.admin.active")}`,
+        onchange: (event) => setSiteActive(item.code, event.target.checked) })),
+      el("td", {}, String(item.staff)), el("td", {}, String(item.devices)))));
+    const names = new Map(sites.map((item) => [item.code, item.name]));
+    $("deployment-staff").querySelector("tbody").replaceChildren(...staff.map((person) => el("tr", { "data-staff": person.username },
+      el("th", { scope: "row" }, person.username), el("td", {}, person.display_name), el("td", {}, t(`desk.role.${person.role}`)),
+      el("td", { class: "sites" }, person.sites.length ? person.sites.map((own) => names.get(own.code) || own.name).join(", ") : t("desk.deployment.no_sites")),
+      el("td", {}, person.role === "deployment_admin" ? "" : el("button", { type: "button", class: "secondary",
+        "aria-label": `${person.display_name}: ${t("desk.deployment.edit_sites")}`, onclick: () => editStaffSites(person) }, t("desk.deployment.edit_sites"))))));
+    $("deployment-stats").querySelector("tbody").replaceChildren(...weekly.flatMap((item) => [...item.weeks].reverse().map((week) =>
+      el("tr", { "data-site": item.site }, el("th", { scope: "row", lang: "de" }, item.name), el("td", {}, week.week),
+        el("td", {}, String(week.arrivals)), el("td", {}, String(week.bookings)), el("td", {}, String(week.handovers))))));
+  } catch (error) { showError(errorRegion, error); }
+}
+
+async function setSiteActive(code, active) {
+  await saved(call(`/api/v1/deployment/sites/${encodeURIComponent(code)}`, { method: "PATCH", body: { active } }), $("deployment-status"));
+  await loadDeployment();
+}
+
+function editStaffSites(person) {
+  editedStaff = person;
+  const own = new Set(person.sites.map((item) => item.code));
+  $("staff-sites-legend").textContent = t("desk.deployment.edit_title", { name: person.display_name });
+  $("staff-sites-choices").replaceChildren(...deploymentSites.map((item) => el("label", { class: "check" },
+    el("input", { type: "checkbox", name: "site", value: item.code, checked: own.has(item.code) }), el("span", { lang: "de" }, item.name))));
+  $("staff-sites-form").hidden = false;
+  $("staff-sites-choices").querySelector("input")?.focus();
+}
+
+async function saveStaffSites(event) {
+  event.preventDefault();
+  if (!editedStaff) return;
+  const sites = [...$("staff-sites-choices").querySelectorAll("input:checked")].map((box) => box.value);
+  await saved(call(`/api/v1/deployment/staff/${editedStaff.id}/sites`, { method: "PUT", body: { sites } }), $("deployment-status"));
+  editedStaff = null;
+  $("staff-sites-form").hidden = true;
+  await loadDeployment();
 }
 
 // Content items awaiting review or machine-translated, and the installed offline translation pairs.
@@ -443,8 +599,8 @@ async function loadContentReview() {
   } catch (error) { showError(errorRegion, error); }
 }
 
-async function saved(promise) {
-  try { await promise; setText($("admin-status"), "desk.admin.saved"); } catch (error) { showError(errorRegion, error); }
+async function saved(promise, region = $("admin-status")) {
+  try { await promise; setText(region, "desk.admin.saved"); } catch (error) { showError(errorRegion, error); }
 }
 const saveService = (code, body) => saved(call(`/api/v1/admin/services/${encodeURIComponent(code)}`, { method: "PATCH", body }));
 const saveSlot = (id, body) => saved(call(`/api/v1/admin/slots/${id}`, { method: "PATCH", body }));
@@ -454,8 +610,10 @@ function showTab(name) {
   $("tab-queue").hidden = name !== "queue";
   $("tab-inbox").hidden = name !== "inbox";
   $("tab-admin").hidden = name !== "admin";
+  $("tab-deployment").hidden = name !== "deployment";
   clearInterval(inboxTimer);
   if (name === "admin") { loadAdmin(); loadContentReview(); }
+  if (name === "deployment") loadDeployment();
   if (name === "inbox") { loadInbox(); inboxTimer = setInterval(loadInbox, 5000); }
 }
 
@@ -493,5 +651,9 @@ $("staff-form").addEventListener("submit", async (event) => {
   event.target.reset();
   loadAdmin();
 });
+$("site-choice").addEventListener("change", switchSite);
+$("device-form").addEventListener("submit", createDevice);
+$("staff-sites-form").addEventListener("submit", saveStaffSites);
+$("staff-sites-cancel").addEventListener("click", () => { editedStaff = null; $("staff-sites-form").hidden = true; });
 for (const button of document.querySelectorAll("[data-tab]")) button.addEventListener("click", () => showTab(button.dataset.tab));
 if (token) start(); else stop();

@@ -1,9 +1,21 @@
 // The lobby call display: called numbers and desks, live; the call text in the client's language; a chime.
-import { applyDocumentLanguage, applyTexts, bcp47, chime, el, setText, stream } from "./common.js";
+// Enrolled with a one-time code from the site admin, it shows its own site's calls; before, the deployment default's.
+import { api, applyDocumentLanguage, applyTexts, bcp47, chime, el, showError, stream } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
+const DEVICE_KEY = "lotse.display.device";
+const SITE_NAME_KEY = "lotse.display.site_name";
 let latest = null;
 let sound = false;
+let live = null;
+
+function stored(key) {
+  try { return localStorage.getItem(key); } catch { return null; }
+}
+
+function forget() {
+  try { localStorage.removeItem(DEVICE_KEY); localStorage.removeItem(SITE_NAME_KEY); } catch { /* storage disabled */ }
+}
 
 function render(calls) {
   $("empty").hidden = calls.length > 0;
@@ -16,8 +28,50 @@ function render(calls) {
   latest = newest ?? "";
 }
 
+function renderEnrolment() {
+  const enrolled = Boolean(stored(DEVICE_KEY));
+  const name = enrolled ? stored(SITE_NAME_KEY) : null;
+  $("go-enrol").hidden = enrolled;
+  $("site-name").textContent = name || "";
+  $("site-name").hidden = !name;
+}
+
+// The calls of the display's own site (X-Lotse-Device); a revoked display goes back to the default site's.
+function follow() {
+  live?.stop();
+  latest = null;
+  const token = stored(DEVICE_KEY);
+  live = stream("/api/v1/display/stream", {
+    headers: token ? { "X-Lotse-Device": token } : {},
+    onEvent: (event, data) => { if (event === "calls") render(data); },
+    onState: (state) => {
+      if (state === "unauthorized" && token) { forget(); renderEnrolment(); follow(); }
+    },
+  });
+}
+
+async function enrol(event) {
+  event.preventDefault();
+  const code = $("enrolment-code").value.trim();
+  if (!code) return;
+  try {
+    const device = await api("/api/v1/devices/enrol", { method: "POST", body: { enrolment_code: code } });
+    localStorage.setItem(DEVICE_KEY, device.token);
+    localStorage.setItem(SITE_NAME_KEY, device.site_name);
+    $("enrol-form").reset();
+    $("enrol").hidden = true;
+    $("error").textContent = "";
+    renderEnrolment();
+    follow();
+  } catch (error) { showError($("error"), error); }
+}
+
 applyDocumentLanguage();
 applyTexts();
 // Browsers only play sound after a gesture; a kiosk browser can allow autoplay instead.
 $("sound").addEventListener("click", () => { sound = true; chime(); $("sound").hidden = true; });
-stream("/api/v1/display/stream", { onEvent: (event, data) => { if (event === "calls") render(data); } });
+$("go-enrol").addEventListener("click", () => { $("enrol").hidden = false; $("enrolment-code").focus(); });
+$("enrol-cancel").addEventListener("click", () => { $("enrol-form").reset(); $("enrol").hidden = true; $("error").textContent = ""; });
+$("enrol-form").addEventListener("submit", enrol);
+renderEnrolment();
+follow();

@@ -32,9 +32,11 @@ function pictogram(concern) {
   }
   return el("span", { class: "picto", "aria-hidden": "true" }, svg);
 }
-// An enrolled kiosk's credential (from a site admin's one-time code): its bookings count in the kiosk's own
-// bucket, not the address's. The only thing that outlives the wipe between clients.
+// An enrolled kiosk's credential (from a site admin's one-time code): it works for that site, and its bookings count
+// in the kiosk's own bucket, not the address's. With the site's name, the only thing that outlives the wipe between
+// clients.
 const DEVICE_KEY = "lotse.kiosk.device";
+const SITE_NAME_KEY = "lotse.kiosk.site_name";
 
 function deviceToken() {
   try { return localStorage.getItem(DEVICE_KEY); } catch { return null; }
@@ -48,7 +50,7 @@ async function kioskApi(path, options = {}) {
     return await api(path, { ...options, headers: { ...(options.headers || {}), "X-Lotse-Device": token } });
   } catch (error) {
     if (error.status !== 401 || error.code !== "device_not_recognised") throw error;
-    try { localStorage.removeItem(DEVICE_KEY); } catch { /* storage disabled */ }
+    try { localStorage.removeItem(DEVICE_KEY); localStorage.removeItem(SITE_NAME_KEY); } catch { /* storage disabled */ }
     renderEnrolment();
     return api(path, options);
   }
@@ -58,6 +60,11 @@ function renderEnrolment() {
   const enrolled = Boolean(deviceToken());
   $("enrol-offer").hidden = enrolled;
   $("enrol-done").hidden = !enrolled;
+  // The office's own name (German, as on its door), once the kiosk is enrolled for it.
+  let name = null;
+  try { name = enrolled ? localStorage.getItem(SITE_NAME_KEY) : null; } catch { /* storage disabled */ }
+  $("site-name").textContent = name || "";
+  $("site-name").hidden = !name;
 }
 
 async function onEnrol(event) {
@@ -67,6 +74,7 @@ async function onEnrol(event) {
   try {
     const device = await api("/api/v1/devices/enrol", { method: "POST", body: { enrolment_code: code } });
     localStorage.setItem(DEVICE_KEY, device.token);
+    localStorage.setItem(SITE_NAME_KEY, device.site_name);
     $("enrol-form").reset();
     renderEnrolment();
     show("language");
@@ -267,8 +275,10 @@ function wipe() {
   try {
     sessionStorage.clear();
     const device = localStorage.getItem(DEVICE_KEY);
+    const siteName = localStorage.getItem(SITE_NAME_KEY);
     localStorage.clear();
     if (device) localStorage.setItem(DEVICE_KEY, device);
+    if (device && siteName) localStorage.setItem(SITE_NAME_KEY, siteName);
   } catch { /* storage disabled */ }
   renderEnrolment();
   resetTexts();

@@ -33,6 +33,7 @@ async function render() {
       el("h3", {}, notice.title), el("p", { class: "consent-text", tabindex: "0" }, notice.text))));
     $("consent").dataset.version = notices[0].version;
     renderQuestions();
+    await renderPlace();
   } catch (error) { showError(errorRegion, error); }
 }
 
@@ -68,10 +69,57 @@ function showAnswer(field, input, echo) {
   } else echo.replaceChildren(el("div", { class: "bilingual" }, side().map((code) => el("span", { dir: "auto" }, input.value))));
 }
 
+// Where several offices share this deployment, the client's postcode or town finds theirs (the area table);
+// the registration then goes to that office.
+let office = null;
+let offices = 1;
+
+async function renderPlace() {
+  offices = (await api("/api/v1/sites")).length;
+  const box = $("place");
+  box.hidden = offices < 2;
+  box.dataset.ready = "yes";
+  if (box.hidden) return;
+  const button = el("button", { type: "button", id: "place-find" }, both("volunteer.place_find"));
+  button.addEventListener("click", findOffice);
+  box.replaceChildren(
+    el("label", { for: "place-input", class: "bilingual" }, both("volunteer.place")),
+    el("input", { id: "place-input", type: "text", maxlength: 100, autocomplete: "off", dir: "auto" }),
+    button,
+    el("div", { id: "place-office", class: "echo", "aria-live": "polite" }, office ? officeText(office) : ""));
+}
+
+function officeText(site) {
+  const address = [site.street, [site.postcode, site.city].filter(Boolean).join(" ")].filter(Boolean).join(", ");
+  return el("div", { class: "bilingual" }, both("volunteer.office"), el("p", { dir: "ltr", id: "place-office-name" }, [site.name, address].filter(Boolean).join(" – ")));
+}
+
+async function findOffice() {
+  const place = $("place-input").value.trim();
+  errorRegion.textContent = "";
+  if (!place) return;
+  try {
+    office = await api(`/api/v1/sites/lookup?place=${encodeURIComponent(place)}`);
+    $("place-office").replaceChildren(officeText(office));
+  } catch (error) {
+    office = null;
+    $("place-office").replaceChildren();
+    showError(errorRegion, error);
+  }
+}
+
 async function accept() {
+  if (offices > 1 && !office) {
+    errorRegion.textContent = side().map((code) => tr(code, "volunteer.place_needed")).join(" · ");
+    return;
+  }
   try {
     const [client] = side();
-    receipt = await api("/api/v1/consents", { method: "POST", body: { language: client, notice_version: $("consent").dataset.version, channel: "volunteer" } });
+    receipt = await api("/api/v1/consents", {
+      method: "POST",
+      body: { language: client, notice_version: $("consent").dataset.version, channel: "volunteer" },
+      headers: office ? { "X-Lotse-Site": office.code } : {},
+    });
     $("step-consent").hidden = true;
     $("step-questions").hidden = false;
     $("client-lang").disabled = true;
@@ -99,6 +147,7 @@ async function save(event) {
 
 function restart() {
   receipt = null;
+  office = null;
   $("client-lang").disabled = false;
   $("step-done").hidden = true;
   $("step-consent").hidden = false;

@@ -17,6 +17,7 @@ from bot.actions.api import kiosk
 from bot.actions.common import api_failed, booking_proof, chat_proof, language, record_proof
 from bot.actions.dates import parse_day
 from bot.actions.info import answer
+from bot.actions.site import SITE_SLOT, conversation_site, site_of
 from bot.actions.understanding import CANCEL_JOBCENTER_APPOINTMENT_TOPIC
 from bot.nlg.render import parse_moment
 
@@ -45,6 +46,22 @@ def local_day(slot: dict[str, Any]) -> date:
     return moment.astimezone(SITE_TZ).date()
 
 
+async def info_service_at(tracker: Tracker) -> str:
+    """The information team at the conversation's site: LOTSE_BOT_INFO_SERVICE where the site has
+    it, else the site's first bookable team (its first contact: sites/<site>/site.yml lists it
+    first)."""
+    wanted = info_service()
+    try:
+        offered = [
+            s["code"]
+            for s in await kiosk.services(language=language(tracker), site=site_of(tracker))
+            if s.get("bookable", True)
+        ]
+    except kiosk.KioskError:
+        return wanted
+    return wanted if wanted in offered or not offered else offered[0]
+
+
 async def service_for(tracker: Tracker) -> str:
     """The routed team for a submitted record, else the information team."""
     proof = record_proof(tracker)
@@ -55,7 +72,7 @@ async def service_for(tracker: Tracker) -> str:
             ]
         except kiosk.KioskError:
             pass
-    return info_service()
+    return await info_service_at(tracker)
 
 
 async def free_slots(tracker: Tracker, first: date, last: date) -> list[dict[str, Any]]:
@@ -64,6 +81,7 @@ async def free_slots(tracker: Tracker, first: date, last: date) -> list[dict[str
         date_from=first.isoformat(),
         date_to=last.isoformat(),
         language=language(tracker),
+        site=site_of(tracker),
     )
 
 
@@ -118,6 +136,7 @@ async def book(dispatcher: CollectingDispatcher, tracker: Tracker, slot_id: int)
             language=lang,
             reference_code=record[0] if record else None,
             proof=chat_proof(tracker),
+            site=site_of(tracker),
             # One key per client message: a retried request never books twice, a new choice always
             # books.
             idempotency_key=(
@@ -173,6 +192,14 @@ async def handle_choice(dispatcher: CollectingDispatcher, tracker: Tracker) -> l
         return api_failed(dispatcher, error)
 
 
+def booking_site(found: dict[str, Any]) -> str | None:
+    """The site code a booking from the kiosk API names, if it names one."""
+    site = found.get("site_code") or found.get("site")
+    if isinstance(site, dict):
+        site = site.get("code")
+    return str(site) if site else None
+
+
 async def current_booking(tracker: Tracker) -> dict[str, Any] | None:
     """The client's upcoming booking: the one booked in this chat, else the record's first."""
     lang = language(tracker)
@@ -207,8 +234,16 @@ class ActionOfferDays(Action):
                     SlotSet("booking_mode", "move"),
                     SlotSet("booking_code", found["booking_code"]),
                 ]
+                # A new time comes from the booking's own site.
+                booked_at = booking_site(found)
+                if booked_at and booked_at != site_of(tracker):
+                    tracker.slots[SITE_SLOT] = booked_at
+                    events.append(SlotSet(SITE_SLOT, booked_at))
             else:
-                events = [SlotSet("booking_mode", None)]
+                site = await conversation_site(dispatcher, tracker, "book")
+                if site.ask:
+                    return site.events
+                events = [*site.events, SlotSet("booking_mode", None)]
             return events + await offer_days(dispatcher, tracker)
         except kiosk.KioskError as error:
             return api_failed(dispatcher, error)

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
 from bot.actions.common import api_failed, language, output_channel, pushed_values, record_proof
+from bot.actions.site import site_of
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _PIN = re.compile(r"^[0-9]{6}$")
@@ -99,6 +100,7 @@ class ActionCheckIn(Action):
                 output_channel=output_channel(tracker),
                 language=language(tracker),
                 idempotency_key=f"bot-checkin-{tracker.sender_id}-{message_id}"[:128],
+                site=site_of(tracker),
             )
         except kiosk.KioskError as error:
             if error.code in WRONG_PROOF_CODES:

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
 from bot.actions.common import api_failed, language
+from bot.actions.site import conversation_site, site_of
 
 
 def channel_of(tracker: Tracker) -> str:
@@ -20,7 +21,9 @@ def channel_of(tracker: Tracker) -> str:
 
 
 class ActionConsentNotice(Action):
-    """Shows the versioned data-protection notice in the client's language and asks for consent."""
+    """Shows the versioned data-protection notice in the client's language and asks for consent;
+    with several sites, the office responsible for the client comes first (the record is made
+    there)."""
 
     def name(self) -> str:
         return "action_consent_notice"
@@ -29,7 +32,10 @@ class ActionConsentNotice(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[Any]:
         try:
-            notice = await kiosk.consent_notice(language(tracker))
+            site = await conversation_site(dispatcher, tracker, "register")
+            if site.ask:
+                return site.events
+            notice = await kiosk.consent_notice(language(tracker), site=site.site)
         except kiosk.KioskError as error:
             return api_failed(dispatcher, error)
         dispatcher.utter_message(
@@ -38,7 +44,7 @@ class ActionConsentNotice(Action):
             notice_text=notice["text"],
             notice_version=notice["version"],
         )
-        return [SlotSet("notice_version", notice["version"])]
+        return [*site.events, SlotSet("notice_version", notice["version"])]
 
 
 class ActionGiveConsent(Action):
@@ -56,12 +62,15 @@ class ActionGiveConsent(Action):
         version = tracker.get_slot("notice_version")
         try:
             if not version:
-                version = (await kiosk.consent_notice(language(tracker)))["version"]
+                version = (await kiosk.consent_notice(language(tracker), site=site_of(tracker)))[
+                    "version"
+                ]
             receipt = await kiosk.give_consent(
                 language=language(tracker),
                 notice_version=version,
                 conversation_id=tracker.sender_id,
                 channel=channel_of(tracker),
+                site=site_of(tracker),
             )
         except kiosk.KioskError as error:
             return api_failed(dispatcher, error)

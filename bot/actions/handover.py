@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
 from bot.actions.common import language, output_channel, pushed_values
+from bot.actions.site import conversation_site, site_of
 
 logger = logging.getLogger(__name__)
 DESK_LANGUAGE = "de"
@@ -26,17 +27,22 @@ class ActionHandover(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[Any]:
+        site = None
         try:
+            site = await conversation_site(dispatcher, tracker, "handover")
+            if site.ask:
+                return site.events
             handover = await kiosk.open_handover(
                 conversation_id=tracker.sender_id,
                 language=language(tracker),
                 output_channel=output_channel(tracker),
                 reference_code=tracker.get_slot("reference_code"),
+                site=site.site,
             )
         except kiosk.KioskError as error:
             logger.warning("hand-over not opened: %s %s", error.status, error.code)
             dispatcher.utter_message(response="utter_handover")
-            return [SlotSet("handover_active", False)]
+            return [*(site.events if site else []), SlotSet("handover_active", False)]
         opening = handover.get("opening") or {}
         if opening.get("open_now"):
             dispatcher.utter_message(response="utter_handover_open")
@@ -47,7 +53,7 @@ class ActionHandover(Action):
             )
         else:
             dispatcher.utter_message(response="utter_handover_no_hours")
-        return [SlotSet("handover_active", True)]
+        return [*site.events, SlotSet("handover_active", True)]
 
 
 class ActionSessionStart(Action):
@@ -68,7 +74,7 @@ class ActionSessionStart(Action):
         ]
         if tracker.get_slot("handover_active"):
             try:
-                still_open = await kiosk.handover_is_open(tracker.sender_id)
+                still_open = await kiosk.handover_is_open(tracker.sender_id, site=site_of(tracker))
             except kiosk.KioskError as error:
                 logger.warning(
                     "hand-over state unknown at session start: %s %s", error.status, error.code
@@ -102,7 +108,7 @@ class ValidateHandoverForm(FormValidationAction):
         ):  # a button pressed while the bot is quiet: nothing for the desk to read
             return {"handover_message": None}
         try:
-            await kiosk.forward_to_desk(tracker.sender_id, text[:4000])
+            await kiosk.forward_to_desk(tracker.sender_id, text[:4000], site=site_of(tracker))
         except kiosk.KioskError as error:
             if error.status == 404:  # the desk closed it before its hand-back reached the chat
                 return {"handover_message": None, "requested_slot": None}

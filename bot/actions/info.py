@@ -215,14 +215,23 @@ class ActionSuggestTopics(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[Any]:
-        message = tracker.latest_message
-        decision = decide(message, await searched(message, language(tracker)), known_topics(domain))
-        if decision is not None and decision.answer:
-            return await answer(dispatcher, tracker, decision.answer, decision.related)
-        if decision is not None and decision.suggestions:
-            choices = related_buttons(decision.suggestions)
-            choices.append({"title_key": "button.other_question", "payload": "/help"})
-            dispatcher.utter_message(response="utter_did_you_mean", choices=choices)
-            return []
-        dispatcher.utter_message(response="utter_out_of_scope")
+        return await suggest_topics(dispatcher, tracker, domain, tracker.latest_message)
+
+
+async def suggest_topics(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    message: dict[str, Any],
+) -> list[Any]:
+    """The answer, the closest topics or an honest no for `message` (Rasa's parse)."""
+    decision = decide(message, await searched(message, language(tracker)), known_topics(domain))
+    if decision is not None and decision.answer:
+        return await answer(dispatcher, tracker, decision.answer, decision.related)
+    if decision is not None and decision.suggestions:
+        choices = related_buttons(decision.suggestions)
+        choices.append({"title_key": "button.other_question", "payload": "/help"})
+        dispatcher.utter_message(response="utter_did_you_mean", choices=choices)
         return []
+    dispatcher.utter_message(response="utter_out_of_scope")
+    return []

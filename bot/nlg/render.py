@@ -7,12 +7,13 @@ import json
 import logging
 import re
 import string
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel import Locale
 from babel.dates import format_date, format_time
+from babel.lists import format_list
 
 from bot.lang.languages import BOT_LANGUAGES, babel_locale, direction, native_name
 from bot.nlg.catalogs import lookup
@@ -98,12 +99,47 @@ def day_pattern(loc: Locale) -> str:
     return re.sub(r"E+", "EEEE", str(skeleton.pattern)) if skeleton is not None else "EEEE d MMMM"
 
 
+def _clock(value: Any, loc: Locale) -> str:
+    """An opening or closing time ("08:00" from the API) as the locale writes times."""
+    moment = value if isinstance(value, time) else time.fromisoformat(str(value)[:8])
+    return format_time(moment, "short", locale=loc)
+
+
+def opening_hours(hours: list[dict[str, Any]] | None, language: str) -> str:
+    """One line per weekday (0 = Monday), its weekday name and times in the client's locale:
+    "Donnerstag: 08:00–12:30, 14:00–17:30"."""
+    loc = _locale(language)
+    by_day: dict[int, list[str]] = {}
+    for window in sorted(hours or [], key=lambda w: (int(w["weekday"]), str(w["opens"]))):
+        day = int(window["weekday"])
+        by_day.setdefault(day, []).append(
+            f"{_clock(window['opens'], loc)}–{_clock(window['closes'], loc)}"
+        )
+    weekdays = loc.days["format"]["wide"]
+    lines = [
+        f"{weekdays[day]}: {format_list(spans, locale=loc)}"
+        for day, spans in sorted(by_day.items())
+    ]
+    return digits("\n".join(lines), language)
+
+
+def office_address(office: dict[str, Any]) -> str:
+    """The site's name, street, postcode and town, and phone when it has one (as written in its
+    configuration)."""
+    town = " ".join(part for part in (office.get("postcode"), office.get("city")) if part)
+    phone = f"☎ {office['phone']}" if office.get("phone") else ""
+    return "\n".join(
+        line for line in (office.get("name"), office.get("street"), town, phone) if line
+    )
+
+
 def _button(title: str | None, payload: str) -> dict[str, str] | None:
     return {"title": title, "payload": payload} if title else None
 
 
 def dynamic_buttons(kwargs: dict[str, Any], language: str) -> list[dict[str, str]]:
-    """Buttons whose titles are data (days, times, languages), formatted for the client."""
+    """Buttons whose titles are data (days, times, languages, sites), formatted for the
+    client."""
     loc = _locale(language)
     buttons: list[dict[str, str] | None] = []
     for day in kwargs.get("days") or []:
@@ -119,6 +155,10 @@ def dynamic_buttons(kwargs: dict[str, Any], language: str) -> list[dict[str, str
             buttons.append(
                 _button(native_name(code), "/choose_language" + json.dumps({"language": code}))
             )
+    for site in kwargs.get("sites") or []:
+        buttons.append(
+            _button(site.get("name"), "/inform" + json.dumps({"site_code": site["code"]}))
+        )
     for choice in kwargs.get("choices") or []:
         buttons.append(
             _button(text(choice["title_key"], language, choice.get("params")), choice["payload"])
@@ -149,6 +189,12 @@ def render(
     if "documents" in kwargs:
         lines = [text(f"doc.{doc}", language) for doc in kwargs["documents"]]
         params["documents"] = "\n".join(f"• {line}" for line in lines if line)
+    if "office" in kwargs:  # the site responsible for the client (bot/actions/site.py)
+        office = kwargs["office"] or {}
+        params["office_address"] = office_address(office)
+        params["opening_hours"] = opening_hours(office.get("opening_hours"), language) or (
+            text("value.no_opening_hours", language) or ""
+        )
     params.setdefault("language_name", native_name(language))
     body = text(key, language, params)
     if body is None:

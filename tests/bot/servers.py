@@ -33,8 +33,11 @@ STAFF_PASSWORD = "desk-password-123456"
 class Servers:
     """Processes started for the tests and stopped, each with its children, at the end."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, *, all_sites: bool = False) -> None:
         self.workdir = workdir
+        # False: the default site only (tests.support.seeding); True: every site under sites/ with
+        # the area table, as `lotse init` sets up a deployment.
+        self.all_sites = all_sites
         self.processes: list[ServerProcess] = []
         self.api_url = ""
         self.actions_url = ""
@@ -78,16 +81,21 @@ class Servers:
         if not API_PY.exists():
             raise RuntimeError("the kiosk API environment .venv is missing (make install)")
         env = self.api_env()
-        subprocess.run(
-            [
-                str(API_PY),
-                "-m",
+        seeding = (
+            ["kiosk_api.cli", "init", "--days", "14"]
+            if self.all_sites
+            else [
                 "tests.support.seeding",
                 "--slot-days",
                 "14",
                 "--staff",
                 f"{STAFF_USER}:desk:{STAFF_PASSWORD}",
-            ],
+            ]
+        )
+        if self.all_sites:
+            env["LOTSE_ADMIN_PASSWORD"] = "admin-password-123456"
+        subprocess.run(
+            [str(API_PY), "-m", *seeding],
             cwd=ROOT,
             env=env,
             check=True,

@@ -112,6 +112,56 @@ def test_day_buttons_are_written_as_the_client_reads_dates(language, expected):
     assert message["buttons"][0]["payload"] == '/inform{"day": "2026-12-03"}'
 
 
+OFFICE = {
+    "code": "solingen",
+    "name": "Jobcenter Solingen",
+    "street": "Mummstraße 11",
+    "postcode": "42651",
+    "city": "Solingen",
+    "phone": None,
+    "opening_hours": [
+        {"weekday": 3, "opens": "14:00", "closes": "17:30"},
+        {"weekday": 0, "opens": "08:00", "closes": "12:30"},
+        {"weekday": 3, "opens": "08:00", "closes": "12:30"},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "Montag: 08:00–12:30\nDonnerstag: 08:00–12:30 und 14:00–17:30"),
+        (
+            "en",
+            "Monday: 8:00\u202fAM–12:30\u202fPM\n"
+            "Thursday: 8:00\u202fAM–12:30\u202fPM and 2:00\u202fPM–5:30\u202fPM",
+        ),
+        ("fa", "دوشنبه: ۸:۰۰–۱۲:۳۰\nپنجشنبه: ۸:۰۰–۱۲:۳۰ و ۱۴:۰۰–۱۷:۳۰"),
+    ],
+)
+def test_the_office_is_named_with_its_address_and_opening_hours_in_the_client_locale(
+    language, expected
+):
+    message = render("utter_site_found", language, None, {}, {"office": OFFICE})["text"]
+    assert "Jobcenter Solingen\nMummstraße 11\n42651 Solingen" in message
+    assert expected in message and "☎" not in message
+
+
+def test_an_office_without_hours_says_to_ask_there():
+    office = dict(OFFICE, opening_hours=None, phone="0212 290-0")
+    message = render("utter_site_found", "de", None, {}, {"office": office})["text"]
+    assert "☎ 0212 290-0" in message
+    assert all_catalogs()["de"]["value.no_opening_hours"] in message
+
+
+def test_site_buttons_carry_the_site_code():
+    sites = [{"code": "solingen", "name": "Jobcenter Solingen"}]
+    message = render("utter_choose_site", "ar", None, {}, {"sites": sites})
+    assert message["buttons"] == [
+        {"title": "Jobcenter Solingen", "payload": '/inform{"site_code": "solingen"}'}
+    ]
+
+
 def test_label_values_are_translated():
     kwargs = {
         "given_name": "Amal",

@@ -1,6 +1,8 @@
 """The kiosk API as the bot sees it: one async function per endpoint, JSON in and out.
 
-Base URL from LOTSE_API_URL, service token from LOTSE_BOT_TOKEN (sent as a Bearer token).
+Base URL from LOTSE_API_URL, service token from LOTSE_BOT_TOKEN (sent as a Bearer token). Calls that
+need a site send the conversation's site code as X-Lotse-Site (without it the API takes its default
+site).
 """
 
 from __future__ import annotations
@@ -43,9 +45,14 @@ def base_url() -> str:
 
 
 def _headers(
-    language: str | None = None, proof: Proof | None = None, idempotency_key: str | None = None
+    language: str | None = None,
+    proof: Proof | None = None,
+    idempotency_key: str | None = None,
+    site: str | None = None,
 ) -> dict[str, str]:
     headers = {"Accept": "application/json"}
+    if site:
+        headers["X-Lotse-Site"] = site
     token = os.environ.get("LOTSE_BOT_TOKEN")
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -69,6 +76,7 @@ async def _request(
     params: dict[str, Any] | None = None,
     body: dict[str, Any] | None = None,
     idempotency_key: str | None = None,
+    site: str | None = None,
 ) -> Any:
     query = {k: str(v) for k, v in (params or {}).items() if v is not None}
     try:
@@ -78,7 +86,7 @@ async def _request(
                 base_url() + path,
                 params=query,
                 json=body,
-                headers=_headers(language, proof, idempotency_key),
+                headers=_headers(language, proof, idempotency_key, site),
             ) as response:
                 if response.status == 204:
                     return None
@@ -93,14 +101,19 @@ async def _request(
         raise KioskError(503, "unreachable", type(exc).__name__) from exc
 
 
-async def consent_notice(language: str) -> dict[str, Any]:
+async def consent_notice(language: str, *, site: str | None = None) -> dict[str, Any]:
     return await _request(
-        "GET", "/consent/notice", params={"language": language}, language=language
+        "GET", "/consent/notice", params={"language": language}, language=language, site=site
     )
 
 
 async def give_consent(
-    *, language: str, notice_version: str, conversation_id: str, channel: str = "web_chat"
+    *,
+    language: str,
+    notice_version: str,
+    conversation_id: str,
+    channel: str = "web_chat",
+    site: str | None = None,
 ) -> dict[str, Any]:
     body = {
         "language": language,
@@ -108,7 +121,7 @@ async def give_consent(
         "channel": channel,
         "conversation_id": conversation_id,
     }
-    return await _request("POST", "/consents", body=body, language=language)
+    return await _request("POST", "/consents", body=body, language=language, site=site)
 
 
 async def issue_pin(reference_code: str, proof: Proof, *, language: str) -> dict[str, Any]:
@@ -136,15 +149,20 @@ async def routing(reference_code: str, proof: Proof, *, language: str) -> dict[s
     )
 
 
-async def services(*, language: str) -> list[dict[str, Any]]:
-    return await _request("GET", "/services", language=language)
+async def services(*, language: str, site: str | None = None) -> list[dict[str, Any]]:
+    return await _request("GET", "/services", language=language, site=site)
 
 
 async def free_slots(
-    *, service: str | None, date_from: str | None = None, date_to: str | None = None, language: str
+    *,
+    service: str | None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    language: str,
+    site: str | None = None,
 ) -> list[dict[str, Any]]:
     params = {"service": service, "date_from": date_from, "date_to": date_to}
-    return await _request("GET", "/slots", params=params, language=language)
+    return await _request("GET", "/slots", params=params, language=language, site=site)
 
 
 async def book(
@@ -154,6 +172,7 @@ async def book(
     reference_code: str | None,
     proof: Proof,
     idempotency_key: str,
+    site: str | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {"slot_id": slot_id, "language": language}
     if reference_code:
@@ -165,6 +184,7 @@ async def book(
         proof=proof,
         language=language,
         idempotency_key=idempotency_key,
+        site=site,
     )
 
 
@@ -230,7 +250,12 @@ def public_page(path: str) -> str:
 
 
 async def open_handover(
-    *, conversation_id: str, language: str, output_channel: str, reference_code: str | None
+    *,
+    conversation_id: str,
+    language: str,
+    output_channel: str,
+    reference_code: str | None,
+    site: str | None = None,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "conversation_id": conversation_id,
@@ -239,13 +264,13 @@ async def open_handover(
     }
     if reference_code:
         body["reference_code"] = reference_code
-    return await _request("POST", "/handovers", body=body, language=language)
+    return await _request("POST", "/handovers", body=body, language=language, site=site)
 
 
-async def handover_is_open(conversation_id: str) -> bool:
+async def handover_is_open(conversation_id: str, *, site: str | None = None) -> bool:
     """Whether the desk still holds the conversation (404 once staff handed it back)."""
     try:
-        await _request("GET", f"/handovers/{conversation_id}")
+        await _request("GET", f"/handovers/{conversation_id}", site=site)
     except KioskError as error:
         if error.status == 404:
             return False
@@ -253,8 +278,8 @@ async def handover_is_open(conversation_id: str) -> bool:
     return True
 
 
-async def forward_to_desk(conversation_id: str, text: str) -> None:
-    await _request("POST", f"/handovers/{conversation_id}/messages", body={"text": text})
+async def forward_to_desk(conversation_id: str, text: str, *, site: str | None = None) -> None:
+    await _request("POST", f"/handovers/{conversation_id}/messages", body={"text": text}, site=site)
 
 
 async def check_in(
@@ -265,6 +290,7 @@ async def check_in(
     output_channel: str,
     language: str,
     idempotency_key: str,
+    site: str | None = None,
 ) -> dict[str, Any]:
     body = {
         "reference_code": reference_code,
@@ -278,4 +304,21 @@ async def check_in(
         proof=proof,
         language=language,
         idempotency_key=idempotency_key,
+        site=site,
     )
+
+
+async def sites() -> list[dict[str, Any]]:
+    """The deployment's active sites: [{code, name, street, postcode, city, phone, timezone}]."""
+    return await _request("GET", "/sites")
+
+
+async def site_for_place(place: str) -> dict[str, Any] | None:
+    """The site responsible for a postcode or municipality, with its address and opening hours;
+    None when the deployment's area table has no match."""
+    try:
+        return await _request("GET", "/sites/lookup", params={"place": place[:100]})
+    except KioskError as error:
+        if error.status in (404, 422):
+            return None
+        raise

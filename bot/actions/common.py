@@ -60,3 +60,12 @@ def pushed_values(tracker: Tracker) -> dict[str, Any]:
         for e in (tracker.latest_message or {}).get("entities") or []
         if e.get("entity")
     }
+
+
+SITE_SLOT = "site"
+
+
+def site_of(tracker: Tracker) -> str | None:
+    """The conversation's site code for X-Lotse-Site (None: the API's default site)."""
+    value = tracker.get_slot(SITE_SLOT)
+    return str(value) if value else None

@@ -12,7 +12,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
-from bot.actions.common import language
+from bot.actions.common import language, site_of
 from bot.actions.registration import documents_for
 from bot.actions.understanding import DOCUMENTS, RELATED_BELOW, decide, topic_of
 
@@ -106,7 +106,7 @@ async def answer(
         )
         return []
     try:
-        item = await kiosk.content(topic, language=language(tracker))
+        item = await kiosk.content(topic, language=language(tracker), site=site_of(tracker))
     except kiosk.KioskError:
         dispatcher.utter_message(response="utter_topic_unavailable")
         return []
@@ -157,7 +157,7 @@ class ActionTopicMore(Action):
             dispatcher.utter_message(response="utter_help")
             return []
         try:
-            item = await kiosk.content(topic, language=language(tracker))
+            item = await kiosk.content(topic, language=language(tracker), site=site_of(tracker))
         except kiosk.KioskError:
             dispatcher.utter_message(response="utter_topic_unavailable")
             return []
@@ -188,7 +188,7 @@ class ActionTopicSource(Action):
             return []
         code = language(tracker)
         try:
-            item = await kiosk.content(topic, language=code)
+            item = await kiosk.content(topic, language=code, site=site_of(tracker))
         except kiosk.KioskError:
             dispatcher.utter_message(response="utter_topic_unavailable")
             return []

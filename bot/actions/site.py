@@ -16,11 +16,11 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
+from bot.actions.common import SITE_SLOT, site_of
 from bot.actions.info import suggest_topics
 from bot.actions.understanding import FALLBACK
 
 logger = logging.getLogger(__name__)
-SITE_SLOT = "site"
 FORM = "site_form"
 # What the client wanted before the office question: the rules go on with it (data/rules/site.yml).
 NEXT_SLOT = "site_next"
@@ -32,12 +32,6 @@ _POSTCODE = re.compile(r"(?<!\d)\d{5}(?!\d)")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _WORD = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
 MAX_WORDS = 8
-
-
-def site_of(tracker: Tracker) -> str | None:
-    """The conversation's site code for X-Lotse-Site (None: the API's default site)."""
-    value = tracker.get_slot(SITE_SLOT)
-    return str(value) if value else None
 
 
 def _entities(tracker: Tracker, name: str) -> list[str]:

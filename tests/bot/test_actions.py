@@ -298,6 +298,20 @@ def test_more_gives_every_key_point_in_messenger_sized_parts(kiosk_api):
     assert "choices" in messages[-1] and all("choices" not in m for m in messages[:-1])
 
 
+def test_a_clients_site_adds_its_own_key_points_and_sources(kiosk_api):
+    state = tracker(
+        {"language": "en", "topic": "free_advice", "site": "beispielstadt"},
+        intent={"name": "topic_more"},
+        entities=[],
+    )
+    messages, _ = run(ActionTopicMore(), state)
+    assert "Musterstraße 5" in messages[-1]["point"]
+    sources, _ = run(ActionTopicSource(), state)
+    assert "https://beispielstadt.example/beratung" in sources[0]["sources"]
+    elsewhere, _ = run(ActionTopicMore(), tracker({"language": "en", "topic": "free_advice"}))
+    assert all("Musterstraße" not in m["point"] for m in elsewhere)
+
+
 def test_a_long_point_is_cut_after_a_sentence():
     paragraph = "Erster Satz hier. " * 30 + "Letzter Satz."
     cut = parts(paragraph, limit=100)

@@ -19,7 +19,7 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 TIMEOUT = aiohttp.ClientTimeout(total=float(os.environ.get("LOTSE_API_TIMEOUT", "10")))
 # Content changes only with a deploy; a short TTL spares the API one request per SGB II question.
 CONTENT_TTL = float(os.environ.get("LOTSE_CONTENT_TTL", "60"))
-_content_cache: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+_content_cache: dict[tuple[str, str, str | None], tuple[float, dict[str, Any]]] = {}
 
 
 class KioskError(Exception):
@@ -218,14 +218,15 @@ async def cancel_booking(booking_code: str, proof: Proof, *, language: str) -> d
     )
 
 
-async def content(topic: str, *, language: str) -> dict[str, Any]:
-    """A topic in one language; answers are kept CONTENT_TTL seconds, errors are not kept."""
-    key = (topic, language)
+async def content(topic: str, *, language: str, site: str | None = None) -> dict[str, Any]:
+    """A topic in one language, with the client's site's own text when it has one; answers are
+    kept CONTENT_TTL seconds, errors are not kept."""
+    key = (topic, language, site)
     cached = _content_cache.get(key)
     if cached is not None and time.monotonic() - cached[0] < CONTENT_TTL:
         return copy.deepcopy(cached[1])
     item = await _request(
-        "GET", f"/content/{topic}", params={"language": language}, language=language
+        "GET", f"/content/{topic}", params={"language": language}, language=language, site=site
     )
     _content_cache[key] = (time.monotonic(), item)
     return copy.deepcopy(item)

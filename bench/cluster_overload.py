@@ -14,12 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
+from contextlib import ExitStack
 from pathlib import Path
 
 import aiohttp
@@ -28,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from capacity import Step, load_average, run_step  # noqa: E402
-from soak import start_cluster  # noqa: E402
 
+from tests.support.cluster import running_cluster  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
 from tests.support.stores import Postgres, Redis  # noqa: E402
 
@@ -104,16 +103,15 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     os.environ["LOTSE_RATE_LIMIT_PUBLIC_PER_MINUTE"] = "100000"
-    with tempfile.TemporaryDirectory(prefix="lotse-overload.") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lotse-overload.") as tmp, ExitStack() as stack:
         folder = Path(tmp)
         postgres = Postgres()
         redis = Redis(folder / "redis")
-        script = None
         try:
             cluster = folder / "cluster"
             cluster.mkdir()
             port = free_port()
-            script = start_cluster(cluster, port, postgres, redis)
+            stack.enter_context(running_cluster(cluster, port, postgres, redis))
             print(
                 f"chat {args.chat_rate:g} conversations/min over REST and "
                 f"{args.checkins_per_second:g} kiosk check-ins/s for {args.duration:g} s, through "
@@ -135,12 +133,7 @@ def main() -> int:
                 f"2,000 ms); load average {load_average()}"
             )
         finally:
-            if script is not None:
-                os.killpg(script.pid, signal.SIGTERM)
-                try:
-                    script.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    os.killpg(script.pid, signal.SIGKILL)
+            stack.close()
             redis.stop()
             postgres.remove()
     return 0

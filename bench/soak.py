@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +25,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from capacity import MEAN_FLOW, Step, load_average, run_step  # noqa: E402
 
+from tests.support.cluster import running_cluster  # noqa: E402
 from tests.support.ports import free_port  # noqa: E402
 from tests.support.stores import Postgres, Redis  # noqa: E402
 
-READY_LINE = "Lotse cluster is running"
 PARTS = ("haproxy", "kiosk-1", "kiosk-2", "actions-1", "actions-2", "rasa-1", "rasa-2")
 STABLE_PERCENT = 10.0
 
@@ -115,35 +114,6 @@ def tracker_size(folder: Path) -> str:
     )
 
 
-def start_cluster(
-    folder: Path, port: int, postgres: Postgres, redis: Redis
-) -> subprocess.Popen[bytes]:
-    env = dict(
-        os.environ,
-        LOTSE_CLUSTER_DIR=str(folder),
-        LOTSE_CLUSTER_PORT=str(port),
-        LOTSE_TEST_POSTGRES_URL=postgres.url,
-        LOTSE_TEST_REDIS_URL=redis.url,
-    )
-    for name in ("LOTSE_API_URL", "LOTSE_BOT_TOKEN", "LOTSE_DATABASE_URL", "LOTSE_RASA_URL"):
-        env.pop(name, None)
-    log = (folder / "run-cluster.log").open("w")
-    script = subprocess.Popen(
-        ["bash", str(ROOT / "scripts" / "run_cluster.sh")],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 420
-    while READY_LINE not in (folder / "run-cluster.log").read_text():
-        if script.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError((folder / "run-cluster.log").read_text()[-3000:])
-        time.sleep(1)
-    return script
-
-
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--conversations", type=int, default=10_000)
@@ -169,16 +139,15 @@ def main() -> int:
         f"{os.cpu_count()} CPUs, load average {load_average()}",
         flush=True,
     )
-    with tempfile.TemporaryDirectory(prefix="lotse-soak.") as tmp:
+    with tempfile.TemporaryDirectory(prefix="lotse-soak.") as tmp, ExitStack() as stack:
         folder = Path(tmp)
         postgres = Postgres()
         redis = Redis(folder / "redis")
-        script = None
         try:
             cluster = folder / "cluster"
             cluster.mkdir()
             port = free_port()
-            script = start_cluster(cluster, port, postgres, redis)
+            stack.enter_context(running_cluster(cluster, port, postgres, redis))
             url = f"http://127.0.0.1:{port}"
             think = (args.think_min, args.think_max)
 
@@ -217,12 +186,7 @@ def main() -> int:
             print(f"load average after warm-up {first.load}, at the end {last.load}")
             print(tracker_size(cluster))
         finally:
-            if script is not None:
-                os.killpg(script.pid, signal.SIGTERM)
-                try:
-                    script.wait(timeout=60)
-                except subprocess.TimeoutExpired:
-                    os.killpg(script.pid, signal.SIGKILL)
+            stack.close()
             redis.stop()
             postgres.remove()
     return 0

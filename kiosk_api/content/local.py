@@ -15,30 +15,20 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import Field, StringConstraints, ValidationError
 
 from kiosk_api import i18n
-from kiosk_api.content.schemas import Paragraph, Review, ShortText, Source, TopicId
+from kiosk_api.content.schemas import DatedText, Paragraph, ShortText
 
 log = logging.getLogger("lotse.content")
 FACT_PLACEHOLDER = re.compile(r"\{[a-z0-9_]+\}")
 
 
-class LocalContentFile(BaseModel):
+class LocalContentFile(DatedText):
     """One site's addition to, or replacement of, one shared topic in one language."""
 
-    model_config = ConfigDict(extra="forbid")
-
     site: str
-    topic: TopicId
-    language: str
     mode: Literal["add", "replace"]
-    valid_as_of: dt.date
-    review_by: dt.date | None = None
-    sources: list[Source] = Field(min_length=1)
-    reviewed: Review | None
-    machine_translated: bool
-    drafted_by: Literal["person", "ai_assistant"]
     # replace only: the local title and summary
     title: ShortText | None = None
     summary: (

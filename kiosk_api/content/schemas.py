@@ -101,14 +101,14 @@ class FactsFile(BaseModel):
     facts: list[Fact]
 
 
-class ContentFile(BaseModel):
-    """One topic in one language, exactly as stored on disk."""
+class DatedText(BaseModel):
+    """What every text a client reads states about itself: when it was checked, against what,
+    and who wrote and reviewed it."""
 
     model_config = ConfigDict(extra="forbid")
 
     topic: TopicId
     language: str
-    version: int = Field(ge=1)
     valid_as_of: dt.date
     review_by: dt.date | None = None
     sources: list[Source] = Field(min_length=1)
@@ -117,6 +117,12 @@ class ContentFile(BaseModel):
     # Who wrote the words: a person, or an AI assistant (the client is told so until a person has
     # reviewed it).
     drafted_by: Literal["person", "ai_assistant"]
+
+
+class ContentFile(DatedText):
+    """One topic in one language, exactly as stored on disk."""
+
+    version: int = Field(ge=1)
     translation_of: TranslationOf | None = None
     unreviewed_translation: bool = False
     title: ShortText

@@ -20,7 +20,6 @@ import io
 import os
 import re
 import signal
-import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,10 +32,9 @@ import requests
 from servers import ROOT
 
 from bot.nlg.catalogs import all_catalogs
+from tests.support.cluster import running_cluster
 from tests.support.ports import free_port
 from tests.support.stores import Postgres, Redis
-
-READY_LINE = "Lotse cluster is running"
 
 
 class Cluster:
@@ -153,38 +151,8 @@ def cluster(
     postgres, redis = stores
     folder = tmp_path_factory.mktemp("cluster")
     port = free_port()
-    env = dict(
-        os.environ,
-        LOTSE_CLUSTER_DIR=str(folder),
-        LOTSE_CLUSTER_PORT=str(port),
-        LOTSE_TEST_POSTGRES_URL=postgres.url,
-        LOTSE_TEST_REDIS_URL=redis.url,
-    )
-    for name in ("LOTSE_API_URL", "LOTSE_BOT_TOKEN", "LOTSE_DATABASE_URL", "LOTSE_RASA_URL"):
-        env.pop(name, None)  # the session's own servers' settings, not the cluster's
-    log = (folder / "run-cluster.log").open("w")
-    script = subprocess.Popen(
-        ["bash", str(ROOT / "scripts" / "run_cluster.sh")],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        deadline = time.monotonic() + 420
-        while READY_LINE not in (folder / "run-cluster.log").read_text():
-            if script.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError((folder / "run-cluster.log").read_text()[-3000:])
-            time.sleep(1)
+    with running_cluster(folder, port, postgres, redis):
         yield Cluster(folder, port, postgres, redis)
-    finally:
-        os.killpg(script.pid, signal.SIGTERM)
-        try:
-            script.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(script.pid, signal.SIGKILL)
-        log.close()
 
 
 def texts(replies: list[dict]) -> str:

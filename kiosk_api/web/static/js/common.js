@@ -55,6 +55,14 @@ export function formatNumber(value) {
   return new Intl.NumberFormat(bcp47(texts.language)).format(value);
 }
 
+// A kiosk or display trades its one-time enrolment code for its token and remembers it with its site's name.
+export async function enrolDevice(code, { tokenKey, siteNameKey }) {
+  const device = await api("/api/v1/devices/enrol", { method: "POST", body: { enrolment_code: code } });
+  localStorage.setItem(tokenKey, device.token);
+  localStorage.setItem(siteNameKey, device.site_name);
+  return device;
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     super(body?.error?.message || `HTTP ${status}`);

@@ -1,6 +1,6 @@
 // The lobby call display: called numbers and desks, live; the call text in the client's language; a chime.
 // Enrolled with a one-time code from the site admin, it shows its own site's calls; before, the deployment default's.
-import { api, applyDocumentLanguage, applyTexts, bcp47, chime, el, showError, stream } from "./common.js";
+import { applyDocumentLanguage, applyTexts, bcp47, chime, el, enrolDevice, showError, stream } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const DEVICE_KEY = "lotse.display.device";
@@ -55,9 +55,7 @@ async function enrol(event) {
   const code = $("enrolment-code").value.trim();
   if (!code) return;
   try {
-    const device = await api("/api/v1/devices/enrol", { method: "POST", body: { enrolment_code: code } });
-    localStorage.setItem(DEVICE_KEY, device.token);
-    localStorage.setItem(SITE_NAME_KEY, device.site_name);
+    await enrolDevice(code, { tokenKey: DEVICE_KEY, siteNameKey: SITE_NAME_KEY });
     $("enrol-form").reset();
     $("enrol").hidden = true;
     $("error").textContent = "";

@@ -1,5 +1,5 @@
 // The lobby kiosk: language, check-in (code + PIN or birth date, or QR), quick intake after consent, walk-in, ticket.
-import { api, applyDocumentLanguage, applyTexts, boot, bcp47, el, formatNumber, language, loadTexts, resetTexts, setText, showError, showService, t } from "./common.js";
+import { api, applyDocumentLanguage, applyTexts, bcp47, boot, el, enrolDevice, formatNumber, language, loadTexts, resetTexts, setText, showError, showService, t } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
 const screens = ["language", "enrol", "menu", "checkin", "consent", "concern", "ticket"];
@@ -72,9 +72,7 @@ async function onEnrol(event) {
   const code = $("enrolment-code").value.trim();
   if (!code) return;
   try {
-    const device = await api("/api/v1/devices/enrol", { method: "POST", body: { enrolment_code: code } });
-    localStorage.setItem(DEVICE_KEY, device.token);
-    localStorage.setItem(SITE_NAME_KEY, device.site_name);
+    await enrolDevice(code, { tokenKey: DEVICE_KEY, siteNameKey: SITE_NAME_KEY });
     $("enrol-form").reset();
     renderEnrolment();
     show("language");

@@ -1,0 +1,57 @@
+"""`make run-cluster` (scripts/run_cluster.sh) on given PostgreSQL and Redis, for the cluster test
+and the benchmarks that drive it: started, waited for, and stopped with all its processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tests.support.stores import Postgres, Redis
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_LINE = "Lotse cluster is running"
+START_SECONDS = 420
+
+
+@contextmanager
+def running_cluster(
+    folder: Path, port: int, postgres: Postgres, redis: Redis
+) -> Iterator[subprocess.Popen[bytes]]:
+    """The cluster behind its proxy on `port`; its files and log (run-cluster.log) in `folder`."""
+    env = dict(
+        os.environ,
+        LOTSE_CLUSTER_DIR=str(folder),
+        LOTSE_CLUSTER_PORT=str(port),
+        LOTSE_TEST_POSTGRES_URL=postgres.url,
+        LOTSE_TEST_REDIS_URL=redis.url,
+    )
+    for name in ("LOTSE_API_URL", "LOTSE_BOT_TOKEN", "LOTSE_DATABASE_URL", "LOTSE_RASA_URL"):
+        env.pop(name, None)  # the caller's own servers' settings, not the cluster's
+    log_path = folder / "run-cluster.log"
+    with log_path.open("w") as log:
+        script = subprocess.Popen(
+            ["bash", str(ROOT / "scripts" / "run_cluster.sh")],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + START_SECONDS
+            while READY_LINE not in log_path.read_text():
+                if script.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(log_path.read_text()[-3000:])
+                time.sleep(1)
+            yield script
+        finally:
+            os.killpg(script.pid, signal.SIGTERM)
+            try:
+                script.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(script.pid, signal.SIGKILL)

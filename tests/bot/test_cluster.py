@@ -189,7 +189,8 @@ def test_a_registration_and_a_booking_go_on_across_a_postgresql_and_a_redis_rest
 
     try:
         say("Hello")
-        say("I would like to register")
+        assert en["utter_ask_site"] in texts(say("I would like to register"))
+        say("44135")  # Dortmund (the cluster serves every site), then the consent notice
         if en["utter_ask_given_name"] not in texts(say("/affirm")):
             assert en["utter_ask_given_name"] in texts(say("/start_registration"))
         assert en["utter_ask_family_name"] in texts(say("Amal"))

@@ -18,7 +18,6 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import ExitStack
 from pathlib import Path
 
 import aiohttp
@@ -28,9 +27,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from capacity import Step, load_average, run_step  # noqa: E402
 
-from tests.support.cluster import running_cluster  # noqa: E402
-from tests.support.ports import free_port  # noqa: E402
-from tests.support.stores import Postgres, Redis  # noqa: E402
+from tests.support.cluster import throwaway_cluster  # noqa: E402
 
 WALK_IN = {"walk_in": {"language": "ar", "concern": "documents", "interpreter_needed": False}}
 
@@ -103,39 +100,30 @@ def parse_args() -> argparse.Namespace:
 def main() -> int:
     args = parse_args()
     os.environ["LOTSE_RATE_LIMIT_PUBLIC_PER_MINUTE"] = "100000"
-    with tempfile.TemporaryDirectory(prefix="lotse-overload.") as tmp, ExitStack() as stack:
-        folder = Path(tmp)
-        postgres = Postgres()
-        redis = Redis(folder / "redis")
-        try:
-            cluster = folder / "cluster"
-            cluster.mkdir()
-            port = free_port()
-            stack.enter_context(running_cluster(cluster, port, postgres, redis))
-            print(
-                f"chat {args.chat_rate:g} conversations/min over REST and "
-                f"{args.checkins_per_second:g} kiosk check-ins/s for {args.duration:g} s, through "
-                f"the cluster's proxy; {os.cpu_count()} CPUs, load average {load_average()}",
-                flush=True,
-            )
-            chat, latencies, statuses = asyncio.run(both(f"http://127.0.0.1:{port}", args))
-            print(
-                f"check-ins: {len(latencies)}, statuses {dict(sorted(statuses.items()))}; "
-                f"p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} "
-                f"ms, p99 {percentile(latencies, 0.99):.0f} ms (target p95 < 300 ms)"
-            )
-            slowest = max(chat.latencies_ms, default=float("nan"))
-            print(
-                f"chat: {chat.conversations} conversations, {chat.messages} messages; answered "
-                f"{len(chat.latencies_ms)} (busy {chat.busy}, silent {chat.silent}), errors "
-                f"{chat.errors}, timeouts {chat.timeouts}; p50 {chat.percentile(0.5):.0f} ms, p95 "
-                f"{chat.percentile(0.95):.0f} ms, slowest {slowest:.0f} ms (target: all within "
-                f"2,000 ms); load average {load_average()}"
-            )
-        finally:
-            stack.close()
-            redis.stop()
-            postgres.remove()
+    with (
+        tempfile.TemporaryDirectory(prefix="lotse-overload.") as tmp,
+        throwaway_cluster(Path(tmp)) as cluster,
+    ):
+        print(
+            f"chat {args.chat_rate:g} conversations/min over REST and "
+            f"{args.checkins_per_second:g} kiosk check-ins/s for {args.duration:g} s, through "
+            f"the cluster's proxy; {os.cpu_count()} CPUs, load average {load_average()}",
+            flush=True,
+        )
+        chat, latencies, statuses = asyncio.run(both(f"http://127.0.0.1:{cluster.port}", args))
+        print(
+            f"check-ins: {len(latencies)}, statuses {dict(sorted(statuses.items()))}; "
+            f"p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} "
+            f"ms, p99 {percentile(latencies, 0.99):.0f} ms (target p95 < 300 ms)"
+        )
+        slowest = max(chat.latencies_ms, default=float("nan"))
+        print(
+            f"chat: {chat.conversations} conversations, {chat.messages} messages; answered "
+            f"{len(chat.latencies_ms)} (busy {chat.busy}, silent {chat.silent}), errors "
+            f"{chat.errors}, timeouts {chat.timeouts}; p50 {chat.percentile(0.5):.0f} ms, p95 "
+            f"{chat.percentile(0.95):.0f} ms, slowest {slowest:.0f} ms (target: all within "
+            f"2,000 ms); load average {load_average()}"
+        )
     return 0
 
 

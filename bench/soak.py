@@ -16,7 +16,6 @@ import os
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,8 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from capacity import MEAN_FLOW, Step, load_average, run_step  # noqa: E402
 
-from tests.support.cluster import running_cluster  # noqa: E402
-from tests.support.ports import free_port  # noqa: E402
+from tests.support.cluster import throwaway_cluster  # noqa: E402
 from tests.support.stores import Postgres, Redis  # noqa: E402
 
 PARTS = ("haproxy", "kiosk-1", "kiosk-2", "actions-1", "actions-2", "rasa-1", "rasa-2")
@@ -139,56 +137,46 @@ def main() -> int:
         f"{os.cpu_count()} CPUs, load average {load_average()}",
         flush=True,
     )
-    with tempfile.TemporaryDirectory(prefix="lotse-soak.") as tmp, ExitStack() as stack:
-        folder = Path(tmp)
-        postgres = Postgres()
-        redis = Redis(folder / "redis")
-        try:
-            cluster = folder / "cluster"
-            cluster.mkdir()
-            port = free_port()
-            stack.enter_context(running_cluster(cluster, port, postgres, redis))
-            url = f"http://127.0.0.1:{port}"
-            think = (args.think_min, args.think_max)
+    with (
+        tempfile.TemporaryDirectory(prefix="lotse-soak.") as tmp,
+        throwaway_cluster(Path(tmp)) as cluster,
+    ):
+        url = f"http://127.0.0.1:{cluster.port}"
+        think = (args.think_min, args.think_max)
 
-            def load(conversations: int, label: str) -> None:
-                started = time.perf_counter()
-                step = asyncio.run(
-                    run_step(
-                        url,
-                        args.rate,
-                        duration=None,
-                        conversations=conversations,
-                        think=think,
-                        reply_timeout=args.timeout,
-                    )
+        def load(conversations: int, label: str) -> None:
+            started = time.perf_counter()
+            step = asyncio.run(
+                run_step(
+                    url,
+                    args.rate,
+                    duration=None,
+                    conversations=conversations,
+                    think=think,
+                    reply_timeout=args.timeout,
                 )
-                report(step, time.perf_counter() - started, label)
+            )
+            report(step, time.perf_counter() - started, label)
 
-            load(warm_up, "warm-up")
-            first = sample(cluster, postgres, redis)
-            load(args.conversations - warm_up, "soak")
-            last = sample(cluster, postgres, redis)
-            print(f"\nresident memory (MB) after {warm_up} conversations and at the end:")
-            header = f"{'process':34} {'warm':>8} {'end':>8} {'growth':>8}"
-            print(f"{header}  within ±{STABLE_PERCENT:g} %")
-            stable = True
-            for name, before in first.rss_mb.items():
-                after = last.rss_mb[name]
-                growth = (after - before) / before * 100 if before else float("nan")
-                within = abs(growth) <= STABLE_PERCENT
-                stable &= within
-                print(
-                    f"{name:34} {before:8.1f} {after:8.1f} {growth:+7.1f}%  "
-                    f"{'yes' if within else 'NO'}"
-                )
-            print(f"every process within ±{STABLE_PERCENT:g} %: {'yes' if stable else 'no'}")
-            print(f"load average after warm-up {first.load}, at the end {last.load}")
-            print(tracker_size(cluster))
-        finally:
-            stack.close()
-            redis.stop()
-            postgres.remove()
+        load(warm_up, "warm-up")
+        first = sample(cluster.folder, cluster.postgres, cluster.redis)
+        load(args.conversations - warm_up, "soak")
+        last = sample(cluster.folder, cluster.postgres, cluster.redis)
+        print(f"\nresident memory (MB) after {warm_up} conversations and at the end:")
+        header = f"{'process':34} {'warm':>8} {'end':>8} {'growth':>8}"
+        print(f"{header}  within ±{STABLE_PERCENT:g} %")
+        stable = True
+        for name, before in first.rss_mb.items():
+            after = last.rss_mb[name]
+            growth = (after - before) / before * 100 if before else float("nan")
+            within = abs(growth) <= STABLE_PERCENT
+            stable &= within
+            print(
+                f"{name:34} {before:8.1f} {after:8.1f} {growth:+7.1f}%  {'yes' if within else 'NO'}"
+            )
+        print(f"every process within ±{STABLE_PERCENT:g} %: {'yes' if stable else 'no'}")
+        print(f"load average after warm-up {first.load}, at the end {last.load}")
+        print(tracker_size(cluster.folder))
     return 0
 
 

@@ -9,8 +9,10 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.ports import free_port
 from tests.support.stores import Postgres, Redis
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,3 +57,30 @@ def running_cluster(
                 script.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 os.killpg(script.pid, signal.SIGKILL)
+
+
+@dataclass(frozen=True)
+class Throwaway:
+    folder: Path
+    port: int
+    postgres: Postgres
+    redis: Redis
+
+
+@contextmanager
+def throwaway_cluster(scratch: Path) -> Iterator[Throwaway]:
+    """The cluster on a PostgreSQL and a Redis of its own under `scratch`, all removed afterwards
+    (the cluster benchmarks)."""
+    postgres = Postgres()
+    try:
+        redis = Redis(scratch / "redis")
+        try:
+            folder = scratch / "cluster"
+            folder.mkdir()
+            port = free_port()
+            with running_cluster(folder, port, postgres, redis):
+                yield Throwaway(folder, port, postgres, redis)
+        finally:
+            redis.stop()
+    finally:
+        postgres.remove()

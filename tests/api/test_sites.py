@@ -403,9 +403,15 @@ def test_a_device_works_for_the_site_whose_code_enrolled_it(
             select(IntakeRecord).where(IntakeRecord.reference_code == receipt["reference_code"])
         ).one()
         assert session.get(Site, record.site_id).code == OTHER  # type: ignore[union-attr]
-    # the display shows its own site's calls
-    calls = client.get("/api/v1/display/calls", headers=other_site.kiosk)
-    assert calls.status_code == 200
+    # a display shows its own site's calls, never another's
+    desk = login(client, "nachbar-desk", "desk", OTHER)
+    called = client.post("/api/v1/staff/queue/call-next", headers=desk, json={"desk": "7"})
+    assert called.status_code == 200, called.text
+    number = called.json()["display_number"]
+    there = client.get("/api/v1/display/calls", headers=other_site.kiosk).json()
+    here = client.get("/api/v1/display/calls").json()
+    assert number in {call["display_number"] for call in there}
+    assert all(call["desk"] != "7" for call in here)
 
 
 def test_a_client_is_served_by_the_site_that_holds_the_record(

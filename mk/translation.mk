@@ -10,7 +10,8 @@ translations-list: $(VENV)/.installed
 	$(PY) -m kiosk_api.cli translations list
 
 # Tiny packages are built on the fly; the cache is tested on SQLite and on PostgreSQL.
+# -X faulthandler: a native abort at interpreter exit (seen once in ~30 runs) prints every thread's stack.
 TEST_TARGETS += test-translation
 test-translation: install
-	$(PY) -m pytest -q -p no:cacheprovider tests/translation
-	./scripts/with_postgres.sh $(PY) -m pytest -q -p no:cacheprovider --db=postgres tests/translation
+	$(PY) -X faulthandler -m pytest -q -p no:cacheprovider tests/translation
+	./scripts/with_postgres.sh $(PY) -X faulthandler -m pytest -q -p no:cacheprovider --db=postgres tests/translation

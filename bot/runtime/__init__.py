@@ -10,7 +10,7 @@ lock store.
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are thirteen patches, each a function there with its measured reason:
+  There are fourteen patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with a JSON-schema validator built once; an invalid response still fails in Rasa's own check.
   2. `sqlite_connection_pool`: rasa.core.tracker_store.create_engine_kwargs gives an SQLite file
@@ -50,7 +50,12 @@ lock store.
      conversation per tracker object and applies only the events added since (a changed history,
      such as a reverted utterance, starts a new replay); the same states as Rasa's replay from
      the start, handed out as copies. Training trackers and the ML-only states keep Rasa's own.
-  Patches 1, 2, 4, 5, 6, 7, 8, 9, 11, 12 and 13 replace a Rasa function; 2 and 3 together make the
+  14. `language_slots_in_rasa`: ActionExtractSlots.run sets the `language` and
+     `language_explicit` slots itself (bot/lang/conversation.py: an explicit choice wins and
+     sticks, else a confident detection), in the order the action server's
+     action_validate_slot_mappings gave them; the domain no longer lists that action, so Rasa
+     makes no action server call for it.
+  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–14 replace a Rasa function; 2 and 3 together make the
   SQLite tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names

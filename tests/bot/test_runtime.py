@@ -20,7 +20,7 @@ import pytest
 import yaml
 from jsonschema import ValidationError
 from rasa.core import tracker_store
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExtractSlots, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.lock_store import LockStore
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
@@ -166,6 +166,7 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         11: "eleven",
         12: "twelve",
         13: "thirteen",
+        14: "fourteen",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):
@@ -777,3 +778,100 @@ def test_the_kept_replay_gives_rasas_states_after_every_event() -> None:
     # Another tracker with the same events gets its own replay.
     again = DialogueStateTracker.from_events("replay-test", events, slots=domain.slots)
     assert again.past_states(domain) == rasa_states(tracker, domain)
+
+
+# 14. The conversation language decided inside Rasa
+#    ------------------------------------------------------
+
+
+def extract_slots(
+    domain: Domain, slots: dict[str, Any], text: str, **parse: Any
+) -> list[tuple[str, Any]]:
+    """Rasa's ActionExtractSlots on a conversation with `slots` set and the client's message `text`
+    just parsed (`parse`: intent, entities, language_detection as the NLU pipeline gives them):
+    the slots it sets, in order. No action server is reachable."""
+    events: list[Event] = [ActionExecuted("action_listen")]
+    events += [SlotSet(name, value) for name, value in slots.items()]
+    if slots.get("requested_slot") == "given_name":
+        events.insert(1, ActiveLoop("intake_form"))
+    intent = parse.pop("intent", {"name": "inform", "confidence": 0.9})
+    entities = parse.pop("entities", [])
+    events.append(UserUttered(text, intent, entities, parse_data={**parse, "text": text}))
+    tracker = DialogueStateTracker.from_events("language-test", events, slots=domain.slots)
+    action = ActionExtractSlots(EndpointConfig("http://127.0.0.1:9/webhook"))
+    found = asyncio.run(
+        action.run(
+            CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain
+        )
+    )
+    return [(e.key, e.value) for e in found if isinstance(e, SlotSet)]
+
+
+@pytest.fixture(scope="module")
+def bot_domain() -> Domain:
+    return Domain.load(str(ROOT / "bot" / "domain"))
+
+
+def test_language_patch_is_installed_and_no_action_server_is_asked(bot_domain: Domain) -> None:
+    assert ActionExtractSlots.run is patches._extract_slots
+    assert "action_validate_slot_mappings" not in bot_domain.user_actions
+
+
+def test_the_first_confident_message_sets_the_language(bot_domain: Domain) -> None:
+    arabic = {"language_detection": {"language": "ar", "confidence": 0.95}}
+    assert extract_slots(bot_domain, {}, "أريد موعدا في الجوب سنتر", **arabic) == [
+        ("language", "ar")
+    ]
+    unsure = {"language_detection": {"language": "ar", "confidence": 0.6}}
+    assert extract_slots(bot_domain, {}, "أريد موعدا في الجوب سنتر", **unsure) == []
+    assert extract_slots(bot_domain, {}, "ok", **arabic) == []  # too short to tell
+
+
+def test_an_explicit_choice_wins_and_sticks(bot_domain: Domain) -> None:
+    english = {"language_detection": {"language": "en", "confidence": 0.95}}
+    chosen = extract_slots(
+        bot_domain,
+        {"language": "ar"},
+        "English please",
+        intent={"name": "choose_language", "confidence": 0.9},
+        entities=[{"entity": "language", "value": "en"}],
+        **english,
+    )
+    assert chosen == [("language", "en"), ("language_explicit", True)]
+    # a choice together with a question ("English please, …")
+    with_question = extract_slots(
+        bot_domain,
+        {"language": "ar"},
+        "English please, who gets Bürgergeld?",
+        entities=[{"entity": "language", "value": "en"}],
+        language_choice=True,
+        **english,
+    )
+    assert with_question == [("language", "en"), ("language_explicit", True)]
+    german = {"language_detection": {"language": "de", "confidence": 0.95}}
+    stuck = extract_slots(
+        bot_domain,
+        {"language": "en", "language_explicit": True},
+        "Ich möchte einen Termin bitte",
+        **german,
+    )
+    assert stuck == []
+
+
+def test_a_sentence_switches_the_language_but_an_answer_in_the_form_never(
+    bot_domain: Domain,
+) -> None:
+    english = {"language_detection": {"language": "en", "confidence": 0.9}}
+    sentence = extract_slots(
+        bot_domain, {"language": "de"}, "I would like an appointment please", **english
+    )
+    assert sentence == [("language", "en")]
+    assert extract_slots(bot_domain, {"language": "de"}, "Haddad Amal", **english) == []
+    in_form = extract_slots(
+        bot_domain,
+        {"language": "de", "requested_slot": "given_name"},
+        "My name is Amal Haddad",
+        **english,
+    )
+    # the form's slot from the text, and no switch
+    assert in_form == [("given_name", "My name is Amal Haddad")]

@@ -398,7 +398,7 @@ STAGES = {
     "load the tracker, start a session": "fetch_tracker_and_update_session",
     "NLU (in worker threads)": "_parse_message_with_graph",
     "policies: predict the next action": "_predict_next_with_tracker",
-    "slot extraction (action_validate_slot_mappings)": "run_action_extract_slots",
+    "slot extraction (ActionExtractSlots, with the language: patch 14)": "run_action_extract_slots",
     "run actions (action server, NLG)": "_run_action",
     "save the tracker": "save_tracker",
 }

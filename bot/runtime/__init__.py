@@ -10,7 +10,7 @@ lock store.
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are eleven patches, each a function there with its measured reason:
+  There are fourteen patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with a JSON-schema validator built once; an invalid response still fails in Rasa's own check.
   2. `sqlite_connection_pool`: rasa.core.tracker_store.create_engine_kwargs gives an SQLite file
@@ -42,8 +42,21 @@ lock store.
   11. `tracker_store_failures_raise`: FailSafeTrackerStore's error callbacks raise
      TrackerStoreUnavailable instead of answering a failed load with an empty conversation and
      keeping a failed save in memory; patch 5 then tells the client to send the message again.
-  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11 replace a Rasa function; 2 and 3 together make the SQLite
-  tracker store fast (either alone does not).
+  12. `rule_matching_bounded`: RulePolicy._get_possible_keys checks only the rules whose latest
+     state can match the conversation's latest state (its previous action and intent), and only as
+     far back as the longest rule still possible; the same keys as Rasa's check of every rule
+     against every state of the conversation.
+  13. `past_states_replayed_once`: DialogueStateTracker.past_states keeps its replay of the
+     conversation per tracker object and applies only the events added since (a changed history,
+     such as a reverted utterance, starts a new replay); the same states as Rasa's replay from
+     the start, handed out as copies. Training trackers and the ML-only states keep Rasa's own.
+  14. `language_slots_in_rasa`: ActionExtractSlots.run sets the `language` and
+     `language_explicit` slots itself (bot/lang/conversation.py: an explicit choice wins and
+     sticks, else a confident detection), in the order the action server's
+     action_validate_slot_mappings gave them; the domain no longer lists that action, so Rasa
+     makes no action server call for it.
+  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–14 replace a Rasa function; 2 and 3 together make the
+  SQLite tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names
   (`bot.runtime.lock_store.AtomicRedisLockStore`).

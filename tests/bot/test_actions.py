@@ -33,7 +33,7 @@ from bot.actions.info import (
     ActionTopicSource,
     parts,
 )
-from bot.actions.language import ActionLanguageChosen, ValidateSlotMappings
+from bot.actions.language import ActionLanguageChosen
 from bot.actions.registration import (
     ActionIntakeSummary,
     ActionRouting,
@@ -397,42 +397,14 @@ def test_api_down_is_said_plainly(kiosk_api, monkeypatch):
     assert responses(messages) == ["utter_service_unavailable"] and slots == {}
 
 
-def test_language_follows_the_client():
-    action = ValidateSlotMappings()
-    domain = {
-        "slots": {
-            "language": {"mappings": [{"type": "custom"}]},
-            "language_explicit": {"mappings": [{"type": "custom"}]},
-        }
-    }
-    _, slots = run(
-        action,
-        tracker(
-            {"language": None},
-            text="أريد موعدا في الجوب سنتر",
-            language_detection={"language": "ar", "confidence": 0.95},
-        ),
-        domain,
-    )
-    assert slots.get("language") == "ar"
-    _, slots = run(
-        action,
-        tracker(
-            {"language": "ar", "language_explicit": True},
-            text="I want an appointment",
-            language_detection={"language": "en", "confidence": 0.95},
-        ),
-        domain,
-    )
-    assert "language" not in slots  # an explicit choice sticks
+def test_a_language_choice_is_confirmed_and_an_unserved_one_offers_the_languages():
+    """(The `language` slot itself is set inside Rasa: tests/bot/test_runtime.py.)"""
     chosen = tracker(
         {"language": "ar"},
         text="English please",
         intent={"name": "choose_language"},
         entities=[{"entity": "language", "value": "en"}],
     )
-    _, slots = run(action, chosen, domain)
-    assert slots == {"language": "en", "language_explicit": True}
     messages, _ = run(ActionLanguageChosen(), chosen)
     assert responses(messages) == ["utter_language_set"]
     messages, _ = run(
@@ -441,20 +413,3 @@ def test_language_follows_the_client():
     assert (
         responses(messages) == ["utter_choose_language"] and messages[0]["language_buttons"] is True
     )
-
-
-def test_answers_in_the_form_never_switch_the_language():
-    action = ValidateSlotMappings()
-    domain = {"slots": {"language": {"mappings": [{"type": "custom"}]}}}
-    in_form = tracker(
-        {"language": "de", "requested_slot": "family_name"},
-        text="Haddad",
-        language_detection={"language": "en", "confidence": 0.9},
-    )
-    assert run(action, in_form, domain)[1] == {}
-    sentence = tracker(
-        {"language": "de"},
-        text="I would like an appointment please",
-        language_detection={"language": "en", "confidence": 0.95},
-    )
-    assert run(action, sentence, domain)[1] == {"language": "en"}

@@ -5,9 +5,12 @@ with .venv-bot."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import random
 import subprocess
 import sys
+import tarfile
 import time
 from pathlib import Path
 from typing import Any
@@ -17,23 +20,30 @@ import pytest
 import yaml
 from jsonschema import ValidationError
 from rasa.core import tracker_store
-from rasa.core.actions.action import RemoteAction
+from rasa.core.actions.action import ActionExtractSlots, RemoteAction
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.lock_store import LockStore
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.core.policies.rule_policy import RulePolicy
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
     ActiveLoop,
     BotUttered,
     Event,
+    Restarted,
+    SessionStarted,
     SlotSet,
+    UserUtteranceReverted,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig, read_endpoint_config
+from servers import model_path
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
@@ -154,6 +164,9 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         9: "nine",
         10: "ten",
         11: "eleven",
+        12: "twelve",
+        13: "thirteen",
+        14: "fourteen",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):
@@ -650,3 +663,215 @@ def test_a_tracker_store_that_fails_raises_instead_of_starting_over_or_keeping_i
         asyncio.run(conversation())
     finally:
         store.engine.dispose()
+
+
+# 12. RulePolicy: only the rules that can match, only as far back as they reach
+#    ------------------------------------------
+
+
+def trained_rule_lookups() -> dict[str, dict[str, str]]:
+    """The trained model's RulePolicy lookups (rules, and the loops' unhappy paths)."""
+    with tarfile.open(model_path()) as model:
+        member = next(m for m in model.getmembers() if m.name.endswith("/rule_policy.json"))
+        lookup = json.load(model.extractfile(member))["lookup"]  # type: ignore[arg-type]
+    return {name: lookup[name] for name in ("rules", "rules_for_loop_unhappy_path")}
+
+
+def as_conversation_states(rule_key: str) -> list[dict[str, Any]]:
+    """A rule's states as a conversation has them (tuples where the rule key's JSON has lists)."""
+    return [
+        {
+            part: {
+                key: tuple(value) if isinstance(value, list) else value
+                for key, value in sub.items()
+            }
+            for part, sub in state.items()
+        }
+        for state in json.loads(rule_key)
+    ]
+
+
+def test_rule_matching_patch_is_installed() -> None:
+    assert RulePolicy._get_possible_keys is patches._possible_rule_keys
+
+
+def test_the_bounded_rule_matching_finds_rasas_keys_for_every_rule() -> None:
+    """Histories made of the trained rules' own states (each rule after another, and every suffix
+    of that): the same keys as Rasa's matching, for both lookups."""
+    policy = RulePolicy.__new__(RulePolicy)  # the matching reads only the lookup it is given
+    rasa_keys = patches.rasa_original("get_possible_keys")
+    chooser = random.Random(11)
+    compared = 0
+    for lookup in trained_rule_lookups().values():
+        keys = list(lookup)
+        for key in keys:
+            before = chooser.choice(keys)
+            history = as_conversation_states(before) + as_conversation_states(key)
+            for start in range(len(history)):
+                states = history[start:]
+                expected = rasa_keys(policy, lookup, states)
+                assert patches._possible_rule_keys(policy, lookup, states) == expected
+                compared += bool(expected)
+    assert compared > 200  # most histories match some rule
+
+
+# 13. The conversation's states replayed once per message
+#    ----------------------------------------------------------------
+
+
+def test_past_states_patch_is_installed() -> None:
+    assert DialogueStateTracker.past_states is patches._past_states
+
+
+def test_the_kept_replay_gives_rasas_states_after_every_event() -> None:
+    """A conversation with a form, a rejected loop, slots, reverted utterances and actions and a
+    restart: after each event the states equal Rasa's replay from the start, and changing the
+    states handed out changes nothing later."""
+    domain = Domain.load(str(ROOT / "bot" / "domain"))
+    rasa_states = patches.rasa_original("past_states")
+    events: list[Event] = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hallo", {"name": "greet", "confidence": 0.9}),
+        SlotSet("language", "de"),
+        ActionExecuted("utter_greet"),
+        ActionExecuted("action_listen"),
+        UserUttered("anmelden", {"name": "start_registration", "confidence": 0.9}),
+        ActionExecuted("intake_form"),
+        ActiveLoop("intake_form"),
+        SlotSet("requested_slot", "given_name"),
+        ActionExecuted("action_listen"),
+        UserUttered("Amal", {"name": "inform", "confidence": 0.9}),
+        ActionExecutionRejected("intake_form"),
+        ActionExecuted("action_default_fallback"),
+        UserUtteranceReverted(),
+        ActionExecuted("action_listen"),
+        UserUttered(
+            "Amal", {"name": "inform", "confidence": 0.9}, [{"entity": "day", "value": "x"}]
+        ),
+        ActionExecuted("intake_form"),
+        SlotSet("given_name", "Amal"),
+        ActionExecuted("utter_greet"),
+        ActionReverted(),
+        ActionExecuted("intake_form"),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        ActionExecuted("action_listen"),
+        UserUttered("neu", {"name": "greet", "confidence": 0.9}),
+        Restarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("danke", {"name": "thank", "confidence": 0.9}),
+        ActionExecuted("utter_you_are_welcome"),
+    ]
+    tracker = DialogueStateTracker.from_events("replay-test", [], slots=domain.slots)
+    for happened in events:
+        tracker.update(happened)
+        for omit_unset_slots in (False, True):
+            expected = rasa_states(tracker, domain, omit_unset_slots=omit_unset_slots)
+            states = tracker.past_states(domain, omit_unset_slots=omit_unset_slots)
+            assert states == expected
+            for state in states:  # as Rasa's featurizers do
+                state.get("user", {}).pop("text", None)
+                state.get("user", {}).pop("intent", None)
+            assert tracker.past_states(domain, omit_unset_slots=omit_unset_slots) == expected
+    # Another tracker with the same events gets its own replay.
+    again = DialogueStateTracker.from_events("replay-test", events, slots=domain.slots)
+    assert again.past_states(domain) == rasa_states(tracker, domain)
+
+
+# 14. The conversation language decided inside Rasa
+#    ------------------------------------------------------
+
+
+def extract_slots(
+    domain: Domain, slots: dict[str, Any], text: str, **parse: Any
+) -> list[tuple[str, Any]]:
+    """Rasa's ActionExtractSlots on a conversation with `slots` set and the client's message `text`
+    just parsed (`parse`: intent, entities, language_detection as the NLU pipeline gives them):
+    the slots it sets, in order. No action server is reachable."""
+    events: list[Event] = [ActionExecuted("action_listen")]
+    events += [SlotSet(name, value) for name, value in slots.items()]
+    if slots.get("requested_slot") == "given_name":
+        events.insert(1, ActiveLoop("intake_form"))
+    intent = parse.pop("intent", {"name": "inform", "confidence": 0.9})
+    entities = parse.pop("entities", [])
+    events.append(UserUttered(text, intent, entities, parse_data={**parse, "text": text}))
+    tracker = DialogueStateTracker.from_events("language-test", events, slots=domain.slots)
+    action = ActionExtractSlots(EndpointConfig("http://127.0.0.1:9/webhook"))
+    found = asyncio.run(
+        action.run(
+            CollectingOutputChannel(), TemplatedNaturalLanguageGenerator({}), tracker, domain
+        )
+    )
+    return [(e.key, e.value) for e in found if isinstance(e, SlotSet)]
+
+
+@pytest.fixture(scope="module")
+def bot_domain() -> Domain:
+    return Domain.load(str(ROOT / "bot" / "domain"))
+
+
+def test_language_patch_is_installed_and_no_action_server_is_asked(bot_domain: Domain) -> None:
+    assert ActionExtractSlots.run is patches._extract_slots
+    assert "action_validate_slot_mappings" not in bot_domain.user_actions
+
+
+def test_the_first_confident_message_sets_the_language(bot_domain: Domain) -> None:
+    arabic = {"language_detection": {"language": "ar", "confidence": 0.95}}
+    assert extract_slots(bot_domain, {}, "أريد موعدا في الجوب سنتر", **arabic) == [
+        ("language", "ar")
+    ]
+    unsure = {"language_detection": {"language": "ar", "confidence": 0.6}}
+    assert extract_slots(bot_domain, {}, "أريد موعدا في الجوب سنتر", **unsure) == []
+    assert extract_slots(bot_domain, {}, "ok", **arabic) == []  # too short to tell
+
+
+def test_an_explicit_choice_wins_and_sticks(bot_domain: Domain) -> None:
+    english = {"language_detection": {"language": "en", "confidence": 0.95}}
+    chosen = extract_slots(
+        bot_domain,
+        {"language": "ar"},
+        "English please",
+        intent={"name": "choose_language", "confidence": 0.9},
+        entities=[{"entity": "language", "value": "en"}],
+        **english,
+    )
+    assert chosen == [("language", "en"), ("language_explicit", True)]
+    # a choice together with a question ("English please, …")
+    with_question = extract_slots(
+        bot_domain,
+        {"language": "ar"},
+        "English please, who gets Bürgergeld?",
+        entities=[{"entity": "language", "value": "en"}],
+        language_choice=True,
+        **english,
+    )
+    assert with_question == [("language", "en"), ("language_explicit", True)]
+    german = {"language_detection": {"language": "de", "confidence": 0.95}}
+    stuck = extract_slots(
+        bot_domain,
+        {"language": "en", "language_explicit": True},
+        "Ich möchte einen Termin bitte",
+        **german,
+    )
+    assert stuck == []
+
+
+def test_a_sentence_switches_the_language_but_an_answer_in_the_form_never(
+    bot_domain: Domain,
+) -> None:
+    english = {"language_detection": {"language": "en", "confidence": 0.9}}
+    sentence = extract_slots(
+        bot_domain, {"language": "de"}, "I would like an appointment please", **english
+    )
+    assert sentence == [("language", "en")]
+    assert extract_slots(bot_domain, {"language": "de"}, "Haddad Amal", **english) == []
+    in_form = extract_slots(
+        bot_domain,
+        {"language": "de", "requested_slot": "given_name"},
+        "My name is Amal Haddad",
+        **english,
+    )
+    # the form's slot from the text, and no switch
+    assert in_form == [("given_name", "My name is Amal Haddad")]

@@ -279,7 +279,8 @@ def _chosen_site(session: Session, staff: StaffUser, code: str | None, *, any_si
 
 
 def require_role(role: StaffRole):  # type: ignore[no-untyped-def]
-    def _check(staff: Annotated[StaffUser, Depends(get_current_staff)]) -> StaffUser:
+    # async: a comparison, not worth a trip through the thread pool
+    async def _check(staff: Annotated[StaffUser, Depends(get_current_staff)]) -> StaffUser:
         if ROLE_RANK[staff.role] < ROLE_RANK[role]:
             raise Forbidden("role_required", details={"required_role": role.value})
         return staff
@@ -294,8 +295,13 @@ AdminStaff = Annotated[StaffUser, Depends(require_role(StaffRole.admin))]
 DeploymentAdmin = Annotated[StaffUser, Depends(require_role(StaffRole.deployment_admin))]
 
 
-def get_staff_site(session: SessionDep, staff: DeskStaff, x_lotse_site: SiteHeader = None) -> Site:
-    """The site a desk request works on: one of the staff member's own sites, never another."""
+async def get_staff_site(
+    session: SessionDep, staff: DeskStaff, x_lotse_site: SiteHeader = None
+) -> Site:
+    """The site a desk request works on: one of the staff member's own sites, never another.
+
+    async, as it touches no database: the account's sites came with its login (staff_for_token)
+    and without any_site no other site is looked up."""
     return _chosen_site(session, staff, x_lotse_site, any_site=False)
 
 

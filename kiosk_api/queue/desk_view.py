@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection
+from datetime import datetime
+from typing import Any
 
 from babel import Locale
+from pydantic import TypeAdapter
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from kiosk_api.i18n import language_name, translate
-from kiosk_api.models import IntakeRecord, QueueTicket, Site, utcnow
+from kiosk_api.models import QueueTicket, Site, utcnow
 from kiosk_api.models.enums import TicketStatus
 from kiosk_api.queue import service as queue_service
-from kiosk_api.queue.schemas import IntakeSummary, QueueEntry
+from kiosk_api.queue.schemas import QueueEntry
+from kiosk_api.translation.provider import Route
 from kiosk_api.translation.service import to_german
 
 DESK_LOCALE = "de"
@@ -27,6 +32,7 @@ class GermanLabels(dict[str, str]):
     def __init__(self) -> None:
         super().__init__()
         self.notices: dict[tuple[str, str, str], str] = {}
+        self.routes: dict[tuple[str, str], tuple[Route | None, str]] = {}
 
     def __missing__(self, key: str) -> str:
         self[key] = translate(key, DESK_LOCALE)
@@ -39,66 +45,74 @@ class GermanLabels(dict[str, str]):
         return self[key]
 
 
-def intake_summary(record: IntakeRecord, labels: GermanLabels | None = None) -> IntakeSummary:
-    labels = GermanLabels() if labels is None else labels
-    return IntakeSummary(
-        id=record.id,
-        reference_code=record.reference_code,
-        given_name=record.given_name,
-        family_name=record.family_name,
-        given_name_own_spelling=record.given_name_own_spelling,
-        family_name_own_spelling=record.family_name_own_spelling,
-        birth_date=record.birth_date,
-        nationality=record.nationality,
-        nationality_name=_COUNTRIES_DE.get(record.nationality) if record.nationality else None,
-        residence_status=record.residence_status.value if record.residence_status else None,
-        residence_status_label=labels[f"residence_status.{record.residence_status.value}"]
-        if record.residence_status
+def _intake_summary(row: Row[Any], labels: GermanLabels) -> dict[str, Any] | None:
+    if row.intake_id is None:
+        return None
+    residence = row.residence_status
+    return {
+        "id": row.intake_id,
+        "reference_code": row.reference_code,
+        "given_name": row.given_name,
+        "family_name": row.family_name,
+        "given_name_own_spelling": row.given_name_own_spelling,
+        "family_name_own_spelling": row.family_name_own_spelling,
+        "birth_date": row.birth_date,
+        "nationality": row.nationality,
+        "nationality_name": _COUNTRIES_DE.get(row.nationality) if row.nationality else None,
+        "residence_status": residence.value if residence else None,
+        "residence_status_label": labels[f"residence_status.{residence.value}"]
+        if residence
         else None,
-        german_level=record.german_level.value if record.german_level else None,
-        assisted=record.assisted,
-    )
+        "german_level": row.german_level.value if row.german_level else None,
+        "assisted": row.assisted,
+    }
 
 
-def queue_entry(
-    session: Session, ticket: QueueTicket, labels: GermanLabels | None = None
-) -> QueueEntry:
-    labels = GermanLabels() if labels is None else labels
-    service = ticket.service
-    handed = ticket.handed_to_service
-    waited_until = ticket.called_at or utcnow()
-    return QueueEntry(
-        id=ticket.id,
-        number=ticket.number,
-        display_number=queue_service.display_number(ticket.number),
-        status=ticket.status,
-        status_label=labels[f"ticket_status.{ticket.status.value}"],
-        arrived_at=ticket.arrived_at,
-        waiting_minutes=max(0, math.floor((waited_until - ticket.arrived_at).total_seconds() / 60)),
-        language=ticket.language,
-        language_name=labels.language(ticket.language),
-        interpreter_needed=ticket.interpreter_needed,
-        concern=ticket.concern,
-        concern_label=labels[f"concern.{ticket.concern.value}"],
-        concern_text=to_german(
+def _entry(session: Session, row: Row[Any], labels: GermanLabels, now: datetime) -> dict[str, Any]:
+    """A ticket's QueueEntry fields, from a row of queue_service.DESK_COLUMNS."""
+    waited_until = row.called_at or now
+    return {
+        "id": row.id,
+        "number": row.number,
+        "display_number": queue_service.display_number(row.number),
+        "status": row.status,
+        "status_label": labels[f"ticket_status.{row.status.value}"],
+        "arrived_at": row.arrived_at,
+        "waiting_minutes": max(0, math.floor((waited_until - row.arrived_at).total_seconds() / 60)),
+        "language": row.language,
+        "language_name": labels.language(row.language),
+        "interpreter_needed": row.interpreter_needed,
+        "concern": row.concern,
+        "concern_label": labels[f"concern.{row.concern.value}"],
+        "concern_text": to_german(
             session=session,
-            text=ticket.concern_text,
-            source_language=ticket.language,
+            text=row.concern_text,
+            source_language=row.language,
             notices=labels.notices,
+            routes=labels.routes,
         ),
-        service_code=service.code,
-        service_name=service.name,
-        routing_rule=ticket.routing_rule,
-        routing_reason=labels[ticket.routing_reason_key] if ticket.routing_reason_key else None,
-        handed_to_service_code=handed.code if handed else None,
-        desk=ticket.desk,
-        called_at=ticket.called_at,
-        appointment_at=ticket.booking.slot.starts_at if ticket.booking else None,
-        intake=intake_summary(ticket.intake, labels) if ticket.intake else None,
-        version=queue_service.ticket_version(
-            ticket.id, ticket.status, ticket.desk, ticket.handed_to_service_id, ticket.called_at
+        "service_code": row.service_code,
+        "service_name": row.service_name,
+        "routing_rule": row.routing_rule,
+        "routing_reason": labels[row.routing_reason_key] if row.routing_reason_key else None,
+        "handed_to_service_code": row.handed_to_service_code,
+        "desk": row.desk,
+        "called_at": row.called_at,
+        "appointment_at": row.appointment_at,
+        "intake": _intake_summary(row, labels),
+        "version": queue_service.ticket_version(
+            row.id, row.status, row.desk, row.handed_to_service_id, row.called_at
         ),
-    )
+    }
+
+
+def queue_entry(session: Session, ticket: QueueTicket) -> QueueEntry:
+    row = queue_service.desk_row(session=session, ticket=ticket)
+    return QueueEntry.model_validate(_entry(session, row, GermanLabels(), utcnow()))
+
+
+# The whole view is validated and written to JSON in one call each (pydantic-core), not per entry.
+QUEUE_ENTRIES = TypeAdapter(list[QueueEntry])
 
 
 def live_queue(
@@ -108,16 +122,22 @@ def live_queue(
     staff_id: int,
     include_finished: bool,
     ids: Collection[int] | None = None,
-) -> list[QueueEntry]:
-    """Today's arrivals (only `ids` when given) with the captured data in German; which records
-    the desk saw goes into the audit trail."""
-    arrivals = queue_service.todays_tickets(
+) -> bytes:
+    """Today's arrivals (only `ids` when given) with the captured data in German, as the JSON of
+    a list of QueueEntry; which records the desk saw goes into the audit trail."""
+    rows = queue_service.todays_desk_rows(
         session=session, site=site, include_finished=include_finished, ids=ids
     )
     labels = GermanLabels()
-    entries = [queue_entry(session, ticket, labels) for ticket in arrivals]
-    queue_service.audit_queue_read(session=session, site=site, tickets=arrivals, staff_id=staff_id)
-    return entries
+    now = utcnow()
+    entries = QUEUE_ENTRIES.validate_python([_entry(session, row, labels, now) for row in rows])
+    queue_service.audit_queue_read(
+        session=session,
+        site=site,
+        intake_ids=[row.intake_id for row in rows if row.intake_id],
+        staff_id=staff_id,
+    )
+    return QUEUE_ENTRIES.dump_json(entries)
 
 
 def call_next(

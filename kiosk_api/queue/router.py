@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, status
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import Field
 
 from kiosk_api.deps import (
@@ -98,17 +98,19 @@ def live_queue(
     staff: DeskStaff,
     include_finished: Annotated[bool, Query()] = False,
     ids: Annotated[list[TicketIdValue] | None, Query(max_length=MAX_TICKETS_PER_READ)] = None,
-) -> list[QueueEntry]:
+) -> Response:
     """Today's arrivals with the captured data in German; the read is audited. `ids` (repeated):
     only those tickets, e.g. the ones the live stream says changed; a requested ticket missing
     from the answer has left the queue."""
-    return desk_view.live_queue(
+    # Already validated and written as JSON by the view: FastAPI would validate it a second time.
+    body = desk_view.live_queue(
         session=session,
         site=site,
         staff_id=staff.id,
         include_finished=include_finished,
         ids=ids,
     )
+    return Response(body, media_type="application/json")
 
 
 @staff_router.post(

@@ -6,14 +6,16 @@ import hashlib
 import math
 from collections.abc import Collection
 from datetime import UTC, date, datetime
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import Row, Select, bindparam, func, select
+from sqlalchemy.orm import Session, aliased
 
 from kiosk_api import clock
 from kiosk_api.appointments.service import day_bounds, open_booking
-from kiosk_api.audit.service import count_statistic, record_event
+from kiosk_api.audit.service import count_statistic, record_event, record_read
 from kiosk_api.consent.service import record_consent
 from kiosk_api.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kiosk_api.intake.service import Proof, find_record, open_record
@@ -410,52 +412,92 @@ def ticket_version(
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def todays_tickets(
-    *, session: Session, site: Site, include_finished: bool, ids: Collection[int] | None = None
-) -> list[QueueTicket]:
-    """Today's tickets of the site, oldest number first; only those of `ids` when given."""
-    query = select(QueueTicket).where(
-        QueueTicket.site_id == site.id, QueueTicket.service_day == site_today(site)
+# What the desk view shows of a ticket, in one query: the ticket, its services, its record's
+# summary and its appointment, only the columns the view needs (no ORM objects to build).
+_handed_service = aliased(Service)
+DESK_COLUMNS = (
+    QueueTicket.id,
+    QueueTicket.number,
+    QueueTicket.status,
+    QueueTicket.arrived_at,
+    QueueTicket.called_at,
+    QueueTicket.language,
+    QueueTicket.interpreter_needed,
+    QueueTicket.concern,
+    QueueTicket.concern_text,
+    QueueTicket.routing_rule,
+    QueueTicket.routing_reason_key,
+    QueueTicket.desk,
+    QueueTicket.handed_to_service_id,
+    Service.code.label("service_code"),
+    Service.name.label("service_name"),
+    _handed_service.code.label("handed_to_service_code"),
+    Slot.starts_at.label("appointment_at"),
+    IntakeRecord.id.label("intake_id"),
+    IntakeRecord.reference_code,
+    IntakeRecord.given_name,
+    IntakeRecord.family_name,
+    IntakeRecord.given_name_own_spelling,
+    IntakeRecord.family_name_own_spelling,
+    IntakeRecord.birth_date,
+    IntakeRecord.nationality,
+    IntakeRecord.residence_status,
+    IntakeRecord.german_level,
+    IntakeRecord.assisted,
+)
+
+
+def _desk_select() -> Select[Any]:
+    return (
+        select(*DESK_COLUMNS)
+        .join(Service, Service.id == QueueTicket.service_id)
+        .outerjoin(_handed_service, _handed_service.id == QueueTicket.handed_to_service_id)
+        .outerjoin(Booking, Booking.id == QueueTicket.booking_id)
+        .outerjoin(Slot, Slot.id == Booking.slot_id)
+        .outerjoin(IntakeRecord, IntakeRecord.id == QueueTicket.intake_id)
+    )
+
+
+@cache
+def _todays_desk_select(*, include_finished: bool, by_ids: bool) -> Select[Any]:
+    """Built once per variant: building the statement costs as much as running it."""
+    query = _desk_select().where(
+        QueueTicket.site_id == bindparam("site_id"), QueueTicket.service_day == bindparam("day")
     )
     if not include_finished:
         query = query.where(QueueTicket.status.in_(OPEN_TICKET_STATUSES))
+    if by_ids:
+        query = query.where(QueueTicket.id.in_(bindparam("ids", expanding=True)))
+    return query.order_by(QueueTicket.number)
+
+
+def todays_desk_rows(
+    *, session: Session, site: Site, include_finished: bool, ids: Collection[int] | None = None
+) -> list[Row[Any]]:
+    """Today's tickets of the site as the desk sees them (DESK_COLUMNS), oldest number first;
+    only those of `ids` when given."""
+    query = _todays_desk_select(include_finished=include_finished, by_ids=ids is not None)
+    params: dict[str, Any] = {"site_id": site.id, "day": site_today(site)}
     if ids is not None:
-        query = query.where(QueueTicket.id.in_(list(ids)))
-    # What the desk view shows of each ticket comes in the same few queries, not one per ticket.
-    query = query.options(
-        selectinload(QueueTicket.service),
-        selectinload(QueueTicket.handed_to_service),
-        selectinload(QueueTicket.intake).load_only(
-            IntakeRecord.id,
-            IntakeRecord.reference_code,
-            IntakeRecord.given_name,
-            IntakeRecord.family_name,
-            IntakeRecord.given_name_own_spelling,
-            IntakeRecord.family_name_own_spelling,
-            IntakeRecord.birth_date,
-            IntakeRecord.nationality,
-            IntakeRecord.residence_status,
-            IntakeRecord.german_level,
-            IntakeRecord.assisted,
-        ),
-        selectinload(QueueTicket.booking).selectinload(Booking.slot),
-    )
-    return list(session.scalars(query.order_by(QueueTicket.number)))
+        params["ids"] = list(ids)
+    return list(session.execute(query, params))
 
 
-def audit_queue_read(
-    *, session: Session, site: Site, tickets: list[QueueTicket], staff_id: int
-) -> None:
+def desk_row(*, session: Session, ticket: QueueTicket) -> Row[Any]:
+    """One ticket as the desk sees it (DESK_COLUMNS), with the changes made so far."""
+    session.flush()
+    return session.execute(_desk_select().where(QueueTicket.id == ticket.id)).one()
+
+
+def audit_queue_read(*, session: Session, site: Site, intake_ids: list[int], staff_id: int) -> None:
     """The desk read these tickets' records: which ones goes into the audit trail."""
-    record_event(
+    record_read(
         session=session,
-        actor_type=ActorType.staff,
         actor_id=staff_id,
         action="queue.viewed",
         subject_type="queue",
-        subject_id=None,
         site_id=site.id,
-        details={"intake_ids": [t.intake_id for t in tickets if t.intake_id]},
+        details={"intake_ids": intake_ids},
     )
 
 

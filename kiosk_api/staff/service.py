@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from kiosk_api.audit.service import record_event
 from kiosk_api.config import get_settings
@@ -58,8 +58,16 @@ def record_locked_login(
 def staff_for_token(*, session: Session, token: str) -> StaffUser:
     """The active staff user a bearer token belongs to while its login lasts; Unauthorized
     otherwise."""
-    staff_session = session.scalar(
-        select(StaffSession).where(StaffSession.token_hash == token_hash(token))
+    # One query for the login, its account and the account's sites (every staff request reads
+    # them: deps.get_staff_site chooses among the sites without another query).
+    staff_session = (
+        session.scalars(
+            select(StaffSession)
+            .where(StaffSession.token_hash == token_hash(token))
+            .options(joinedload(StaffSession.staff).joinedload(StaffUser.sites))
+        )
+        .unique()
+        .one_or_none()
     )
     if (
         staff_session is None

@@ -65,19 +65,25 @@ def is_enabled(source_language: str, target_language: str) -> tuple[bool, str]:
 
 
 def translate_text(
-    *, session: Session, text: str, source_language: str, target_language: str
+    *,
+    session: Session,
+    text: str,
+    source_language: str,
+    target_language: str,
+    routes: dict[tuple[str, str], tuple[Route | None, str]] | None = None,
 ) -> TranslatedText:
     """Translate text for display beside its original; never raises for a missing pair or a failed
     engine.
 
     The notice is left to the reader's language (see to_german); notice_key says which one
-    applies."""
+    applies. `routes` keeps each pair's route once looked up (a view of many texts)."""
     source, target = source_language.strip(), target_language.strip()
 
     def result(
         translated: str, *, machine: bool, available: bool, pivot: str | None, notice: str | None
     ) -> TranslatedText:
-        return TranslatedText(
+        # Built from known values, not validated: a desk view builds one per ticket.
+        return TranslatedText.model_construct(
             original=text,
             text=translated,
             source_language=source,
@@ -96,8 +102,7 @@ def translate_text(
         return result(text, machine=False, available=True, pivot=None, notice=None)
     if len(text) > MAX_TEXT_CHARS:
         return result(text, machine=False, available=False, pivot=None, notice=NOTICE_TOO_LONG)
-    enabled, reason = is_enabled(source, target)
-    route = current_provider().route(source, target) if enabled else None
+    route, reason = _route(source, target, routes)
     if route is None:
         logger.info(
             "machine translation unavailable for %s->%s: %s", source[:16], target[:16], reason
@@ -155,19 +160,39 @@ def translate_text(
     )
 
 
+def _route(
+    source: str, target: str, routes: dict[tuple[str, str], tuple[Route | None, str]] | None
+) -> tuple[Route | None, str]:
+    """The pair's route (None: it cannot be translated here) and the reason code; the installed
+    packages are read from disk once per pair and view when `routes` is given."""
+    if routes is not None and (source, target) in routes:
+        return routes[source, target]
+    enabled, reason = is_enabled(source, target)
+    found = (current_provider().route(source, target) if enabled else None, reason)
+    if routes is not None:
+        routes[source, target] = found
+    return found
+
+
 def to_german(
     *,
     session: Session,
     text: str | None,
     source_language: str,
     notices: dict[tuple[str, str, str], str] | None = None,
+    routes: dict[tuple[str, str], tuple[Route | None, str]] | None = None,
 ) -> TranslatedText | None:
     """A client's text for the desk: German beside the original, the notice written in German;
-    None for no text. `notices` keeps the notices written so far (a view of many texts)."""
+    None for no text. `notices` keeps the notices written so far, `routes` the pairs looked up
+    (a view of many texts)."""
     if not text:
         return None
     result = translate_text(
-        session=session, text=text, source_language=source_language, target_language=GERMAN
+        session=session,
+        text=text,
+        source_language=source_language,
+        target_language=GERMAN,
+        routes=routes,
     )
     if result.notice_key is None:
         return result
@@ -179,7 +204,8 @@ def to_german(
         )
         if notices is not None:
             notices[key] = notice
-    return result.model_copy(update={"notice": notice})
+    result.notice = notice  # the result is this call's own
+    return result
 
 
 def _engine_id(route: Route, glossary: Glossary) -> str:

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from kiosk_api.db import session_scope
+from kiosk_api.db import get_engine, session_scope
 from kiosk_api.models import AuditEvent, IntakeRecord
 from tests.api.conftest import (
     STAFF_PASSWORD,
@@ -461,6 +461,55 @@ def test_the_desk_reads_only_the_tickets_it_asks_for_and_only_those_are_audited(
         ).first()
         assert before_last is not None
         assert before_last.details["intake_ids"] == [wanted["intake"]["id"]]
+
+
+def statements_of_a_queue_read(client, desk: dict[str, str]) -> tuple[int, list[dict]]:  # type: ignore[no-untyped-def]
+    """The SQL statements one queue read sends to the database, and what it answers."""
+    sent: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        sent.append(statement)
+
+    engine = get_engine()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        entries = queue(client, desk)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(sent), entries
+
+
+def test_a_queue_read_costs_the_same_statements_for_one_ticket_as_for_ten(client) -> None:
+    """Issue 11 (<= 5 ms for 60 tickets): the view comes in one query whatever the queue's length,
+    with records and a hand-over among the tickets; and it shows a record's change at once."""
+    desk = staff_headers(client)
+    first = registered_client(client, residence_status="duldung", given_name="Amal")
+    check_in_with_code(client, first).raise_for_status()
+    alone, [entry] = statements_of_a_queue_read(client, desk)
+    for index in range(9):
+        if index % 2:
+            walk_in(client)
+        else:
+            check_in_with_code(
+                client, registered_client(client, nationality="SY")
+            ).raise_for_status()
+    renamed = client.patch(
+        f"/api/v1/intakes/{first['reference_code']}",
+        headers=pin_headers(first),
+        json={"given_name": "Amala"},
+    )
+    assert renamed.status_code == 200, renamed.text
+    handed = client.post(
+        f"/api/v1/staff/tickets/{entry['id']}/handover",
+        headers=desk,
+        json={"service_code": "benefits"},
+    )
+    assert handed.status_code == 200, handed.text
+    many, entries = statements_of_a_queue_read(client, desk)
+    assert len(entries) == 10 and many == alone
+    assert entries[0]["intake"]["given_name"] == "Amala"
+    assert entries[0]["handed_to_service_code"] == "benefits"
+    assert entries[1]["intake"]["nationality_name"] == "Syrien"
 
 
 @pytest.mark.parametrize(

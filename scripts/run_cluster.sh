@@ -6,6 +6,8 @@
 #   LOTSE_TEST_POSTGRES_URL, LOTSE_TEST_REDIS_URL   the servers to use (make run-cluster starts throwaway ones
 #                        with scripts/with_postgres.sh and scripts/with_redis.sh); two new databases are made there
 #   LOTSE_CLUSTER_PORT   the proxy's public port (default 8080); LOTSE_CLUSTER_DIR its folder (default var/cluster)
+#   LOTSE_CLUSTER_CHAT_NICE  the nice increment of Rasa and the action servers (default 10: the kiosk first)
+#   LOTSE_RASA_MAX_IN_FLIGHT  per Rasa instance (default 16 here); LOTSE_PROXY_*_MAXCONN: scripts/cluster_proxy.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)

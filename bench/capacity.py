@@ -46,6 +46,8 @@ P95_LIMIT_MS = 500.0
 # Lotse's "many people are writing right now" in every language (bot/runtime/admission.py).
 BUSY_TEXTS = frozenset(texts[BUSY_KEY] for texts in all_catalogs().values() if texts.get(BUSY_KEY))
 PICK_FIRST_BUTTON = "<first button>"
+# The cluster's proxy refuses a message past its queue with 503 and {"error": "busy", …}.
+PROXY_BUSY = "busy"
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,9 @@ class Step:
     errors: int = 0
     timeouts: int = 0
     silent: int = 0  # REST answers with no message (over socket.io these wait into a timeout)
-    busy: int = 0  # answered with the busy message (the instance past its limit)
+    busy: int = 0  # the busy message (the instance past its limit), or refused by the proxy
+    refused: int = 0  # of those, refused by the cluster's proxy (503 with its busy body)
+    refused_ms: list[float] = field(default_factory=list)  # their latencies
     conversations: int = 0
 
     def percentile(self, q: float) -> float:
@@ -151,6 +155,15 @@ class Step:
         self.in_window += window[0] <= finished <= window[1]
         self.silent += not replies
         self.busy += any(reply.get("text") in BUSY_TEXTS for reply in replies)
+
+    def refused_by_proxy(self, started: float, window: tuple[float, float]) -> None:
+        """One message the cluster's proxy refused past its queue (scripts/cluster_proxy.sh): a
+        client shows the busy message at once, so it counts as answered "busy"."""
+        self.answered(started, [], window)
+        self.refused_ms.append(self.latencies_ms[-1])
+        self.silent -= 1
+        self.busy += 1
+        self.refused += 1
 
 
 async def converse(
@@ -177,6 +190,11 @@ async def converse(
                 timeout=aiohttp.ClientTimeout(total=reply_timeout),
             ) as response:
                 replies = await response.json() if response.status == 200 else None
+                if response.status == 503 and response.content_type == "application/json":
+                    refusal = await response.json()
+                    if refusal.get("error") == PROXY_BUSY:
+                        step.refused_by_proxy(started, window)
+                        return
         except TimeoutError:
             step.timeouts += 1
             return

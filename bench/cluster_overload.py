@@ -7,20 +7,28 @@ within 2 s). A benchmark: it prints figures.
 
 `make run-cluster`'s processes on a throwaway PostgreSQL and Redis (bench/soak.py starts them); the
 kiosk API's per-address rate limit is raised for the run, as every check-in comes from this machine.
+The check-ins come from a process of their own at normal priority; the chat's clients (phones, on
+other machines in life) from this one at `--chat-nice`. A REST message the proxy refuses (503,
+"busy", scripts/cluster_proxy.sh) counts as answered with the busy message.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
+import io
+import multiprocessing
 import os
 import sys
 import tempfile
 import time
 import uuid
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import aiohttp
+import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -71,18 +79,48 @@ async def check_ins(
     return latencies, statuses
 
 
-async def both(url: str, args: argparse.Namespace) -> tuple[Step, list[float], dict[int, int]]:
-    until = time.perf_counter() + args.duration
-    chat, (latencies, statuses) = await asyncio.gather(
-        run_step(
-            url,
-            args.chat_rate,
-            duration=args.duration,
-            think=(args.think_min, args.think_max),
-            reply_timeout=args.timeout,
-        ),
-        check_ins(url, args.checkins_per_second, until),
+def proxy_figures(folder: Path) -> str:
+    """What the proxy saw (scripts/cluster_proxy.sh): per backend the most requests in progress at
+    once (smax), the most waiting in its queue (qmax), its 5xx answers, and its average times over
+    the last 1,024 requests (queue, server's response, total; ms), free of the load generators'
+    own delays."""
+    port = (folder / "stats.port").read_text().strip()
+    table = requests.get(f"http://127.0.0.1:{port}/stats;csv", timeout=10).text
+    rows = csv.DictReader(io.StringIO(table.lstrip("# ")))
+    return "; ".join(
+        f"{row['pxname']} smax {row['smax']} qmax {row['qmax']} 5xx {row['hrsp_5xx']}, "
+        f"average queue {row['qtime']} ms, response {row['rtime']} ms, total {row['ttime']} ms"
+        for row in rows
+        if row["svname"] == "BACKEND" and row["pxname"] in ("kiosk", "rasa")
     )
+
+
+def check_ins_for(
+    url: str, per_second: float, seconds: float
+) -> tuple[list[float], dict[int, int]]:
+    """check_ins() in a process of its own (at the kiosk's normal priority): the chat's load
+    generator next to it neither delays its requests nor its clock."""
+    return asyncio.run(check_ins(url, per_second, time.perf_counter() + seconds))
+
+
+def both(url: str, args: argparse.Namespace) -> tuple[Step, list[float], dict[int, int]]:
+    """The check-ins in a child process at normal priority; the chat's clients here, at
+    `--chat-nice` (phones elsewhere: on this machine their generator must not count as the
+    kiosk's competitor for the cores)."""
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        kiosk = pool.submit(check_ins_for, url, args.checkins_per_second, args.duration)
+        os.nice(args.chat_nice)
+        chat = asyncio.run(
+            run_step(
+                url,
+                args.chat_rate,
+                duration=args.duration,
+                think=(args.think_min, args.think_max),
+                reply_timeout=args.timeout,
+            )
+        )
+        latencies, statuses = kiosk.result()
     return chat, latencies, statuses
 
 
@@ -94,6 +132,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--think-min", type=float, default=1.0)
     parser.add_argument("--think-max", type=float, default=3.0)
     parser.add_argument("--timeout", type=float, default=10.0, help="per chat message, s")
+    parser.add_argument(
+        "--chat-nice", type=int, default=10, help="the chat load generator's nice increment"
+    )
     return parser.parse_args()
 
 
@@ -107,10 +148,11 @@ def main() -> int:
         print(
             f"chat {args.chat_rate:g} conversations/min over REST and "
             f"{args.checkins_per_second:g} kiosk check-ins/s for {args.duration:g} s, through "
-            f"the cluster's proxy; {os.cpu_count()} CPUs, load average {load_average()}",
+            f"the cluster's proxy (chat clients at nice +{args.chat_nice}, check-ins at 0); "
+            f"{os.cpu_count()} CPUs, load average {load_average()}",
             flush=True,
         )
-        chat, latencies, statuses = asyncio.run(both(f"http://127.0.0.1:{cluster.port}", args))
+        chat, latencies, statuses = both(f"http://127.0.0.1:{cluster.port}", args)
         print(
             f"check-ins: {len(latencies)}, statuses {dict(sorted(statuses.items()))}; "
             f"p50 {percentile(latencies, 0.5):.0f} ms, p95 {percentile(latencies, 0.95):.0f} "
@@ -119,11 +161,23 @@ def main() -> int:
         slowest = max(chat.latencies_ms, default=float("nan"))
         print(
             f"chat: {chat.conversations} conversations, {chat.messages} messages; answered "
-            f"{len(chat.latencies_ms)} (busy {chat.busy}, silent {chat.silent}), errors "
+            f"{len(chat.latencies_ms)} (busy {chat.busy}, of which refused by the proxy "
+            f"{chat.refused}; silent {chat.silent}), errors "
             f"{chat.errors}, timeouts {chat.timeouts}; p50 {chat.percentile(0.5):.0f} ms, p95 "
             f"{chat.percentile(0.95):.0f} ms, slowest {slowest:.0f} ms (target: all within "
             f"2,000 ms); load average {load_average()}"
         )
+        refused = chat.refused_ms
+        served = sorted(chat.latencies_ms)
+        for ms in refused:
+            served.remove(ms)
+        print(
+            f"chat answered by Rasa: {len(served)}, p50 {percentile(served, 0.5):.0f} ms, p95 "
+            f"{percentile(served, 0.95):.0f} ms, slowest {max(served, default=float('nan')):.0f} "
+            f"ms; refused by the proxy: {len(refused)}, p50 {percentile(refused, 0.5):.0f} ms, "
+            f"slowest {max(refused, default=float('nan')):.0f} ms"
+        )
+        print(f"proxy: {proxy_figures(cluster.folder)}")
     return 0
 
 

@@ -1,5 +1,5 @@
 # Web pages (kiosk_api/web): vendored browser files from npm, browser tests in the system Chromium, screenshots.
-.PHONY: web-assets web-browser web-speech test-web screenshots bench-web
+.PHONY: web-assets web-browser web-speech web-proxy test-web screenshots bench-web
 
 WEB_DIR    := kiosk_api/web
 WEB_VENDOR := $(WEB_DIR)/static/vendor
@@ -21,6 +21,10 @@ web-assets: $(WEB_VENDOR)/.installed
 web-browser:
 	./scripts/system_deps.sh chromium
 
+# The cluster's proxy: the chat page's busy message is tested behind it (tests/web/test_chat_busy.py).
+web-proxy:
+	./scripts/system_deps.sh haproxy
+
 # Offline read-aloud of kiosk screens.
 web-speech:
 	./scripts/system_deps.sh espeak-ng
@@ -29,7 +33,7 @@ RUN_PREREQS += web-assets web-speech
 TEST_TARGETS += test-web
 
 # The chat test talks to the real assistant: it needs the trained model (bot.mk).
-test-web: install web-assets web-browser web-speech bot-train
+test-web: install web-assets web-browser web-speech web-proxy bot-train
 	$(PY) -m pytest -q -p no:cacheprovider tests/web
 
 # Every screen, left-to-right and right-to-left, into screenshots/ (git-ignored).

@@ -6,6 +6,8 @@
 #   LOTSE_TEST_POSTGRES_URL, LOTSE_TEST_REDIS_URL   the servers to use (make run-cluster starts throwaway ones
 #                        with scripts/with_postgres.sh and scripts/with_redis.sh); two new databases are made there
 #   LOTSE_CLUSTER_PORT   the proxy's public port (default 8080); LOTSE_CLUSTER_DIR its folder (default var/cluster)
+#   LOTSE_CLUSTER_CHAT_NICE  the nice increment of Rasa and the action servers (default 10: the kiosk first)
+#   LOTSE_RASA_MAX_IN_FLIGHT  per Rasa instance (default 16 here); LOTSE_PROXY_*_MAXCONN: scripts/cluster_proxy.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -38,9 +40,9 @@ export LOTSE_RASA_JWT_SECRET=$RASA_JWT_SECRET LOTSE_ADMIN_PASSWORD=${LOTSE_ADMIN
  printf 'RASA_JWT_SECRET=%s\nLOTSE_BOT_TOKEN=%s\n' "$RASA_JWT_SECRET" "$LOTSE_BOT_TOKEN" >"$DIR/secrets.env"
  printf 'LOTSE_DATABASE_URL=%s\nLOTSE_TRACKER_DATABASE_URL=%s\n' "$LOTSE_DATABASE_URL" "$LOTSE_TRACKER_DATABASE_URL" \
    >"$DIR/databases.env")
-ACTIONS_PROXY=$(free_port) STATS=$(free_port)
+ACTIONS_PROXY=$(free_port) STATS=$(free_port) BOT_API=$(free_port)
 # Every part reaches the others through the proxy: pushes to any Rasa, actions to any action server, the
-# kiosk API from any action server; client addresses come from the proxy's X-Forwarded-For.
+# kiosk API from any action server (at its own door, below); client addresses come from the proxy's X-Forwarded-For.
 export LOTSE_RASA_URL=http://127.0.0.1:$PORT LOTSE_API_URL=http://127.0.0.1:$PORT
 export LOTSE_ACTIONS_URL=http://127.0.0.1:$ACTIONS_PROXY/webhook LOTSE_TRUSTED_PROXIES=127.0.0.1/32
 export RASA_CORS=http://127.0.0.1:$PORT RASA_TELEMETRY_ENABLED=false
@@ -62,70 +64,30 @@ start() {  # name, then the command; its pid goes to $DIR/<name>.pid, its output
   echo $! >"$DIR/$name.pid"
 }
 declare -A port=()
+# The kiosk is never starved by chat load: the chat's processes (Rasa, action servers) run at a lower CPU priority
+# than the kiosk API and the proxy, so on shared cores a check-in goes first (docs/scaling.md). Each Rasa instance
+# answers messages past its limit in progress with the busy message at once; the proxy lets LOTSE_PROXY_CHAT_MAXCONN
+# REST messages (default 8) through to each at a time, the web chat and messengers bring the rest.
+# Rasa and the action servers also call the kiosk API through a door of the proxy's own, which lets a few of their
+# calls at a time into each kiosk API process (scripts/cluster_proxy.sh); links for clients' phones name the public
+# address. (env, nice and the start scripts exec one another: the pid is the server's.)
+CHAT=(env "LOTSE_API_URL=http://127.0.0.1:$BOT_API" "LOTSE_PUBLIC_URL=${LOTSE_PUBLIC_URL:-http://127.0.0.1:$PORT}"
+  nice -n "${LOTSE_CLUSTER_CHAT_NICE:-10}")
+export LOTSE_RASA_MAX_IN_FLIGHT=${LOTSE_RASA_MAX_IN_FLIGHT:-16}
 for n in 1 2; do
   port[kiosk-$n]=$(free_port) port[actions-$n]=$(free_port) port[rasa-$n]=$(free_port)
   LOTSE_PORT=${port[kiosk-$n]} start "kiosk-$n" "${LOTSE[@]}" serve
-  ACTIONS_PORT=${port[actions-$n]} start "actions-$n" bot/scripts/start_actions.sh
+  ACTIONS_PORT=${port[actions-$n]} start "actions-$n" "${CHAT[@]}" bot/scripts/start_actions.sh
   mkdir -p "$DIR/rasa-$n"
-  LOTSE_VAR=$DIR/rasa-$n RASA_PORT=${port[rasa-$n]} start "rasa-$n" bot/scripts/start_rasa.sh
+  LOTSE_VAR=$DIR/rasa-$n RASA_PORT=${port[rasa-$n]} start "rasa-$n" "${CHAT[@]}" bot/scripts/start_rasa.sh
 done
 
-cat >"$DIR/haproxy.cfg" <<CFG
-global
-  maxconn 4096
-  log stdout format raw local0 err
-defaults
-  mode http
-  log global
-  option httplog
-  # Only failed requests are logged (at "err"), and server state changes: no trail of clients' requests.
-  option log-separate-errors
-  option dontlog-normal
-  option forwardfor
-  # A request that finds its server gone is sent to the other one. Only failed connections are retried (a
-  # request a server may have begun is never sent twice), so no idle connection to a server is kept for reuse.
-  option redispatch
-  retries 3
-  http-reuse never
-  timeout connect 2s
-  timeout client 120s
-  timeout server 120s
-  timeout tunnel 1h
-  timeout queue 5s
-  # A health check may wait this long for its answer: a Rasa instance busy at its limit answers late but answers
-  # (with a 1 s limit, under load both instances were taken out at once and every client got 503). A stopped
-  # instance refuses the connection at once, so it is still out after two failed checks, about 2 s.
-  timeout check 5s
-frontend public
-  bind 127.0.0.1:$PORT
-  acl assistant path_beg /webhooks/ /socket.io/ /conversations/
-  use_backend rasa if assistant
-  default_backend kiosk
-frontend actions
-  bind 127.0.0.1:$ACTIONS_PROXY
-  default_backend actions
-backend kiosk
-  balance roundrobin
-  option httpchk GET /health
-  server kiosk-1 127.0.0.1:${port[kiosk-1]} check inter 1s fall 2 rise 1
-  server kiosk-2 127.0.0.1:${port[kiosk-2]} check inter 1s fall 2 rise 1
-backend actions
-  balance roundrobin
-  option httpchk GET /health
-  server actions-1 127.0.0.1:${port[actions-1]} check inter 1s fall 2 rise 1
-  server actions-2 127.0.0.1:${port[actions-2]} check inter 1s fall 2 rise 1
-backend rasa
-  balance roundrobin
-  # A browser's socket.io connection stays on one instance (long polling needs it); REST and webhooks spread.
-  cookie LOTSE_RASA insert indirect nocache
-  option httpchk GET /
-  server rasa-1 127.0.0.1:${port[rasa-1]} check inter 1s fall 2 rise 1 cookie r1
-  server rasa-2 127.0.0.1:${port[rasa-2]} check inter 1s fall 2 rise 1 cookie r2
-listen stats
-  bind 127.0.0.1:$STATS
-  stats enable
-  stats uri /stats
-CFG
+LOTSE_PROXY_PORT=$PORT LOTSE_PROXY_ACTIONS_PORT=$ACTIONS_PROXY LOTSE_PROXY_STATS_PORT=$STATS \
+  LOTSE_PROXY_BOT_API_PORT=$BOT_API \
+  LOTSE_PROXY_KIOSK="kiosk-1=127.0.0.1:${port[kiosk-1]} kiosk-2=127.0.0.1:${port[kiosk-2]}" \
+  LOTSE_PROXY_ACTIONS="actions-1=127.0.0.1:${port[actions-1]} actions-2=127.0.0.1:${port[actions-2]}" \
+  LOTSE_PROXY_RASA="rasa-1=127.0.0.1:${port[rasa-1]} rasa-2=127.0.0.1:${port[rasa-2]}" \
+  ./scripts/cluster_proxy.sh "$DIR"
 start haproxy haproxy -db -f "$DIR/haproxy.cfg"
 proxy_pid=${pids[-1]}
 echo "$STATS" >"$DIR/stats.port"

@@ -42,6 +42,21 @@ function startWidget() {
   mountWidget();
 }
 
+// Past the chat's capacity the cluster's proxy refuses a new connection at once with 503 (scripts/cluster_proxy.sh)
+// instead of letting it wait: the page says so in the client's language, and the widget's socket.io client tries
+// again on its own (its first request is a long-polling one, whose status reaches connect_error as `description`).
+// The text follows a language switch (applyTexts reads data-t) and goes once the connection is made.
+function showBusy(error) {
+  if (error?.description !== 503) return;
+  $("error").dataset.t = "chat.busy";
+  setText($("error"), "chat.busy");
+}
+function clearBusy() {
+  if ($("error").dataset.t !== "chat.busy") return;
+  delete $("error").dataset.t;
+  $("error").textContent = "";
+}
+
 // The UMD build's default export is selfMount(props, element): without the element it mounts into a new
 // div at the end of <body>, outside #chat-root and our styles. Rules (page-visit tracking in localStorage) stay off.
 // Called again, React updates the mounted widget's props.
@@ -60,6 +75,7 @@ function mountWidget() {
     inputTextFieldHint: t("chat.input_hint"),
     connectingText: t("chat.connecting"),
     params: { storage: "session" },
+    onSocketEvent: { connect_error: showBusy, connect: clearBusy },
   }, $("chat-root"));
 }
 

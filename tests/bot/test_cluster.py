@@ -11,9 +11,10 @@ PostgreSQL and a Redis server of this module's own, which the tests restart.
   is made.
 * A desk hand-over on the web chat (socket.io) goes on when the kiosk API instance serving the desk
   dies before the staff reply, when the Rasa instance the chat is connected to dies before the
-  client answers, and across a PostgreSQL restart: the hand-over is in the inbox once, every
-  message reaches the other side once, and while PostgreSQL is down client and desk are told so in
-  their language.
+  client answers, and across a PostgreSQL and a Redis restart: the hand-over is in the inbox once,
+  every message reaches the other side once, while PostgreSQL is down client and desk are told so
+  in their language, and a reply the desk sends while Redis is down reaches the chat once it is
+  back.
 
 Each test starts on the whole cluster: what an earlier one killed is started again first.
 
@@ -542,6 +543,7 @@ class HandOver:
         self.turns: list[str] = []  # the user turns Rasa keeps, the pushes' among them
         self.at_desk: list[tuple[str, str]] = []  # the desk's view: sender and original text
         self.replies: list[str] = []
+        self.first_attempts: list[bool] = []  # per reply: whether its push went at once
 
     def inbox(self) -> list[dict]:
         """This conversation's entries in the desk's inbox."""
@@ -574,6 +576,11 @@ class HandOver:
     def desk_replies(self, text: str) -> None:
         """A reply from the desk: in the client's chat, once, and delivered (Rasa has stored the
         push's turn and let go of the conversation)."""
+        self.arrives(text, self.reply(text))
+
+    def reply(self, text: str, *, first_attempt: bool = True) -> int:
+        """The desk sends a reply (kept, its push queued); returns the chat's mark before it.
+        `first_attempt`: whether Rasa can take its push at once."""
         mark = len(self.chat.received)
         response = self.cluster.staff(
             self.desk, "POST", f"inbox/{self.id}/reply", json={"text": text}
@@ -582,6 +589,10 @@ class HandOver:
         self.turns.append(PUSHED_REPLY)
         self.at_desk.append(("staff", text))
         self.replies.append(text)
+        self.first_attempts.append(first_attempt)
+        return mark
+
+    def arrives(self, text: str, mark: int) -> None:
         self.chat.since(mark, lambda parts: any(text in part for part in parts), "the reply")
         until(self.pushes, lambda pushes: all(sent for _, _, sent in pushes), "pushes delivered")
 
@@ -616,8 +627,12 @@ class HandOver:
             lambda t: user_turns(t) == self.turns and t["latest_action_name"] == "action_listen",
             "every turn stored",
         )
-        pushed = [("EXTERNAL_staff_reply", 1, True)] * len(self.replies)
-        until(self.pushes, lambda p: p == [*pushed, ("EXTERNAL_handover_ended", 1, True)], "pushed")
+        pushed = [("EXTERNAL_staff_reply", at_once) for at_once in self.first_attempts]
+        until(
+            lambda: [(intent, attempts == 1) for intent, attempts, sent in self.pushes() if sent],
+            lambda p: p == [*pushed, ("EXTERNAL_handover_ended", True)],
+            "every push sent",
+        )
         # While the desk held the chat the bot said nothing but the desk's replies.
         events = [e for e in tracker["events"] if e["event"] in ("user", "bot")]
         start = max(i for i, e in enumerate(events) if HANDED_OVER in (e.get("text") or ""))
@@ -700,5 +715,36 @@ def test_a_desk_hand_over_goes_on_across_a_postgresql_restart(cluster: Cluster) 
         # Both sent again once it is back.
         flow.client_writes(CLIENT_ANSWER)
         flow.desk_replies(STAFF_REPLY)
+        flow.hand_back()
+        flow.check(refusals=1)
+
+
+def test_a_desk_hand_over_goes_on_across_a_redis_restart(cluster: Cluster) -> None:
+    with WebChat(cluster.url, "rasa-1") as chat:
+        flow = HandOver(cluster, chat)
+        flow.open()
+        flow.client_writes(CLIENT_FIRST)
+        cluster.redis.stop()
+        try:
+            started = time.monotonic()
+            mark = chat.say(CLIENT_ANSWER)
+            chat.since(mark, lambda parts: parts == [FR["unavailable.try_again"]], "refused")
+            assert time.monotonic() - started < 5
+            # The desk's reply is kept (in PostgreSQL); its push waits for Rasa's lock store.
+            mark = flow.reply(STAFF_REPLY, first_attempt=False)
+            # Down for longer than the notification dispatcher's ten attempts once lasted (one a
+            # second): the length of the outage, not a wait for something. Back before its
+            # attempt at 15 s (after 0, 1, 3 and 7 s).
+            time.sleep(12)
+            [(_, attempts, sent)] = [
+                push for push in flow.pushes() if push[0] == "EXTERNAL_staff_reply"
+            ]
+            assert attempts > 1 and not sent
+        finally:
+            cluster.redis.start()
+        flow.arrives(STAFF_REPLY, mark)
+        flow.client_writes(CLIENT_ANSWER)  # sent again
+        # The proxy sends the next pushes to either Rasa instance, the chat's or the other.
+        flow.desk_replies("Gern, bis morgen.")
         flow.hand_back()
         flow.check(refusals=1)

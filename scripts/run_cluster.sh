@@ -59,7 +59,7 @@ trap 'exit 143' TERM
 start() {  # name, then the command; its pid goes to $DIR/<name>.pid, its output to $DIR/<name>.log
   local name=$1
   shift
-  "$@" >"$DIR/$name.log" 2>&1 &
+  "$@" >>"$DIR/$name.log" 2>&1 &
   pids+=($!)
   echo $! >"$DIR/$name.pid"
 }
@@ -74,12 +74,20 @@ declare -A port=()
 CHAT=(env "LOTSE_API_URL=http://127.0.0.1:$BOT_API" "LOTSE_PUBLIC_URL=${LOTSE_PUBLIC_URL:-http://127.0.0.1:$PORT}"
   nice -n "${LOTSE_CLUSTER_CHAT_NICE:-10}")
 export LOTSE_RASA_MAX_IN_FLIGHT=${LOTSE_RASA_MAX_IN_FLIGHT:-16}
+start_instance() {  # kiosk-N, actions-N or rasa-N, on its own port
+  local name=$1
+  case $name in
+    kiosk-*) LOTSE_PORT=${port[$name]} start "$name" "${LOTSE[@]}" serve ;;
+    actions-*) ACTIONS_PORT=${port[$name]} start "$name" "${CHAT[@]}" bot/scripts/start_actions.sh ;;
+    rasa-*)
+      mkdir -p "$DIR/$name"
+      LOTSE_VAR=$DIR/$name RASA_PORT=${port[$name]} start "$name" "${CHAT[@]}" bot/scripts/start_rasa.sh
+      ;;
+  esac
+}
 for n in 1 2; do
   port[kiosk-$n]=$(free_port) port[actions-$n]=$(free_port) port[rasa-$n]=$(free_port)
-  LOTSE_PORT=${port[kiosk-$n]} start "kiosk-$n" "${LOTSE[@]}" serve
-  ACTIONS_PORT=${port[actions-$n]} start "actions-$n" "${CHAT[@]}" bot/scripts/start_actions.sh
-  mkdir -p "$DIR/rasa-$n"
-  LOTSE_VAR=$DIR/rasa-$n RASA_PORT=${port[rasa-$n]} start "rasa-$n" "${CHAT[@]}" bot/scripts/start_rasa.sh
+  for part in kiosk actions rasa; do start_instance "$part-$n"; done
 done
 
 LOTSE_PROXY_PORT=$PORT LOTSE_PROXY_ACTIONS_PORT=$ACTIONS_PROXY LOTSE_PROXY_STATS_PORT=$STATS \
@@ -105,6 +113,18 @@ for _ in $(seq 1 300); do
   sleep 1
 done
 [[ $ready == yes ]] || { echo "the cluster did not get ready; logs in $DIR" >&2; exit 1; }
+# One instance stopping is what the cluster is for: the proxy sends its traffic to the other. `kill -USR1 <this
+# script's pid>` (in $DIR/cluster.pid) starts every stopped instance again on its port (the fault tests do, after
+# killing some); the proxy's health checks take it back once it answers.
+running() { grep -qs $'^State:\t[^Z]' "/proc/$1/status"; }  # alive, not a zombie
+start_stopped() {
+  local name
+  for name in "${!port[@]}"; do
+    running "$(<"$DIR/$name.pid")" || { echo "starting $name again" >&2; start_instance "$name"; }
+  done
+}
+trap start_stopped USR1
+echo $$ >"$DIR/cluster.pid"
 cat <<INFO
 Lotse cluster is running (Ctrl-C stops it):
   proxy          http://127.0.0.1:$PORT   (kiosk API, pages, /webhooks/, /socket.io/, /conversations/)
@@ -113,8 +133,7 @@ Lotse cluster is running (Ctrl-C stops it):
   instances      kiosk API ${port[kiosk-1]} ${port[kiosk-2]}, actions ${port[actions-1]} ${port[actions-2]}, Rasa ${port[rasa-1]} ${port[rasa-2]}
   logs           $DIR/*.log
 INFO
-# One instance stopping is what the cluster is for: the proxy sends its traffic to the other. It runs as long as
-# the proxy does.
-wait "$proxy_pid" || true
+# It runs as long as the proxy does; a trapped signal ends `wait` early, so it waits again.
+while running "$proxy_pid"; do wait "$proxy_pid" || true; done
 echo "the proxy stopped; logs in $DIR" >&2
 exit 1

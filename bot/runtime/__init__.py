@@ -35,7 +35,8 @@ lock store.
   9. `socketio_room_awaited`: SocketIOInput.blueprint's session_request handler awaits
      AsyncServer.enter_room, a coroutine since python-socketio 5.10 (RasaHQ/rasa#13027); with
      LOTSE_REDIS_URL the socket.io rooms are shared through Redis (AsyncRedisManager), so a push
-     triggered on one Rasa instance reaches the client connected to another.
+     triggered on one Rasa instance reaches the client connected to another; its listener tries
+     Redis again every 0.2 s after an outage (python-socketio's own waits grow to 60 s).
   10. `sanic_websocket_wait`: sanic.server.websockets.impl sees an asyncio whose wait() makes
      coroutines tasks first; Python 3.11's asyncio.wait refuses coroutines, which Sanic 21.12
      passes it.

@@ -338,15 +338,46 @@ def _socketio_blueprint(self: Any, on_new_message: Any) -> Any:
 
 # Every Rasa instance of one deployment publishes and listens here (python-socketio's own format).
 SOCKETIO_CHANNEL = "lotse-socketio"
+# How soon an instance listens again once Redis answers after an outage.
+RESUBSCRIBE_SECONDS = 0.2
+
+
+def _redis_manager(redis_url: str) -> Any:
+    """python-socketio's AsyncRedisManager, listening again within RESUBSCRIBE_SECONDS of Redis
+    coming back. Its own waits 1, 2, 4 ... up to 60 s between tries: measured through the cluster
+    (tests/bot/test_cluster.py, Redis down 15 s in a desk hand-over) an instance listened again
+    16 s after Redis was back, and a staff reply pushed meanwhile through the other instance never
+    reached the chat connected to it (Rasa answered the push 200: it was not sent again)."""
+    import asyncio
+
+    import socketio
+
+    class QuickToListenAgain(socketio.AsyncRedisManager):  # type: ignore[misc]
+        async def _redis_listen_with_retries(self) -> Any:
+            unreachable = False
+            while True:
+                try:
+                    self._redis_connect()
+                    await self.pubsub.subscribe(self.channel)
+                    if unreachable:
+                        logger.warning("socket.io: listening to Redis again")
+                    unreachable = False
+                    async for message in self.pubsub.listen():
+                        yield message
+                except Exception as error:  # noqa: BLE001 - as python-socketio's: any failure
+                    if not unreachable:
+                        logger.error("socket.io: Redis unreachable (%s)", type(error).__name__)
+                    unreachable = True
+                    await asyncio.sleep(RESUBSCRIBE_SECONDS)
+
+    return QuickToListenAgain(redis_url, channel=SOCKETIO_CHANNEL)
 
 
 def _share_rooms_through_redis(sio: Any, redis_url: str) -> None:
     """A reply or push emitted on any instance reaches the client connected to another: the rooms
     are shared through Redis (python-socketio >= 5.14 sends JSON there, never pickle). Set before
     the first connection, when the server initialises its manager."""
-    import socketio
-
-    manager = socketio.AsyncRedisManager(redis_url, channel=SOCKETIO_CHANNEL)
+    manager = _redis_manager(redis_url)
     manager.set_server(sio)
     sio.manager = manager
     sio.manager_initialized = False

@@ -35,6 +35,8 @@ ENDPOINTS=$VAR/rasa-endpoints.yml
 CREDENTIALS=$VAR/rasa-credentials.yml
 "$BOT_PY" -m bot.scripts.write_config --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" --var "$VAR"
 
+# --jwt-secret=…: a secret may begin with "-" (1 in 64 of secrets.token_urlsafe's), which argparse would take for an
+# option and refuse to start (seen in the cluster test).
 # bot.runtime.server is the rasa command line with Lotse's patches of Rasa internals (see bot/runtime/__init__.py);
 # it refuses to start on a Rasa version other than the one they were written for.
 exec "$BOT_PY" -m bot.runtime.server run \
@@ -42,6 +44,6 @@ exec "$BOT_PY" -m bot.runtime.server run \
   --endpoints "$ENDPOINTS" \
   --credentials "$CREDENTIALS" \
   --interface "${RASA_HOST:-127.0.0.1}" --port "${RASA_PORT:-5005}" \
-  --enable-api --jwt-secret "$RASA_JWT_SECRET" \
+  --enable-api --jwt-secret="$RASA_JWT_SECRET" \
   --cors "${RASA_CORS:-http://127.0.0.1:${LOTSE_PORT:-8000}}" \
   --log-file "$VAR/rasa.log"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote
 
 import httpx
@@ -18,8 +20,24 @@ from kiosk_api.db import session_scope
 from kiosk_api.models import Notification, utcnow
 
 log = logging.getLogger("lotse.notifications")
-MAX_ATTEMPTS = 10
+# After a failed attempt the next one waits twice as long as the one before, at most a minute: a
+# push outlives an outage of Rasa or its stores of about 25 minutes (a Redis or PostgreSQL
+# restart, all Rasa instances redeployed). Ten attempts one second apart gave up after 10 s, and
+# the staff reply was never delivered.
+MAX_ATTEMPTS = 30
+FIRST_RETRY_SECONDS = 1.0
+LONGEST_RETRY_SECONDS = 60.0
 BATCH = 20
+
+
+def retry_after(attempts: int) -> timedelta:
+    """How long after its creation a push that failed `attempts` times is due again."""
+    return timedelta(
+        seconds=sum(
+            min(FIRST_RETRY_SECONDS * 2**attempt, LONGEST_RETRY_SECONDS)
+            for attempt in range(attempts)
+        )
+    )
 
 
 def rasa_token(secret: str, conversation_id: str, lifetime_seconds: int = 60) -> str:
@@ -38,10 +56,29 @@ def rasa_token(secret: str, conversation_id: str, lifetime_seconds: int = 60) ->
     )
 
 
-def _due(after_id: int) -> list[tuple[int, str, str, str, dict]]:
+@dataclass(frozen=True)
+class _Push:
+    id: int
+    conversation_id: str
+    output_channel: str
+    intent: str
+    entities: dict
+    due: bool
+
+
+def _waiting(after_id: int) -> list[_Push]:
+    """The next unsent pushes after `after_id`, oldest first, each with whether it is due now."""
+    now = utcnow()
     with session_scope() as session:
         return [
-            (n.id, n.conversation_id, n.output_channel, n.intent, dict(n.entities))
+            _Push(
+                id=n.id,
+                conversation_id=n.conversation_id,
+                output_channel=n.output_channel,
+                intent=n.intent,
+                entities=dict(n.entities),
+                due=n.created_at + retry_after(n.attempts) <= now,
+            )
             for n in session.scalars(
                 select(Notification)
                 .where(
@@ -72,19 +109,25 @@ def deliver_pending(settings: Settings, client: httpx.Client) -> int:
         return 0
     delivered = 0
     last_id = 0
-    while batch := _due(last_id):
-        for notification_id, conversation_id, channel, intent, entities in batch:
-            last_id = notification_id
+    # A conversation whose older push waits or failed gets none of its later ones this round: a
+    # client reads the desk's replies in the order they were written.
+    held: set[str] = set()
+    while batch := _waiting(last_id):
+        last_id = batch[-1].id
+        for push in batch:
+            if push.conversation_id in held or not push.due:
+                held.add(push.conversation_id)
+                continue
             error = None
             try:
                 response = client.post(
                     f"{settings.rasa_url.rstrip('/')}/conversations/"
-                    f"{quote(conversation_id, safe='')}/trigger_intent",
-                    params={"output_channel": channel},
-                    json={"name": intent, "entities": entities},
+                    f"{quote(push.conversation_id, safe='')}/trigger_intent",
+                    params={"output_channel": push.output_channel},
+                    json={"name": push.intent, "entities": push.entities},
                     headers={
                         "Authorization": (
-                            f"Bearer {rasa_token(settings.rasa_jwt_secret, conversation_id)}"
+                            f"Bearer {rasa_token(settings.rasa_jwt_secret, push.conversation_id)}"
                         )
                     },
                 )
@@ -92,9 +135,10 @@ def deliver_pending(settings: Settings, client: httpx.Client) -> int:
                     error = f"rasa answered {response.status_code}"
             except httpx.HTTPError as failure:
                 error = type(failure).__name__
-            _record(notification_id, error)
+            _record(push.id, error)
             if error is None:
                 delivered += 1
             else:
-                log.warning("notification %s not delivered: %s", notification_id, error)
+                held.add(push.conversation_id)
+                log.warning("notification %s not delivered: %s", push.id, error)
     return delivered

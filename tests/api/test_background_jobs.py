@@ -11,13 +11,17 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import jwt
 import pytest
 
+from kiosk_api import clock
+from kiosk_api.db import session_scope
 from tests.api.conftest import BOT_TOKEN, STAFF_PASSWORD, LiveServer, make_staff
+from tests.support.ports import free_port
 
 JWT_SECRET = "stand-in-rasa-jwt-secret-0123456789abcdef"
 BOT = {"Authorization": f"Bearer {BOT_TOKEN}"}
@@ -34,6 +38,7 @@ class StandInRasa(ThreadingHTTPServer):
     def __init__(self, delay: float = 0.02) -> None:
         self.delay = delay
         self.received: list[tuple[str, str]] = []
+        self.texts: list[str] = []  # the pushes' `text` entities, in the order they came
         self.refused = 0
         super().__init__(("127.0.0.1", 0), _RasaHandler)
 
@@ -64,6 +69,7 @@ class _RasaHandler(BaseHTTPRequestHandler):
             return
         time.sleep(self.server.delay)
         self.server.received.append((conversation, body["name"]))
+        self.server.texts.append((body.get("entities") or {}).get("text", ""))
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -173,3 +179,54 @@ def test_a_job_lock_has_one_holder_at_a_time() -> None:
             assert second is False and other is True
     with exclusive(engine, "test-job") as again:
         assert again is True
+
+
+def test_a_push_outlives_a_long_outage_of_rasa_and_replies_keep_their_order(
+    rasa: StandInRasa,
+) -> None:
+    """Rasa unreachable for 15 minutes (a store restarting, every instance redeployed): the
+    dispatcher tries less and less often and gives up on nothing; a reply written meanwhile goes
+    after the first. Rounds run each simulated second, as the dispatcher's poll does."""
+    from sqlalchemy import select
+
+    from kiosk_api.config import Settings
+    from kiosk_api.models import Notification
+    from kiosk_api.notifications.dispatcher import MAX_ATTEMPTS, deliver_pending
+    from kiosk_api.notifications.service import enqueue
+
+    down = Settings(rasa_url=f"http://127.0.0.1:{free_port()}", rasa_jwt_secret=JWT_SECRET)
+    up = Settings(rasa_url=rasa.url, rasa_jwt_secret=JWT_SECRET)
+    start = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
+
+    def reply(text: str) -> None:
+        with session_scope(write=True) as session:
+            enqueue(
+                session=session,
+                conversation_id="outage-1",
+                output_channel="socketio",
+                intent="EXTERNAL_staff_reply",
+                entities={"text": text},
+            )
+
+    def attempts() -> list[int]:
+        with session_scope() as session:
+            return list(session.scalars(select(Notification.attempts).order_by(Notification.id)))
+
+    try:
+        with httpx.Client(timeout=5) as client:
+            for second in range(15 * 60):
+                clock.shift_to(start + timedelta(seconds=second))
+                if second == 0:
+                    reply("Erstens")
+                if second == 30:
+                    reply("Zweitens")
+                deliver_pending(down, client)
+            # Tried at 0, 1, 3, 7, 15, 31 and 63 s, then once a minute; the second never before it.
+            assert attempts() == [20, 0] and 20 < MAX_ATTEMPTS
+            assert rasa.texts == []
+            for second in range(15 * 60, 16 * 60):  # Rasa is back: within a minute, both
+                clock.shift_to(start + timedelta(seconds=second))
+                deliver_pending(up, client)
+    finally:
+        clock.reset()
+    assert rasa.texts == ["Erstens", "Zweitens"] and rasa.refused == 0

@@ -20,6 +20,12 @@ READY_LINE = "Lotse cluster is running"
 START_SECONDS = 420
 
 
+def start_stopped(script: subprocess.Popen[bytes]) -> None:
+    """Asks run_cluster.sh (the process running_cluster yields) to start every instance that has
+    stopped again, on its port; the proxy sends to each again once its health check passes."""
+    os.kill(script.pid, signal.SIGUSR1)
+
+
 @contextmanager
 def running_cluster(
     folder: Path, port: int, postgres: Postgres, redis: Redis

@@ -6,7 +6,8 @@
 #   LOTSE_PROXY_BOT_API_PORT      where Rasa and the action servers reach the kiosk API
 #   LOTSE_PROXY_KIOSK, LOTSE_PROXY_ACTIONS, LOTSE_PROXY_RASA   the instances, "name=host:port name=host:port …"
 #   LOTSE_PROXY_CHAT_MAXCONN      REST chat messages one Rasa instance serves at a time (default 8); past them a
-#                                 message waits in the proxy's queue up to 1 s, then gets busy.http (503)
+#                                 message waits in the proxy's queue up to LOTSE_PROXY_CHAT_QUEUE, then gets busy.http
+#   LOTSE_PROXY_CHAT_QUEUE        that wait (default 500ms): with Rasa's own time it keeps every answer within 2 s
 #   LOTSE_PROXY_SOCKETIO_MAXCONN  web chat connections per Rasa instance (default 1000), the same past them
 #   LOTSE_PROXY_BOT_API_MAXCONN   the bot's calls one kiosk API instance serves at a time (default 4), so that
 #                                 chat load never takes all of its threads and database connections
@@ -16,6 +17,7 @@ DIR=${1:?usage: cluster_proxy.sh FOLDER}
 : "${LOTSE_PROXY_PORT:?}" "${LOTSE_PROXY_ACTIONS_PORT:?}" "${LOTSE_PROXY_STATS_PORT:?}"
 : "${LOTSE_PROXY_KIOSK:?}" "${LOTSE_PROXY_ACTIONS:?}" "${LOTSE_PROXY_RASA:?}"
 CHAT_MAXCONN=${LOTSE_PROXY_CHAT_MAXCONN:-8}
+CHAT_QUEUE=${LOTSE_PROXY_CHAT_QUEUE:-500ms}
 SOCKETIO_MAXCONN=${LOTSE_PROXY_SOCKETIO_MAXCONN:-1000}
 BOT_API_MAXCONN=${LOTSE_PROXY_BOT_API_MAXCONN:-4}
 : "${LOTSE_PROXY_BOT_API_PORT:?}"
@@ -114,10 +116,10 @@ backend actions
 $(servers "$LOTSE_PROXY_ACTIONS" check inter 1s fall 2 rise 1)
 backend rasa
   # Chat messages over REST. One holds a place for as long as Rasa works on it: $CHAT_MAXCONN per instance keep its
-  # answers quick (docs/scaling.md); past them a message waits here at most 1 s for a place, then gets busy.http.
+  # answers quick (docs/scaling.md); past them a message waits here at most $CHAT_QUEUE for a place, then gets busy.http.
   balance leastconn
   option httpchk GET /
-  timeout queue 1s
+  timeout queue $CHAT_QUEUE
   errorfile 503 $DIR/busy.http
 $(servers "$LOTSE_PROXY_RASA" check inter 1s fall 2 rise 1 maxconn "$CHAT_MAXCONN")
 backend rasa_socketio

@@ -4,7 +4,7 @@ this module's own.
 
 Every place the proxy gives REST chat messages on each Rasa instance is taken by a request whose
 body has not all arrived yet (Rasa waits for it, as for a slow client or a slow message). A chat
-message then waits in the proxy's queue for at most its `timeout queue` of 1 s and gets 503 with
+message then waits in the proxy's queue for at most its `timeout queue` of 0.5 s and gets 503 with
 the busy body at once, while the kiosk API next to it serves a check-in as usual. Once the places
 are free again, chat messages are answered by Rasa.
 
@@ -30,7 +30,7 @@ from tests.support.cluster import Throwaway, throwaway_cluster
 
 BUSY_BODY = {"error": "busy", "message_key": "busy.try_again", "retry_after": 60}
 WALK_IN = {"walk_in": {"language": "ar", "concern": "documents", "interpreter_needed": False}}
-QUEUE_SECONDS = 1.0  # the proxy's `timeout queue` for chat messages
+QUEUE_SECONDS = 0.5  # the proxy's `timeout queue` for chat messages (LOTSE_PROXY_CHAT_QUEUE)
 # A refusal comes after the queue's second; what more it may take on a shared, loaded machine
 # (without the proxy's limit the message would wait for a place held for a minute).
 REFUSAL_SLACK_SECONDS = 2.0

@@ -683,6 +683,14 @@ def test_a_desk_hand_over_goes_on_when_the_rasa_instance_of_the_chat_dies(
         flow.check()
 
 
+def told_at_once_nothing_was_kept(chat: WebChat) -> None:
+    """The client's message while a store is down gets "send it again" in French within 10 s."""
+    started = time.monotonic()
+    mark = chat.say(CLIENT_ANSWER)
+    chat.since(mark, lambda parts: parts == [FR["unavailable.try_again"]], "refused")
+    assert time.monotonic() - started < 10  # not the proxy's 120 s
+
+
 def test_a_desk_hand_over_goes_on_across_a_postgresql_restart(cluster: Cluster) -> None:
     with WebChat(cluster.url, "rasa-2") as chat:
         flow = HandOver(cluster, chat)
@@ -691,10 +699,7 @@ def test_a_desk_hand_over_goes_on_across_a_postgresql_restart(cluster: Cluster) 
         cluster.postgres.stop()
         try:
             # The client is told at once, in French, that nothing was kept.
-            started = time.monotonic()
-            mark = chat.say(CLIENT_ANSWER)
-            chat.since(mark, lambda parts: parts == [FR["unavailable.try_again"]], "refused")
-            assert time.monotonic() - started < 10  # not the proxy's 120 s
+            told_at_once_nothing_was_kept(chat)
             # The desk, in German, that nothing can be read or saved now.
             for method, path, body in (
                 ("GET", "inbox", None),
@@ -722,10 +727,7 @@ def test_a_desk_hand_over_goes_on_across_a_redis_restart(cluster: Cluster) -> No
         flow.client_writes(CLIENT_FIRST)
         cluster.redis.stop()
         try:
-            started = time.monotonic()
-            mark = chat.say(CLIENT_ANSWER)
-            chat.since(mark, lambda parts: parts == [FR["unavailable.try_again"]], "refused")
-            assert time.monotonic() - started < 10  # not the proxy's 120 s
+            told_at_once_nothing_was_kept(chat)
             # The desk's reply is kept (in PostgreSQL); its push waits for Rasa's lock store.
             mark = flow.reply(STAFF_REPLY, first_attempt=False)
             # Down for longer than the notification dispatcher's ten attempts once lasted (one a

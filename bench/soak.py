@@ -3,9 +3,10 @@
 bench/capacity.py's open-loop load generator and flows over REST.
 
 The resident memory of every process is sampled after a warm-up and at the end: the growth of each,
-and whether it stays within ±10 %. Printed with the replies' p50/p95/p99, errors, busy answers, the
-load average, and the tracker store's size per conversation. A benchmark, not a test: it prints
-figures and fails only when the cluster does not start.
+and whether it stays within ±10 %; PostgreSQL's private memory also every `--sample-every`
+conversations, with how many processes it has. Printed with the replies' p50/p95/p99, errors,
+busy answers, the load average, and the tracker store's size per conversation. A benchmark, not a
+test: it prints figures and fails only when the cluster does not start.
 """
 
 from __future__ import annotations
@@ -30,10 +31,18 @@ from tests.support.stores import Postgres, Redis  # noqa: E402
 
 PARTS = ("haproxy", "kiosk-1", "kiosk-2", "actions-1", "actions-2", "rasa-1", "rasa-2")
 STABLE_PERCENT = 10.0
-PG_PRIVATE = "postgresql (private mappings)"
+PG_PRIVATE = "postgresql (private, all processes)"
 # A cache of a size fixed at start (shared_buffers), filling as the tracker store grows: shown, not
-# judged; PostgreSQL's own growth shows in its private mappings.
+# judged; PostgreSQL's own growth shows in its processes' private mappings.
 PG_SHARED = "postgresql (shared memory)"
+# The backends alive from the warm-up to the end, judged together like any other process: the sum
+# over all processes also grows when a pool opens another connection, bounded by the pools' sizes.
+PG_KEPT = "postgresql (backends alive throughout)"
+NOT_JUDGED = {
+    "postgresql (PSS, all processes)": "cache, not judged",
+    PG_SHARED: "cache, not judged",
+    PG_PRIVATE: "more backends, not judged",
+}
 
 
 def memory_kb(pid: int, field: str) -> int:
@@ -66,6 +75,8 @@ def children(pid: int) -> list[int]:
 class Sample:
     rss_mb: dict[str, float]
     load: str
+    # PostgreSQL's processes (postmaster, backends, its own workers): pid -> private mappings, kB.
+    pg_private_kb: dict[int, int]
 
 
 def sample(folder: Path, postgres: Postgres, redis: Redis) -> Sample:
@@ -81,7 +92,20 @@ def sample(folder: Path, postgres: Postgres, redis: Redis) -> Sample:
     private, shared = zip(*(pss_by_mapping(pid) for pid in group), strict=True)
     rss[PG_PRIVATE] = sum(private) / 1024
     rss[PG_SHARED] = sum(shared) / 1024
-    return Sample(rss, load_average())
+    return Sample(rss, load_average(), dict(zip(group, private, strict=True)))
+
+
+def postgres_line(done: int, now: Sample, first: Sample) -> str:
+    """PostgreSQL's private memory as the soak goes on: how many processes, their sum, and the
+    processes alive since the warm-up on their own (a backend's caches fill, then stay)."""
+    kept = [pid for pid in first.pg_private_kb if pid in now.pg_private_kb]
+    before = sum(first.pg_private_kb[pid] for pid in kept) / 1024
+    after = sum(now.pg_private_kb[pid] for pid in kept) / 1024
+    growth = (after - before) / before * 100 if before else float("nan")
+    return (
+        f"{done:>6} {len(now.pg_private_kb):>10} {now.rss_mb[PG_PRIVATE]:>9.1f} "
+        f"{len(kept):>12} {after:>9.1f} {growth:+8.1f}%"
+    )
 
 
 def pss_by_mapping(pid: int) -> tuple[int, int]:
@@ -168,6 +192,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--think-min", type=float, default=1.0)
     parser.add_argument("--think-max", type=float, default=3.0)
     parser.add_argument("--timeout", type=float, default=10.0, help="per message, s")
+    parser.add_argument(
+        "--sample-every", type=int, default=1000, help="conversations between memory samples"
+    )
     return parser.parse_args()
 
 
@@ -203,21 +230,47 @@ def main() -> int:
             report(step, time.perf_counter() - started, label)
 
         load(warm_up, "warm-up")
-        first = sample(cluster.folder, cluster.postgres, cluster.redis)
-        load(args.conversations - warm_up, "soak")
-        last = sample(cluster.folder, cluster.postgres, cluster.redis)
+        first = last = sample(cluster.folder, cluster.postgres, cluster.redis)
+        curve = [postgres_line(warm_up, first, first)]
+        done = warm_up
+        while done < args.conversations:
+            part = min(args.sample_every, args.conversations - done)
+            load(part, f"soak {done + 1}-{done + part}")
+            done += part
+            last = sample(cluster.folder, cluster.postgres, cluster.redis)
+            curve.append(postgres_line(done, last, first))
+        print("\nPostgreSQL's private mappings (MB) as the soak went on:")
+        columns = ("after", 6), ("processes", 10), ("all", 9), ("since warm", 12), ("theirs", 9)
+        print(" ".join(f"{name:>{width}}" for name, width in columns), f"{'growth':>9}")
+        print("\n".join(curve))
         print(f"\nresident memory (MB) after {warm_up} conversations and at the end:")
         header = f"{'process':34} {'warm':>8} {'end':>8} {'growth':>8}"
         print(f"{header}  within ±{STABLE_PERCENT:g} %")
+        rows = [
+            (name, before, last.rss_mb[name], NOT_JUDGED.get(name))
+            for name, before in first.rss_mb.items()
+        ]
+        kept = [pid for pid in first.pg_private_kb if pid in last.pg_private_kb]
+        rows.append(
+            (
+                PG_KEPT,
+                sum(first.pg_private_kb[pid] for pid in kept) / 1024,
+                sum(last.pg_private_kb[pid] for pid in kept) / 1024,
+                None,
+            )
+        )
         stable = True
-        for name, before in first.rss_mb.items():
-            after = last.rss_mb[name]
+        for name, before, after, not_judged in rows:
             growth = (after - before) / before * 100 if before else float("nan")
             within = abs(growth) <= STABLE_PERCENT
-            judged = name not in (PG_SHARED, "postgresql (PSS, all processes)")
-            stable &= within or not judged
-            verdict = ("yes" if within else "NO") if judged else "(cache, not judged)"
+            stable &= within or not_judged is not None
+            verdict = ("yes" if within else "NO") if not_judged is None else f"({not_judged})"
             print(f"{name:34} {before:8.1f} {after:8.1f} {growth:+7.1f}%  {verdict}")
+        print(
+            f"PostgreSQL's processes: {len(first.pg_private_kb)} after the warm-up, "
+            f"{len(last.pg_private_kb)} at the end, {len(kept)} of them alive throughout (the "
+            "connection pools open backends as concurrency needs them, up to their size)"
+        )
         print(f"PostgreSQL's shared_buffers: {shared_buffers(cluster.folder)}")
         print(f"every process within ±{STABLE_PERCENT:g} %: {'yes' if stable else 'no'}")
         print(f"load average after warm-up {first.load}, at the end {last.load}")

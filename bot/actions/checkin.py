@@ -11,7 +11,15 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
-from bot.actions.common import api_failed, language, output_channel, pushed_values, record_proof
+from bot.actions.common import (
+    api_failed,
+    language,
+    output_channel,
+    push_delivered,
+    push_seen_before,
+    pushed_values,
+    record_proof,
+)
 from bot.actions.site import site_of
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
@@ -43,6 +51,8 @@ class ActionTurnReminder(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[Any]:
+        if push_seen_before(tracker):
+            return []
         values = pushed_values(tracker)
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         number = str(values.get("ticket_number") or "")
@@ -58,7 +68,7 @@ class ActionTurnReminder(Action):
                 ticket_number=number,
                 position=values.get("position") or "",
             )
-        return []
+        return push_delivered(tracker)
 
 
 class ActionCheckIn(Action):

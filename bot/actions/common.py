@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
@@ -60,6 +61,28 @@ def pushed_values(tracker: Tracker) -> dict[str, Any]:
         for e in (tracker.latest_message or {}).get("entities") or []
         if e.get("entity")
     }
+
+
+# The kiosk API numbers its pushes; one sent again after a timeout or a crash is not shown twice.
+PUSH_ID = "push_id"
+PUSHES_DELIVERED = "pushes_delivered"
+# Retries of a push come within the dispatcher's ~25 minutes of attempts: a few dozen ids suffice.
+PUSHES_REMEMBERED = 50
+
+
+def push_seen_before(tracker: Tracker) -> bool:
+    """Whether the push in the latest message was already delivered in this conversation."""
+    push_id = pushed_values(tracker).get(PUSH_ID)
+    return push_id is not None and push_id in (tracker.get_slot(PUSHES_DELIVERED) or [])
+
+
+def push_delivered(tracker: Tracker) -> list[Any]:
+    """The event that remembers the latest message's push as delivered (none without an id)."""
+    push_id = pushed_values(tracker).get(PUSH_ID)
+    if push_id is None:
+        return []
+    delivered = [*(tracker.get_slot(PUSHES_DELIVERED) or []), push_id][-PUSHES_REMEMBERED:]
+    return [SlotSet(PUSHES_DELIVERED, delivered)]
 
 
 SITE_SLOT = "site"

@@ -11,7 +11,13 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.api import kiosk
-from bot.actions.common import language, output_channel, pushed_values
+from bot.actions.common import (
+    language,
+    output_channel,
+    push_delivered,
+    push_seen_before,
+    pushed_values,
+)
 from bot.actions.site import conversation_site, site_of
 
 logger = logging.getLogger(__name__)
@@ -129,7 +135,7 @@ class ActionStaffReply(Action):
     ) -> list[Any]:
         values = pushed_values(tracker)
         text, original = str(values.get("text") or ""), str(values.get("original") or "")
-        if not text:
+        if not text or push_seen_before(tracker):
             return []
         if values.get("machine_translated"):
             dispatcher.utter_message(
@@ -141,7 +147,7 @@ class ActionStaffReply(Action):
             dispatcher.utter_message(response="utter_staff_reply_untranslated", staff_text=text)
         else:
             dispatcher.utter_message(response="utter_staff_reply", staff_text=text)
-        return []
+        return push_delivered(tracker)
 
 
 class ActionHandoverEnded(Action):

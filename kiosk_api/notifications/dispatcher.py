@@ -124,7 +124,8 @@ def deliver_pending(settings: Settings, client: httpx.Client) -> int:
                     f"{settings.rasa_url.rstrip('/')}/conversations/"
                     f"{quote(push.conversation_id, safe='')}/trigger_intent",
                     params={"output_channel": push.output_channel},
-                    json={"name": push.intent, "entities": push.entities},
+                    # Its id lets the chat show a push sent again (after a timeout) once.
+                    json={"name": push.intent, "entities": {**push.entities, "push_id": push.id}},
                     headers={
                         "Authorization": (
                             f"Bearer {rasa_token(settings.rasa_jwt_secret, push.conversation_id)}"

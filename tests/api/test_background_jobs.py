@@ -39,6 +39,7 @@ class StandInRasa(ThreadingHTTPServer):
         self.delay = delay
         self.received: list[tuple[str, str]] = []
         self.texts: list[str] = []  # the pushes' `text` entities, in the order they came
+        self.push_ids: list[int] = []
         self.refused = 0
         super().__init__(("127.0.0.1", 0), _RasaHandler)
 
@@ -70,6 +71,7 @@ class _RasaHandler(BaseHTTPRequestHandler):
         time.sleep(self.server.delay)
         self.server.received.append((conversation, body["name"]))
         self.server.texts.append((body.get("entities") or {}).get("text", ""))
+        self.server.push_ids.append((body.get("entities") or {}).get("push_id"))
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -230,3 +232,47 @@ def test_a_push_outlives_a_long_outage_of_rasa_and_replies_keep_their_order(
     finally:
         clock.reset()
     assert rasa.texts == ["Erstens", "Zweitens"] and rasa.refused == 0
+
+
+def test_a_push_sent_again_after_a_timeout_carries_the_same_id(rasa: StandInRasa) -> None:
+    """Rasa answered after the dispatcher gave up waiting: the push goes again, with the id by
+    which the chat shows it once (tests/bot/test_handover.py)."""
+    from sqlalchemy import select
+
+    from kiosk_api.config import Settings
+    from kiosk_api.models import Notification
+    from kiosk_api.notifications.dispatcher import deliver_pending
+    from kiosk_api.notifications.service import enqueue
+
+    settings = Settings(rasa_url=rasa.url, rasa_jwt_secret=JWT_SECRET)
+    start = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
+    with session_scope(write=True) as session:
+        for text in ("Erstens", "Zweitens"):
+            enqueue(
+                session=session,
+                conversation_id="slow-1",
+                output_channel="socketio",
+                intent="EXTERNAL_staff_reply",
+                entities={"text": text},
+            )
+    with session_scope() as session:
+        ids = list(session.scalars(select(Notification.id).order_by(Notification.id)))
+    try:
+        clock.shift_to(start)
+        rasa.delay = 0.5
+        with httpx.Client(timeout=0.2) as impatient:
+            assert deliver_pending(settings, impatient) == 0  # timed out; Rasa still shows it
+        rasa.delay = 0.02
+        clock.shift_to(start + timedelta(seconds=2))
+        with httpx.Client(timeout=5) as client:
+            assert deliver_pending(settings, client) == 2
+    finally:
+        clock.reset()
+    deadline = time.monotonic() + 10  # the stand-in records the timed-out request when done
+    while len(rasa.push_ids) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sorted(zip(rasa.push_ids, rasa.texts, strict=True)) == [
+        (ids[0], "Erstens"),
+        (ids[0], "Erstens"),
+        (ids[1], "Zweitens"),
+    ]

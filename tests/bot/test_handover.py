@@ -267,6 +267,43 @@ def test_a_new_session_keeps_the_desk_conversation(rasa_server, kiosk_api, desk)
     call("POST", f"{kiosk_api}/api/v1/staff/inbox/{conversation['id']}/close", headers=desk)
 
 
+def test_a_push_sent_again_is_shown_once(rasa_server):
+    """The kiosk API sends a push again when Rasa answered too late or died before answering: the
+    chat shows each push id once, also after a new session."""
+    admin = {
+        "Authorization": "Bearer "
+        + jwt.encode({"user": {"username": "tests", "role": "admin"}}, JWT_SECRET, "HS256")
+    }
+    sender = f"rest-{uuid.uuid4().hex[:10]}"
+    say(rasa_server, sender, '/choose_language{"language": "de"}')
+
+    def push(intent: str, push_id: int, **values: Any) -> str:
+        answer = call(
+            "POST",
+            f"{rasa_server}/conversations/{sender}/trigger_intent",
+            headers=admin,
+            json={"name": intent, "entities": {**values, "push_id": push_id}},
+        )
+        return "\n".join(m.get("text") or "" for m in answer.get("messages") or [])
+
+    reply = {"text": STAFF_REPLY, "original": STAFF_REPLY, "machine_translated": False}
+    assert STAFF_REPLY in push("EXTERNAL_staff_reply", 7001, **reply)
+    assert push("EXTERNAL_staff_reply", 7001, **reply) == ""
+    assert "Termin" in push(
+        "EXTERNAL_staff_reply", 7002, **{**reply, "text": "Termin", "original": "Termin"}
+    )
+    called = {"ticket_number": "042", "desk": "7"}
+    assert "042" in push("EXTERNAL_ticket_called", 7003, **called)
+    call(
+        "POST",
+        f"{rasa_server}/conversations/{sender}/execute",
+        headers=admin,
+        json={"name": "action_session_start"},
+    )
+    assert push("EXTERNAL_ticket_called", 7003, **called) == ""
+    assert push("EXTERNAL_staff_reply", 7001, **reply) == ""
+
+
 def test_a_new_session_after_the_desk_closed_the_chat_ends_the_quiet(kiosk_api):
     state = tracker(
         {"handover_active": True, "language": "fr"}

@@ -12,6 +12,7 @@ loaded).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -52,6 +53,10 @@ LANGUAGE_ENTITY = "language"
 LANGUAGE_CHOICE_KEY = "language_choice"
 MIN_QUESTION_WORDS = 3
 MIN_QUESTION_CONFIDENCE = 0.5
+# Small talk that comes before the question in one message ("Are you a robot? Can I delete my
+# data?"): the question decides, as after a greeting.
+REMARKS = frozenset({GREET, "bot_challenge", "thank"})
+SENTENCE_END = re.compile(r"[?؟!.;؛።፧]+")
 
 
 class UnreadableModel(RuntimeError):
@@ -295,6 +300,23 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return None
         return ranking
 
+    def _question_after_remark(self, text: str) -> list[dict[str, Any]] | None:
+        """The ranking of what follows a first sentence of small talk, when that is a question."""
+        sentences = [part for part in SENTENCE_END.split(text) if part.strip()]
+        if len(sentences) < 2:
+            return None
+        rest = " ".join(sentences[1:])
+        if len(rest.split()) < MIN_QUESTION_WORDS:
+            return None
+        ranking = self._rank(rest)
+        top = ranking[0]
+        if (
+            top[INTENT_NAME_KEY] in REMARKS | {CHOOSE_LANGUAGE}
+            or top[PREDICTED_CONFIDENCE_KEY] < MIN_QUESTION_CONFIDENCE
+        ):
+            return None
+        return ranking
+
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT)
@@ -317,6 +339,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                     or question[PREDICTED_CONFIDENCE_KEY] > top[PREDICTED_CONFIDENCE_KEY]
                 ):
                     ranking = after_greeting
+            if ranking[0][INTENT_NAME_KEY] in REMARKS:
+                ranking = self._question_after_remark(text) or ranking
             if ranking[0][INTENT_NAME_KEY] == CHOOSE_LANGUAGE:
                 # "In English please: how do I apply?": answer the question; the language choice
                 # still counts.

@@ -179,6 +179,26 @@ def test_language_switch_and_arabic_answers(rasa_server):
     )  # explicit choice sticks
 
 
+def test_small_talk_and_a_question_in_one_message_gets_the_answer(rasa_server):
+    """ "Are you a robot? Who pays my rent?": the question is answered, as after a greeting (the
+    whole message reads as the robot question)."""
+    for language, message in (
+        ("en", "Are you a robot or a human? Who pays my rent?"),
+        ("de", "Bist du ein Roboter oder ein Mensch? Wer zahlt die Miete?"),
+        ("ar", "هل أنت روبوت أم إنسان؟ مين بيدفع الإيجار"),
+        ("ti", "ሮቦት ዲኻ ወይስ ሰብ? ክራይ መን ይኸፍል"),
+    ):
+        sender = f"e2e-remark-{language}-{uuid.uuid4().hex[:8]}"
+        answered = say(rasa_server, sender, message)
+        sources = [
+            b["payload"]
+            for m in answered
+            for b in m.get("buttons") or []
+            if b["payload"].startswith("/topic_source")
+        ]
+        assert sources and '"housing_costs"' in sources[0], (language, answered)
+
+
 def site_day(moment: str) -> date:
     """The date at the Dortmund site of an ISO timestamp the API returns."""
     return datetime.fromisoformat(moment.replace("Z", "+00:00")).astimezone(SITE_ZONE).date()

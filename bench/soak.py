@@ -102,9 +102,10 @@ def postgres_line(done: int, now: Sample, first: Sample) -> str:
     before = sum(first.pg_private_kb[pid] for pid in kept) / 1024
     after = sum(now.pg_private_kb[pid] for pid in kept) / 1024
     growth = (after - before) / before * 100 if before else float("nan")
+    largest = max(now.pg_private_kb.values()) / 1024
     return (
         f"{done:>6} {len(now.pg_private_kb):>10} {now.rss_mb[PG_PRIVATE]:>9.1f} "
-        f"{len(kept):>12} {after:>9.1f} {growth:+8.1f}%"
+        f"{len(kept):>12} {after:>9.1f} {growth:+8.1f}% {largest:>8.1f}"
     )
 
 
@@ -230,49 +231,51 @@ def main() -> int:
             report(step, time.perf_counter() - started, label)
 
         load(warm_up, "warm-up")
-        first = last = sample(cluster.folder, cluster.postgres, cluster.redis)
-        curve = [postgres_line(warm_up, first, first)]
+        samples = [sample(cluster.folder, cluster.postgres, cluster.redis)]
+        curve = [postgres_line(warm_up, samples[0], samples[0])]
         done = warm_up
         while done < args.conversations:
             part = min(args.sample_every, args.conversations - done)
             load(part, f"soak {done + 1}-{done + part}")
             done += part
-            last = sample(cluster.folder, cluster.postgres, cluster.redis)
-            curve.append(postgres_line(done, last, first))
+            samples.append(sample(cluster.folder, cluster.postgres, cluster.redis))
+            curve.append(postgres_line(done, samples[-1], samples[0]))
+        first, last = samples[0], samples[-1]
         print("\nPostgreSQL's private mappings (MB) as the soak went on:")
         columns = ("after", 6), ("processes", 10), ("all", 9), ("since warm", 12), ("theirs", 9)
-        print(" ".join(f"{name:>{width}}" for name, width in columns), f"{'growth':>9}")
-        print("\n".join(curve))
-        print(f"\nresident memory (MB) after {warm_up} conversations and at the end:")
-        header = f"{'process':34} {'warm':>8} {'end':>8} {'growth':>8}"
-        print(f"{header}  within ±{STABLE_PERCENT:g} %")
-        rows = [
-            (name, before, last.rss_mb[name], NOT_JUDGED.get(name))
-            for name, before in first.rss_mb.items()
-        ]
-        kept = [pid for pid in first.pg_private_kb if pid in last.pg_private_kb]
-        rows.append(
-            (
-                PG_KEPT,
-                sum(first.pg_private_kb[pid] for pid in kept) / 1024,
-                sum(last.pg_private_kb[pid] for pid in kept) / 1024,
-                None,
-            )
+        print(
+            " ".join(f"{name:>{width}}" for name, width in columns), f"{'growth':>9} {'largest':>8}"
         )
+        print("\n".join(curve))
+        print(
+            f"\nresident memory (MB) after {warm_up} conversations and at the end, and the lowest "
+            f"and highest growth over the {len(samples)} samples from the warm-up on:"
+        )
+        header = f"{'process':38} {'warm':>8} {'end':>8} {'growth':>8} {'lowest':>8} {'highest':>8}"
+        print(f"{header}  within ±{STABLE_PERCENT:g} % throughout")
+        kept = [pid for pid in first.pg_private_kb if pid in last.pg_private_kb]
+        series = {name: [x.rss_mb[name] for x in samples] for name in first.rss_mb}
+        series[PG_KEPT] = [sum(x.pg_private_kb.get(pid, 0) for pid in kept) / 1024 for x in samples]
         stable = True
-        for name, before, after, not_judged in rows:
-            growth = (after - before) / before * 100 if before else float("nan")
-            within = abs(growth) <= STABLE_PERCENT
+        for name, values in series.items():
+            growths = [
+                (v - values[0]) / values[0] * 100 if values[0] else float("nan") for v in values
+            ]
+            within = all(abs(g) <= STABLE_PERCENT for g in growths)
+            not_judged = NOT_JUDGED.get(name)
             stable &= within or not_judged is not None
             verdict = ("yes" if within else "NO") if not_judged is None else f"({not_judged})"
-            print(f"{name:34} {before:8.1f} {after:8.1f} {growth:+7.1f}%  {verdict}")
+            print(
+                f"{name:38} {values[0]:8.1f} {values[-1]:8.1f} {growths[-1]:+7.1f}% "
+                f"{min(growths):+7.1f}% {max(growths):+7.1f}%  {verdict}"
+            )
         print(
             f"PostgreSQL's processes: {len(first.pg_private_kb)} after the warm-up, "
             f"{len(last.pg_private_kb)} at the end, {len(kept)} of them alive throughout (the "
             "connection pools open backends as concurrency needs them, up to their size)"
         )
         print(f"PostgreSQL's shared_buffers: {shared_buffers(cluster.folder)}")
-        print(f"every process within ±{STABLE_PERCENT:g} %: {'yes' if stable else 'no'}")
+        print(f"every process within ±{STABLE_PERCENT:g} % throughout: {'yes' if stable else 'no'}")
         print(f"load average after warm-up {first.load}, at the end {last.load}")
         print(tracker_size(cluster.folder))
     return 0

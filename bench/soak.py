@@ -3,7 +3,7 @@
 bench/capacity.py's open-loop load generator and flows over REST.
 
 The resident memory of every process is sampled after a warm-up and at the end: the growth of each,
-and whether it stays within ±10 %; PostgreSQL's private memory also every `--sample-every`
+and whether it stays within ±10 %; PostgreSQL's own memory also every `--sample-every`
 conversations, with how many processes it has. Printed with the replies' p50/p95/p99, errors,
 busy answers, the load average, and the tracker store's size per conversation. A benchmark, not a
 test: it prints figures and fails only when the cluster does not start.
@@ -31,13 +31,13 @@ from tests.support.stores import Postgres, Redis  # noqa: E402
 
 PARTS = ("haproxy", "kiosk-1", "kiosk-2", "actions-1", "actions-2", "rasa-1", "rasa-2")
 STABLE_PERCENT = 10.0
-PG_PRIVATE = "postgresql (private, all processes)"
+PG_PRIVATE = "postgresql (own memory, all processes)"
 # A cache of a size fixed at start (shared_buffers), filling as the tracker store grows: shown, not
-# judged; PostgreSQL's own growth shows in its processes' private mappings.
+# judged; PostgreSQL's own growth shows in the memory its processes hold alone.
 PG_SHARED = "postgresql (shared memory)"
 # The backends alive from the warm-up to the end, judged together like any other process: the sum
 # over all processes also grows when a pool opens another connection, bounded by the pools' sizes.
-PG_KEPT = "postgresql (backends alive throughout)"
+PG_KEPT = "postgresql (own, processes alive throughout)"
 NOT_JUDGED = {
     "postgresql (PSS, all processes)": "cache, not judged",
     PG_SHARED: "cache, not judged",
@@ -75,7 +75,7 @@ def children(pid: int) -> list[int]:
 class Sample:
     rss_mb: dict[str, float]
     load: str
-    # PostgreSQL's processes (postmaster, backends, its own workers): pid -> private mappings, kB.
+    # PostgreSQL's processes (postmaster, backends, its own workers): pid -> kB it holds alone.
     pg_private_kb: dict[int, int]
 
 
@@ -110,8 +110,10 @@ def postgres_line(done: int, now: Sample, first: Sample) -> str:
 
 
 def pss_by_mapping(pid: int) -> tuple[int, int]:
-    """Pss (kB) of a process's private mappings (heap, stacks, libraries: where a leak shows) and of
-    its shared ones (PostgreSQL's shared memory: the buffer cache, fixed in size at start)."""
+    """The kB only this process holds in its private mappings (heap, stacks: where a leak shows;
+    pages it still shares copy-on-write with the postmaster it was forked from are left out, as
+    their share moves whenever another backend starts or ends), and its Pss of the shared ones
+    (PostgreSQL's shared memory: the buffer cache, fixed in size at start)."""
     private = shared = 0
     shared_mapping = False
     try:
@@ -122,11 +124,10 @@ def pss_by_mapping(pid: int) -> tuple[int, int]:
         fields = line.split()
         if len(fields) >= 5 and "-" in fields[0] and len(fields[1]) == 4:
             shared_mapping = fields[1][3] == "s"
-        elif fields and fields[0] == "Pss:":
-            if shared_mapping:
-                shared += int(fields[1])
-            else:
-                private += int(fields[1])
+        elif fields and fields[0] == "Pss:" and shared_mapping:
+            shared += int(fields[1])
+        elif fields and fields[0] in ("Private_Clean:", "Private_Dirty:") and not shared_mapping:
+            private += int(fields[1])
     return private, shared
 
 
@@ -241,7 +242,7 @@ def main() -> int:
             samples.append(sample(cluster.folder, cluster.postgres, cluster.redis))
             curve.append(postgres_line(done, samples[-1], samples[0]))
         first, last = samples[0], samples[-1]
-        print("\nPostgreSQL's private mappings (MB) as the soak went on:")
+        print("\nPostgreSQL's own memory (MB: pages no other process shares) as the soak went on:")
         columns = ("after", 6), ("processes", 10), ("all", 9), ("since warm", 12), ("theirs", 9)
         print(
             " ".join(f"{name:>{width}}" for name, width in columns), f"{'growth':>9} {'largest':>8}"

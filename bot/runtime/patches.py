@@ -8,6 +8,7 @@ and then applies them all. Rasa is imported only after the version check.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import sqlite3
@@ -52,7 +53,8 @@ def rasa_original(name: str) -> Callable[..., Any]:
     """Rasa's own function that a patch replaced: "validate_action_result",
     "create_engine_kwargs", "resolve_by_type", "handle_message", "parse_message",
     "configure_app", "save_tracker", "socketio_blueprint", "on_tracker_store_error",
-    "get_possible_keys", "past_states", "extract_slots", "sql_retrieve" or "sql_save"."""
+    "get_possible_keys", "past_states", "extract_slots", "sql_retrieve", "sql_save" or
+    "applied_events"."""
     return _RASA[name]
 
 
@@ -726,6 +728,91 @@ def sql_trackers_kept() -> None:
     SQLTrackerStore.save = _save_kept  # type: ignore[method-assign]
 
 
+# 16. A conversation's applied events worked out once per event
+#    ---------------------------------------------
+
+
+class _AppliedEvents:
+    """What DialogueStateTracker.applied_events() worked out for one tracker: its events deque,
+    how many of them, the last one, the names of the loops among them and the applied events."""
+
+    def __init__(self, events: Any, loop_names: set[str]) -> None:
+        self.events = events
+        self.count = 0
+        self.last: Any = None
+        self.loop_names = loop_names
+        self.applied: list[Any] = []
+
+
+def _applied_events(self: Any) -> list[Any]:
+    """Rasa's DialogueStateTracker.applied_events, the same list: Rasa walks every event of the
+    conversation on each call; here the walk is kept per tracker and goes on over the events
+    added since, while the events before are the same objects in the same deque and no new loop
+    name came (Rasa treats a loop's earlier executions by the names of all loops the conversation
+    has ever had; a new one means walking again from the start)."""
+    from rasa.shared.core.events import (
+        ActionExecuted,
+        ActionReverted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        UserUtteranceReverted,
+        UserUttered,
+    )
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if type(self) is not DialogueStateTracker:
+        return _RASA["applied_events"](self)
+    events = self.events
+    kept: _AppliedEvents | None = self.__dict__.get("_lotse_applied")
+    new: list[Any] = []
+    if (
+        kept is not None
+        and kept.events is events
+        and kept.count <= len(events)
+        and (kept.count == 0 or events[kept.count - 1] is kept.last)
+    ):
+        new = list(itertools.islice(events, kept.count, None))
+        if any(isinstance(e, ActiveLoop) and e.name and e.name not in kept.loop_names for e in new):
+            kept = None
+    else:
+        kept = None
+    if kept is None:
+        loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+        kept = self.__dict__["_lotse_applied"] = _AppliedEvents(events, loop_names)
+        new = list(events)
+    applied = kept.applied
+    for event in new:  # Rasa's loop (Rasa 3.6.21), on the kept list
+        if isinstance(event, (Restarted, SessionStarted)):
+            applied.clear()
+        elif isinstance(event, ActionReverted):
+            self._undo_till_previous(ActionExecuted, applied)
+        elif isinstance(event, UserUtteranceReverted):
+            self._undo_till_previous(UserUttered, applied)
+            self._undo_till_previous(ActionExecuted, applied)
+        elif (
+            isinstance(event, ActionExecuted)
+            and event.action_name in kept.loop_names
+            and not self._first_loop_execution_or_unhappy_path(event.action_name, applied)
+        ):
+            self._undo_till_previous_loop_execution(event.action_name, applied)
+        else:
+            applied.append(event)
+    kept.count = len(events)
+    kept.last = events[-1] if events else None
+    return list(kept.applied)
+
+
+def applied_events_kept() -> None:
+    """Rasa works out a conversation's applied events (without reverted ones) by walking all its events, five times per message here (session check, three predictions, the action server's tracker): 0.38 ms of Rasa's 7.3 ms CPU per message in the capacity benchmark (5 Dec 2026); kept per tracker and walked on over the new events only, 35 µs -> 2 µs per call for a 36-event conversation (the same list after every event: tests/bot/test_runtime.py)."""  # noqa: E501
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    if DialogueStateTracker.applied_events is _applied_events:
+        return
+    _RASA["applied_events"] = DialogueStateTracker.applied_events
+    DialogueStateTracker.applied_events = _applied_events  # type: ignore[method-assign]
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     validator_built_once,
     sqlite_connection_pool,
@@ -742,6 +829,7 @@ PATCHES: tuple[Callable[[], None], ...] = (
     past_states_replayed_once,
     language_slots_in_rasa,
     sql_trackers_kept,
+    applied_events_kept,
 )
 
 

@@ -5,6 +5,7 @@ with .venv-bot."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import random
@@ -168,6 +169,7 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         13: "thirteen",
         14: "fourteen",
         15: "fifteen",
+        16: "sixteen",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):
@@ -944,3 +946,87 @@ def test_a_sentence_switches_the_language_but_an_answer_in_the_form_never(
     )
     # the form's slot from the text, and no switch
     assert in_form == [("given_name", "My name is Amal Haddad")]
+
+
+# 16. A conversation's applied events worked out once per event
+#    ---------------------------------------------------
+
+
+def test_applied_events_patch_is_installed() -> None:
+    assert DialogueStateTracker.applied_events is patches._applied_events
+
+
+def conversation_events() -> list[Event]:
+    """A form begun before its loop is named, a rejected loop, reverted utterances and actions,
+    a second form, a restart and a new session."""
+    return [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hallo", {"name": "greet", "confidence": 0.9}),
+        SlotSet("language", "de"),
+        ActionExecuted("utter_greet"),
+        ActionExecuted("action_listen"),
+        UserUttered("anmelden", {"name": "start_registration", "confidence": 0.9}),
+        ActionExecuted("intake_form"),
+        ActiveLoop("intake_form"),
+        SlotSet("requested_slot", "given_name"),
+        ActionExecuted("action_listen"),
+        UserUttered("Amal", {"name": "inform", "confidence": 0.9}),
+        ActionExecutionRejected("intake_form"),
+        ActionExecuted("action_default_fallback"),
+        UserUtteranceReverted(),
+        ActionExecuted("action_listen"),
+        UserUttered("Amal", {"name": "inform", "confidence": 0.9}),
+        ActionExecuted("intake_form"),
+        SlotSet("given_name", "Amal"),
+        ActionExecuted("action_listen"),
+        UserUttered("Haddad", {"name": "inform", "confidence": 0.9}),
+        ActionExecuted("intake_form"),
+        ActionExecuted("utter_greet"),
+        ActionReverted(),
+        ActionExecuted("intake_form"),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        ActionExecuted("action_listen"),
+        UserUttered("einchecken", {"name": "check_in", "confidence": 0.9}),
+        ActionExecuted("checkin_form"),
+        ActiveLoop("checkin_form"),
+        ActionExecuted("action_listen"),
+        UserUttered("123456", {"name": "inform", "confidence": 0.9}),
+        ActionExecuted("checkin_form"),
+        ActiveLoop(None),
+        ActionExecuted("action_listen"),
+        UserUttered("neu", {"name": "greet", "confidence": 0.9}),
+        Restarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("danke", {"name": "thank", "confidence": 0.9}),
+        ActionExecuted("utter_you_are_welcome"),
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hallo", {"name": "greet", "confidence": 0.9}),
+    ]
+
+
+def test_the_kept_applied_events_are_rasas_after_every_event() -> None:
+    """The conversation event by event, and 300 random ones drawn from its events (forms begun,
+    reverted and renamed in any order): after each, the same events as Rasa's walk from the
+    start; a copy with other events (as patch 8's masked copy) and a restored tracker too."""
+    rasa_applied = patches.rasa_original("applied_events")
+    chooser = random.Random(16)
+    pool = conversation_events()
+    for events in (pool, [chooser.choice(pool) for _ in range(300)]):
+        tracker = DialogueStateTracker.from_events("applied-test", [])
+        for happened in events:
+            tracker.update(happened)
+            expected = rasa_applied(tracker)
+            applied = tracker.applied_events()
+            assert len(applied) == len(expected)
+            assert all(ours is rasas for ours, rasas in zip(applied, expected))
+            applied.clear()  # the caller's list: the kept one stays
+            assert tracker.applied_events() == expected
+        other = copy.copy(tracker)
+        other.events = type(tracker.events)(list(tracker.events)[:-3])
+        assert other.applied_events() == rasa_applied(other)
+        assert tracker.applied_events() == rasa_applied(tracker)

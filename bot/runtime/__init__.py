@@ -10,7 +10,7 @@ lock store.
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are seventeen patches, each a function there with its measured reason:
+  There are eighteen patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with JSON-schema validators built once, each event against the one alternative of the schema's
      "oneOf" its type names (the same answers as the whole schema); an invalid response still fails
@@ -72,7 +72,11 @@ lock store.
   17. `new_session_start_in_rasa`: RemoteAction.run answers `action_session_start` itself while no
      slot has a value (a new conversation): a session start and a listen, what the action server's
      ActionSessionStart returns then; any other session start still asks the action server.
-  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–17 replace a Rasa function; 2 and 3 together make the
+  18. `actions_read_the_tracker_itself`: MessageProcessor._run_action gives an action that only
+     reads the tracker (ActionListen, ActionBotResponse, RemoteAction; no policy events to try
+     first) the tracker itself instead of a copy replayed from every event; forms and every other
+     action get Rasa's copy.
+  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–18 replace a Rasa function; 2 and 3 together make the
   SQLite tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names

@@ -171,6 +171,7 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         15: "fifteen",
         16: "sixteen",
         17: "seventeen",
+        18: "eighteen",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):

@@ -232,3 +232,71 @@ def test_a_restart_and_an_expired_session_keep_only_the_new_session(lotse: Insta
     lotse.say(sender, "Was ist Bürgergeld?")
     lotse.say(sender, "Danke")
     assert sender in lotse.cache.kept
+
+
+# Patch 18: actions that only read the tracker get it without a replayed copy
+# ---------------------------------------------------------------------------
+
+REGISTRATION = [
+    "Guten Tag",
+    "Ich möchte mich anmelden",
+    "/affirm",
+    "Amal",
+    "Haddad",
+    "31.12.1990",
+    "/skip",
+    '/inform{"residence_status":"permit_25_2"}',
+    "Ich möchte Grundsicherungsgeld beantragen",
+    "Was ist Bürgergeld?",
+    "/restart",
+    "Ich hätte gern einen Termin",
+]
+
+
+def test_the_run_action_patch_is_installed() -> None:
+    from rasa.core.processor import MessageProcessor
+
+    assert MessageProcessor._run_action is patches._run_action
+
+
+def outline(events: list[Any]) -> list[tuple[Any, ...]]:
+    """A conversation's events without what differs between runs (times, message ids)."""
+    return [
+        (e.type_name, getattr(e, "action_name", None), getattr(e, "key", None))
+        + ((str(e.value),) if e.type_name == "slot" and e.key != "reference_code" else ())
+        for e in events
+    ]
+
+
+def test_the_actions_given_the_tracker_itself_change_nothing_in_it(
+    lotse: Instance, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Registration (a form), a question, a restart and a booking: every action run without a
+    copy leaves the tracker as it was, and the conversation is the one Rasa's own _run_action
+    (a copy per action) has."""
+    from rasa.core.actions.action import ActionBotResponse, ActionListen, RemoteAction
+    from rasa.core.processor import MessageProcessor
+
+    checked: list[str] = []
+    for cls in (ActionListen, ActionBotResponse, RemoteAction):
+        run = cls.run
+
+        async def guarded(
+            self: Any, output: Any, nlg: Any, tracker: Any, domain: Any, run: Any = run
+        ) -> Any:
+            before = (list(tracker.events), tracker.current_state(EventVerbosity.ALL))
+            events = await run(self, output, nlg, tracker, domain)
+            assert (list(tracker.events), tracker.current_state(EventVerbosity.ALL)) == before
+            checked.append(self.name())
+            return events
+
+        monkeypatch.setattr(cls, "run", guarded)
+    ours = f"kept-{uuid.uuid4().hex[:8]}"
+    replies = [texts(lotse.say(ours, text)) for text in REGISTRATION]
+    assert len(checked) > 2 * len(REGISTRATION)
+    monkeypatch.setattr(MessageProcessor, "_run_action", patches.rasa_original("run_action"))
+    rasas = f"kept-{uuid.uuid4().hex[:8]}"
+    assert [texts(lotse.say(rasas, text)) for text in REGISTRATION] == replies
+    mine, theirs = lotse.fresh(ours), lotse.fresh(rasas)
+    assert mine is not None and theirs is not None
+    assert outline(list(mine.events)) == outline(list(theirs.events))

@@ -10,7 +10,7 @@ lock store.
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are eighteen patches, each a function there with its measured reason:
+  There are nineteen patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with JSON-schema validators built once, each event against the one alternative of the schema's
      "oneOf" its type names (the same answers as the whole schema); an invalid response still fails
@@ -76,7 +76,11 @@ lock store.
      reads the tracker (ActionListen, ActionBotResponse, RemoteAction; no policy events to try
      first) the tracker itself instead of a copy replayed from every event; forms and every other
      action get Rasa's copy.
-  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–18 replace a Rasa function; 2 and 3 together make the
+  19. `no_copies_for_unlogged_debug_lines`: rasa.core.processor sees a `copy` module whose
+     deepcopy() hands its argument back unchanged while Rasa's structlog loggers drop debug lines
+     (every deepcopy() there is an argument of a debug line); with debug lines logged it copies.
+  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–18 replace a Rasa function; 19 replaces a module Rasa's
+  processor imports; 2 and 3 together make the
   SQLite tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names

@@ -172,6 +172,7 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         16: "sixteen",
         17: "seventeen",
         18: "eighteen",
+        19: "nineteen",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):
@@ -1032,3 +1033,27 @@ def test_the_kept_applied_events_are_rasas_after_every_event() -> None:
         other.events = type(tracker.events)(list(tracker.events)[:-3])
         assert other.applied_events() == rasa_applied(other)
         assert tracker.applied_events() == rasa_applied(tracker)
+
+
+# 19. No deep copies for debug lines nobody logs
+#    -----------------------------------------------------------
+
+
+def test_the_processor_copies_for_debug_lines_only_while_they_are_logged() -> None:
+    import logging
+
+    import structlog
+    from rasa.core import processor
+
+    assert isinstance(processor.copy, patches._CopyForDebugLines)
+    events = [SlotSet("language", "de"), UserUttered("Hallo", {"name": "greet"})]
+    kept = structlog.get_config()
+    try:
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+        assert processor.copy.deepcopy(events) is events
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+        copied = processor.copy.deepcopy(events)
+        assert copied == events and copied is not events and copied[0] is not events[0]
+    finally:
+        structlog.configure(**kept)
+    assert processor.copy.copy(events) == events  # the rest of the module is copy's

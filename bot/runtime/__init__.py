@@ -10,9 +10,11 @@ lock store.
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are fourteen patches, each a function there with its measured reason:
+  There are nineteen patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
-     with a JSON-schema validator built once; an invalid response still fails in Rasa's own check.
+     with JSON-schema validators built once, each event against the one alternative of the schema's
+     "oneOf" its type names (the same answers as the whole schema); an invalid response still fails
+     in Rasa's own check.
   2. `sqlite_connection_pool`: rasa.core.tracker_store.create_engine_kwargs gives an SQLite file
      tracker store a pool of connections; PostgreSQL keeps Rasa's settings, with each pooled
      connection checked before use (a database restart costs no message).
@@ -56,7 +58,29 @@ lock store.
      sticks, else a confident detection), in the order the action server's
      action_validate_slot_mappings gave them; the domain no longer lists that action, so Rasa
      makes no action server call for it.
-  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–14 replace a Rasa function; 2 and 3 together make the
+  15. `sql_trackers_kept`: SQLTrackerStore.retrieve and save (bot/runtime/tracker_cache.py): each
+     store keeps the trackers it last saved (at most 2,000, no longer than the session expiry) where
+     one equals what a fresh retrieve returns (no masked PIN in its new events, no event before the
+     session's start, its new events' JSON read back as written); a retrieve hands one out (and
+     forgets it) while the conversation's newest row is still the one saved with it, else loads as
+     Rasa does; a save inserts its new events in one statement, counting the stored ones only when
+     the newest row changed since the tracker was handed out. retrieve_full_tracker is Rasa's.
+  16. `applied_events_kept`: DialogueStateTracker.applied_events keeps its walk over the events
+     per tracker object and goes on over the events added since (walking again from the start when
+     the deque or its earlier events changed, or a loop name the conversation never had comes);
+     the same list as Rasa's. Training trackers keep Rasa's own.
+  17. `new_session_start_in_rasa`: RemoteAction.run answers `action_session_start` itself while no
+     slot has a value (a new conversation): a session start and a listen, what the action server's
+     ActionSessionStart returns then; any other session start still asks the action server.
+  18. `actions_read_the_tracker_itself`: MessageProcessor._run_action gives an action that only
+     reads the tracker (ActionListen, ActionBotResponse, RemoteAction; no policy events to try
+     first) the tracker itself instead of a copy replayed from every event; forms and every other
+     action get Rasa's copy.
+  19. `no_copies_for_unlogged_debug_lines`: rasa.core.processor sees a `copy` module whose
+     deepcopy() hands its argument back unchanged while Rasa's structlog loggers drop debug lines
+     (every deepcopy() there is an argument of a debug line); with debug lines logged it copies.
+  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–18 replace a Rasa function; 19 replaces a module Rasa's
+  processor imports; 2 and 3 together make the
   SQLite tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names

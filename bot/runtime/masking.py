@@ -48,20 +48,24 @@ def masked_bot_message(event: Any) -> Any:
     )
     if not secrets:
         return event
-    return BotUttered(
-        text=_replaced(event.text, secrets),
-        data=_replaced(event.data, secrets),
-        metadata=_replaced(metadata, secrets),
-        timestamp=event.timestamp,
-    )
+    text, data = _replaced(event.text, secrets), _replaced(event.data, secrets)
+    masked_metadata = _replaced(metadata, secrets)
+    if (text, data, masked_metadata) == (event.text, event.data, metadata):
+        return event  # masked before (a conversation loaded from the store)
+    return BotUttered(text=text, data=data, metadata=masked_metadata, timestamp=event.timestamp)
 
 
 def masked_user_message(event: Any) -> Any:
-    """A UserUttered whose text (and what NLU read from it) is MASK."""
+    """A UserUttered whose text (and what NLU read from it) is MASK; the event itself when it
+    is already."""
+    entities = [dict(entity, value=MASK, text=MASK) for entity in event.entities]
+    parse_data = dict(event.parse_data, text=MASK, entities=entities)
+    if (event.text, event.entities, event.parse_data) == (MASK, entities, parse_data):
+        return event
     masked = copy.copy(event)
     masked.text = MASK
-    masked.entities = [dict(entity, value=MASK, text=MASK) for entity in event.entities]
-    masked.parse_data = dict(event.parse_data, text=MASK, entities=masked.entities)
+    masked.entities = entities
+    masked.parse_data = parse_data
     return masked
 
 
@@ -78,7 +82,15 @@ def masked_events(events: Iterable[Any]) -> list[Any]:
             event = masked_bot_message(event)
         elif isinstance(event, UserUttered) and asking_secret and event.text:
             event = masked_user_message(event)
-        elif isinstance(event, SlotSet) and event.key in SECRET_SLOTS and event.value is not None:
+        elif (
+            isinstance(event, SlotSet)
+            and event.key in SECRET_SLOTS
+            and event.value
+            not in (
+                None,
+                MASK,
+            )
+        ):
             event = SlotSet(event.key, MASK, timestamp=event.timestamp, metadata=event.metadata)
         masked.append(event)
     return masked
@@ -86,9 +98,12 @@ def masked_events(events: Iterable[Any]) -> list[Any]:
 
 def masked_tracker(tracker: Any) -> Any:
     """A shallow copy of the tracker for the store: the same number of events (the SQL store
-    appends those past the ones it has), secrets masked."""
+    appends those past the ones it has), secrets masked; the tracker itself when it holds no
+    secret (or only masked ones)."""
     original = list(tracker.events)
     events = masked_events(original)
+    if all(before is after for before, after in zip(original, events)):
+        return tracker
     stored = copy.copy(tracker)
     stored.events = deque(events, maxlen=tracker.events.maxlen)
     for before, after in zip(reversed(original), reversed(events)):

@@ -5,6 +5,7 @@ with .venv-bot."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import random
@@ -167,6 +168,11 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         12: "twelve",
         13: "thirteen",
         14: "fourteen",
+        15: "fifteen",
+        16: "sixteen",
+        17: "seventeen",
+        18: "eighteen",
+        19: "nineteen",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):
@@ -242,6 +248,74 @@ def test_two_validations_reuse_one_validator_and_are_fast(monkeypatch: pytest.Mo
     for _ in range(3):
         assert action._validate_action_result(VALID_RESPONSE) is True
     assert checks == []
+
+
+# Every event type with its fields right, and wrong in each way the schema checks.
+EVENT_SAMPLES: list[Any] = [
+    {"event": name}
+    for name in (
+        "user user_featurization cancel_reminder reminder action_execution_rejected "
+        "form_validation loop_interrupted form active_loop reset_slots resume pause followup "
+        "export restart undo rewind bot session_started agent action"
+    ).split()
+] + [
+    {"event": "slot", "name": "language", "value": "de", "timestamp": 1.5, "metadata": {}},
+    {"event": "slot", "name": "language", "value": None, "timestamp": None},
+    {"event": "entities", "entities": [{"entity": "number", "value": 3, "start": 0, "end": 1}]},
+    {
+        "event": "action",
+        "name": "utter_greet",
+        "policy": None,
+        "confidence": 1,
+        "hide_rule_turn": 1,
+    },
+    {"event": "action", "name": 5},
+    {"event": "user", "text": "Hallo", "parse_data": {"intent": {"name": "greet"}, "entities": []}},
+    {"event": "user", "text": 5},
+    {"event": "user", "parse_data": {"entities": [{"entity": "x"}]}},
+    {"event": "user", "parse_data": {"intent_ranking": [{"name": 1}]}},
+    {"event": "user", "parse_data": {"response_selector": {"all_retrieval_intents": []}}},
+    {"event": "user", "parse_data": {"response_selector": {"all_retrieval_intents": 1}}},
+    {"event": "user", "parse_data": {"response_selector": {"faq": {"response": {"text": 1}}}}},
+    {"event": "slot", "name": "language"},
+    {"event": "slot", "name": 1, "value": 2},
+    {"event": "entities", "entities": "x"},
+    {"event": "entities"},
+    {"event": "bot", "timestamp": "now"},
+    {"event": "bot", "metadata": []},
+    {"event": "no_such_event"},
+    {"event": 3},
+    {"event": None},
+    {"name": "language", "value": "de"},
+    "slot",
+    None,
+]
+
+
+def test_each_event_checked_against_its_own_type_answers_as_the_whole_schema() -> None:
+    """The two-step check (patch 1) against jsonschema's own over the whole response schema."""
+    whole = patches._response_validator
+    responses: list[Any] = [{"events": [sample], "responses": []} for sample in EVENT_SAMPLES]
+    responses += [
+        {"events": [EVENT_SAMPLES[0], sample]} for sample in EVENT_SAMPLES
+    ]  # a bad event after a good one
+    responses += [
+        {},
+        {"responses": [{"text": "Hallo"}]},
+        {"responses": "Hallo"},
+        {"events": None},
+        {"events": {"event": "slot"}},
+        [],
+        "events",
+        VALID_RESPONSE,
+    ]
+    answers = [
+        (whole.is_valid(response), patches._valid_response(response)) for response in responses
+    ]
+    assert all(rasa == ours for rasa, ours in answers), [
+        response for response, (rasa, ours) in zip(responses, answers) if rasa != ours
+    ]
+    assert sum(rasa for rasa, _ in answers) >= 40 and sum(not rasa for rasa, _ in answers) >= 25
 
 
 def test_a_valid_action_server_response_is_run() -> None:
@@ -875,3 +949,111 @@ def test_a_sentence_switches_the_language_but_an_answer_in_the_form_never(
     )
     # the form's slot from the text, and no switch
     assert in_form == [("given_name", "My name is Amal Haddad")]
+
+
+# 16. A conversation's applied events worked out once per event
+#    ---------------------------------------------------
+
+
+def test_applied_events_patch_is_installed() -> None:
+    assert DialogueStateTracker.applied_events is patches._applied_events
+
+
+def conversation_events() -> list[Event]:
+    """A form begun before its loop is named, a rejected loop, reverted utterances and actions,
+    a second form, a restart and a new session."""
+    return [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hallo", {"name": "greet", "confidence": 0.9}),
+        SlotSet("language", "de"),
+        ActionExecuted("utter_greet"),
+        ActionExecuted("action_listen"),
+        UserUttered("anmelden", {"name": "start_registration", "confidence": 0.9}),
+        ActionExecuted("intake_form"),
+        ActiveLoop("intake_form"),
+        SlotSet("requested_slot", "given_name"),
+        ActionExecuted("action_listen"),
+        UserUttered("Amal", {"name": "inform", "confidence": 0.9}),
+        ActionExecutionRejected("intake_form"),
+        ActionExecuted("action_default_fallback"),
+        UserUtteranceReverted(),
+        ActionExecuted("action_listen"),
+        UserUttered("Amal", {"name": "inform", "confidence": 0.9}),
+        ActionExecuted("intake_form"),
+        SlotSet("given_name", "Amal"),
+        ActionExecuted("action_listen"),
+        UserUttered("Haddad", {"name": "inform", "confidence": 0.9}),
+        ActionExecuted("intake_form"),
+        ActionExecuted("utter_greet"),
+        ActionReverted(),
+        ActionExecuted("intake_form"),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+        ActionExecuted("action_listen"),
+        UserUttered("einchecken", {"name": "check_in", "confidence": 0.9}),
+        ActionExecuted("checkin_form"),
+        ActiveLoop("checkin_form"),
+        ActionExecuted("action_listen"),
+        UserUttered("123456", {"name": "inform", "confidence": 0.9}),
+        ActionExecuted("checkin_form"),
+        ActiveLoop(None),
+        ActionExecuted("action_listen"),
+        UserUttered("neu", {"name": "greet", "confidence": 0.9}),
+        Restarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("danke", {"name": "thank", "confidence": 0.9}),
+        ActionExecuted("utter_you_are_welcome"),
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered("hallo", {"name": "greet", "confidence": 0.9}),
+    ]
+
+
+def test_the_kept_applied_events_are_rasas_after_every_event() -> None:
+    """The conversation event by event, and 300 random ones drawn from its events (forms begun,
+    reverted and renamed in any order): after each, the same events as Rasa's walk from the
+    start; a copy with other events (as patch 8's masked copy) and a restored tracker too."""
+    rasa_applied = patches.rasa_original("applied_events")
+    chooser = random.Random(16)
+    pool = conversation_events()
+    for events in (pool, [chooser.choice(pool) for _ in range(300)]):
+        tracker = DialogueStateTracker.from_events("applied-test", [])
+        for happened in events:
+            tracker.update(happened)
+            expected = rasa_applied(tracker)
+            applied = tracker.applied_events()
+            assert len(applied) == len(expected)
+            assert all(ours is rasas for ours, rasas in zip(applied, expected))
+            applied.clear()  # the caller's list: the kept one stays
+            assert tracker.applied_events() == expected
+        other = copy.copy(tracker)
+        other.events = type(tracker.events)(list(tracker.events)[:-3])
+        assert other.applied_events() == rasa_applied(other)
+        assert tracker.applied_events() == rasa_applied(tracker)
+
+
+# 19. No deep copies for debug lines nobody logs
+#    -----------------------------------------------------------
+
+
+def test_the_processor_copies_for_debug_lines_only_while_they_are_logged() -> None:
+    import logging
+
+    import structlog
+    from rasa.core import processor
+
+    assert isinstance(processor.copy, patches._CopyForDebugLines)
+    events = [SlotSet("language", "de"), UserUttered("Hallo", {"name": "greet"})]
+    kept = structlog.get_config()
+    try:
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+        assert processor.copy.deepcopy(events) is events
+        structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG))
+        copied = processor.copy.deepcopy(events)
+        assert copied == events and copied is not events and copied[0] is not events[0]
+    finally:
+        structlog.configure(**kept)
+    assert processor.copy.copy(events) == events  # the rest of the module is copy's

@@ -102,11 +102,20 @@ def postgres_line(done: int, now: Sample, first: Sample) -> str:
     before = sum(first.pg_private_kb[pid] for pid in kept) / 1024
     after = sum(now.pg_private_kb[pid] for pid in kept) / 1024
     growth = (after - before) / before * 100 if before else float("nan")
-    largest = max(now.pg_private_kb.values()) / 1024
+    largest = max(now.pg_private_kb, key=lambda pid: now.pg_private_kb[pid])
     return (
         f"{done:>6} {len(now.pg_private_kb):>10} {now.rss_mb[PG_PRIVATE]:>9.1f} "
-        f"{len(kept):>12} {after:>9.1f} {growth:+8.1f}% {largest:>8.1f}"
+        f"{len(kept):>12} {after:>9.1f} {growth:+8.1f}% {now.pg_private_kb[largest] / 1024:>8.1f}"
+        f"  {process_title(largest)}"
     )
+
+
+def process_title(pid: int) -> str:
+    """What a PostgreSQL process is doing, as it names itself ("postgres: checkpointer")."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return "(ended)"
 
 
 def pss_by_mapping(pid: int) -> tuple[int, int]:
@@ -245,7 +254,8 @@ def main() -> int:
         print("\nPostgreSQL's own memory (MB: pages no other process shares) as the soak went on:")
         columns = ("after", 6), ("processes", 10), ("all", 9), ("since warm", 12), ("theirs", 9)
         print(
-            " ".join(f"{name:>{width}}" for name, width in columns), f"{'growth':>9} {'largest':>8}"
+            " ".join(f"{name:>{width}}" for name, width in columns),
+            f"{'growth':>9} {'largest':>8}  (which)",
         )
         print("\n".join(curve))
         print(

@@ -194,21 +194,13 @@ def test_a_push_outlives_a_long_outage_of_rasa_and_replies_keep_their_order(
     from kiosk_api.config import Settings
     from kiosk_api.models import Notification
     from kiosk_api.notifications.dispatcher import MAX_ATTEMPTS, deliver_pending
-    from kiosk_api.notifications.service import enqueue
 
     down = Settings(rasa_url=f"http://127.0.0.1:{free_port()}", rasa_jwt_secret=JWT_SECRET)
     up = Settings(rasa_url=rasa.url, rasa_jwt_secret=JWT_SECRET)
     start = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
 
     def reply(text: str) -> None:
-        with session_scope(write=True) as session:
-            enqueue(
-                session=session,
-                conversation_id="outage-1",
-                output_channel="socketio",
-                intent="EXTERNAL_staff_reply",
-                entities={"text": text},
-            )
+        queue_staff_reply("outage-1", text)
 
     def attempts() -> list[int]:
         with session_scope() as session:
@@ -242,19 +234,11 @@ def test_a_push_sent_again_after_a_timeout_carries_the_same_id(rasa: StandInRasa
     from kiosk_api.config import Settings
     from kiosk_api.models import Notification
     from kiosk_api.notifications.dispatcher import deliver_pending
-    from kiosk_api.notifications.service import enqueue
 
     settings = Settings(rasa_url=rasa.url, rasa_jwt_secret=JWT_SECRET)
     start = datetime(2030, 3, 4, 9, 0, tzinfo=UTC)
-    with session_scope(write=True) as session:
-        for text in ("Erstens", "Zweitens"):
-            enqueue(
-                session=session,
-                conversation_id="slow-1",
-                output_channel="socketio",
-                intent="EXTERNAL_staff_reply",
-                entities={"text": text},
-            )
+    for text in ("Erstens", "Zweitens"):
+        queue_staff_reply("slow-1", text)
     with session_scope() as session:
         ids = list(session.scalars(select(Notification.id).order_by(Notification.id)))
     try:
@@ -276,3 +260,17 @@ def test_a_push_sent_again_after_a_timeout_carries_the_same_id(rasa: StandInRasa
         (ids[0], "Erstens"),
         (ids[1], "Zweitens"),
     ]
+
+
+def queue_staff_reply(conversation_id: str, text: str) -> None:
+    """A desk reply's push in the outbox, as the inbox's reply route queues it."""
+    from kiosk_api.notifications.service import enqueue
+
+    with session_scope(write=True) as session:
+        enqueue(
+            session=session,
+            conversation_id=conversation_id,
+            output_channel="socketio",
+            intent="EXTERNAL_staff_reply",
+            entities={"text": text},
+        )

@@ -85,11 +85,7 @@ def masked_events(events: Iterable[Any]) -> list[Any]:
         elif (
             isinstance(event, SlotSet)
             and event.key in SECRET_SLOTS
-            and event.value
-            not in (
-                None,
-                MASK,
-            )
+            and event.value not in (None, MASK)
         ):
             event = SlotSet(event.key, MASK, timestamp=event.timestamp, metadata=event.metadata)
         masked.append(event)

@@ -3,9 +3,10 @@
 bench/capacity.py's open-loop load generator and flows over REST.
 
 The resident memory of every process is sampled after a warm-up and at the end: the growth of each,
-and whether it stays within ±10 %; PostgreSQL's own memory also every `--sample-every`
-conversations, with how many processes it has. Printed with the replies' p50/p95/p99, errors,
-busy answers, the load average, and the tracker store's size per conversation. A benchmark, not a
+and whether it stays within ±10 %; PostgreSQL's memory outside its shared buffers also every
+`--sample-every` conversations, with how many processes it has. Printed with the replies'
+p50/p95/p99, errors, busy answers, the load average, and the tracker store's size per
+conversation. A benchmark, not a
 test: it prints figures and fails only when the cluster does not start.
 """
 
@@ -31,13 +32,13 @@ from tests.support.stores import Postgres, Redis  # noqa: E402
 
 PARTS = ("haproxy", "kiosk-1", "kiosk-2", "actions-1", "actions-2", "rasa-1", "rasa-2")
 STABLE_PERCENT = 10.0
-PG_PRIVATE = "postgresql (own memory, all processes)"
+PG_PRIVATE = "postgresql (resident outside shared memory, all processes)"
 # A cache of a size fixed at start (shared_buffers), filling as the tracker store grows: shown, not
-# judged; PostgreSQL's own growth shows in the memory its processes hold alone.
+# judged; PostgreSQL's own growth shows in what its processes hold outside it.
 PG_SHARED = "postgresql (shared memory)"
 # The backends alive from the warm-up to the end, judged together like any other process: the sum
 # over all processes also grows when a pool opens another connection, bounded by the pools' sizes.
-PG_KEPT = "postgresql (own, processes alive throughout)"
+PG_KEPT = "postgresql (outside shared memory, processes alive throughout)"
 NOT_JUDGED = {
     "postgresql (PSS, all processes)": "cache, not judged",
     PG_SHARED: "cache, not judged",
@@ -75,7 +76,8 @@ def children(pid: int) -> list[int]:
 class Sample:
     rss_mb: dict[str, float]
     load: str
-    # PostgreSQL's processes (postmaster, backends, its own workers): pid -> kB it holds alone.
+    # PostgreSQL's processes (postmaster, backends, its own workers): pid -> kB resident outside
+    # the shared memory.
     pg_private_kb: dict[int, int]
 
 
@@ -89,7 +91,7 @@ def sample(folder: Path, postgres: Postgres, redis: Redis) -> Sample:
     postmaster = int((postgres.data / "postmaster.pid").read_text().split()[0])
     group = [postmaster, *children(postmaster)]
     rss["postgresql (PSS, all processes)"] = sum(memory_kb(pid, "Pss") for pid in group) / 1024
-    private, shared = zip(*(pss_by_mapping(pid) for pid in group), strict=True)
+    private, shared = zip(*(memory_by_mapping(pid) for pid in group), strict=True)
     rss[PG_PRIVATE] = sum(private) / 1024
     rss[PG_SHARED] = sum(shared) / 1024
     return Sample(rss, load_average(), dict(zip(group, private, strict=True)))
@@ -118,11 +120,11 @@ def process_title(pid: int) -> str:
         return "(ended)"
 
 
-def pss_by_mapping(pid: int) -> tuple[int, int]:
-    """The kB only this process holds in its private mappings (heap, stacks: where a leak shows;
-    pages it still shares copy-on-write with the postmaster it was forked from are left out, as
-    their share moves whenever another backend starts or ends), and its Pss of the shared ones
-    (PostgreSQL's shared memory: the buffer cache, fixed in size at start)."""
+def memory_by_mapping(pid: int) -> tuple[int, int]:
+    """The kB resident in this process's private mappings (heap, stacks: where a leak shows; pages
+    it still shares copy-on-write with the postmaster count in full, so the figure does not move
+    when another backend starts or ends, as a Pss or Private_* figure does), and its Pss of the
+    shared ones (PostgreSQL's shared memory: the buffer cache, fixed in size at start)."""
     private = shared = 0
     shared_mapping = False
     try:
@@ -135,7 +137,7 @@ def pss_by_mapping(pid: int) -> tuple[int, int]:
             shared_mapping = fields[1][3] == "s"
         elif fields and fields[0] == "Pss:" and shared_mapping:
             shared += int(fields[1])
-        elif fields and fields[0] in ("Private_Clean:", "Private_Dirty:") and not shared_mapping:
+        elif fields and fields[0] == "Rss:" and not shared_mapping:
             private += int(fields[1])
     return private, shared
 
@@ -251,7 +253,10 @@ def main() -> int:
             samples.append(sample(cluster.folder, cluster.postgres, cluster.redis))
             curve.append(postgres_line(done, samples[-1], samples[0]))
         first, last = samples[0], samples[-1]
-        print("\nPostgreSQL's own memory (MB: pages no other process shares) as the soak went on:")
+        print(
+            "\nPostgreSQL's memory outside its shared memory (MB resident in private mappings) "
+            "as the soak went on:"
+        )
         columns = ("after", 6), ("processes", 10), ("all", 9), ("since warm", 12), ("theirs", 9)
         print(
             " ".join(f"{name:>{width}}" for name, width in columns),

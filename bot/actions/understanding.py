@@ -21,6 +21,9 @@ SUGGESTIONS = 3
 # topic answers.
 CANCEL_JOBCENTER_APPOINTMENT_TOPIC = "missed_appointment"
 ANSWERED_WITHOUT_BOOKING = {"cancel_appointment": CANCEL_JOBCENTER_APPOINTMENT_TOPIC}
+# "Are you a person or a robot?" is answered by a rule (utter_disclosure), with these topics one tap
+# away.
+OFFERED_WITH_RULE_ANSWER = {"bot_challenge": ["privacy_notice"]}
 # A topic intent this far down the classifier's ranking is still worth offering when it is unsure.
 MIN_RANKED_CONFIDENCE = 0.05
 # Below this confidence an answer comes with the two next closest topics, one tap away if it was
@@ -51,7 +54,7 @@ def decide(
     parse: dict[str, Any], searched: Iterable[str], topics: Iterable[str], *, booked: bool = True
 ) -> Decision | None:
     """None when the message is not a question about a topic (greeting, booking …: the rules answer
-    it).
+    it); the topics a rule's answer offers as buttons, for a question a rule answers.
 
     `parse` is Rasa's parse of the message, `searched` the topic search's matches, best first;
     `booked`: whether the client has an appointment booked through Lotse (a first message never
@@ -69,6 +72,8 @@ def decide(
             else [t for t in closest(parse, searched, known) if t != topic][:RELATED]
         )
         return Decision(answer=topic, related=related)
+    if intent in OFFERED_WITH_RULE_ANSWER:
+        return Decision(suggestions=OFFERED_WITH_RULE_ANSWER[intent])
     if not booked and intent in ANSWERED_WITHOUT_BOOKING:
         return Decision(answer=ANSWERED_WITHOUT_BOOKING[intent])
     if intent != FALLBACK:

@@ -10,8 +10,10 @@ from typing import Any
 
 from bot.lang.languages import normalize
 
-# Only confident detections on messages with some substance set the language unasked; once it is
-# set, only a whole sentence outside the form switches it (a name like "Haddad" never does).
+# A first message sets the language when the detection is confident, or when it is a sentence and
+# its language likelier than all the others together (else the site's default answers); once it is
+# set, only a confident whole sentence outside the form switches it (a name like "Haddad" never).
+MIN_FIRST_CONFIDENCE = 0.50
 MIN_CONFIDENCE = 0.80
 MIN_LETTERS = 4
 MIN_WORDS_TO_SWITCH = 3
@@ -52,10 +54,12 @@ def language_slots(
     code, confidence = detected_language(message)
     text = message.get("text") or ""
     letters = sum(ch.isalpha() for ch in text)
-    if not code or confidence < MIN_CONFIDENCE or letters < MIN_LETTERS or code == language:
+    if not code or letters < MIN_LETTERS or code == language:
         return {}
+    sentence = len(text.split()) >= MIN_WORDS_TO_SWITCH
     if language is None:
-        return {"language": code}
-    if len(text.split()) >= MIN_WORDS_TO_SWITCH and not in_form:
+        likeliest = sentence and confidence >= MIN_FIRST_CONFIDENCE
+        return {"language": code} if confidence >= MIN_CONFIDENCE or likeliest else {}
+    if confidence >= MIN_CONFIDENCE and sentence and not in_form:
         return {"language": code}
     return {}

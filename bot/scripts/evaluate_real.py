@@ -18,7 +18,7 @@ language it prints:
   top-3     the right topic is answered or among the (at most three) topics offered
   fallback  in-scope questions where Lotse puts forward no topic ("I can't answer that")
   refused   out-of-scope questions answered honestly with "I can't answer that"
-  reply     the language identified for the reply is the question's language
+  reply     the reply to the question as a first message comes in the question's language
 A question with `also:` counts as right for any of its topics. Writes
 bot/models/eval_real/<set>.json.
 """
@@ -33,7 +33,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from bot.actions.understanding import OUT_OF_SCOPE, decide
-from bot.lang.detect import detect
+from bot.lang.conversation import language_slots
+from bot.lang.languages import current_language
 from lotse_shared.files import read_yaml
 from lotse_shared.search import CONTENT_DIR, MINIMUM_SCORE, build_index
 
@@ -86,11 +87,10 @@ async def evaluate(model: Path, question_set: str) -> dict[str, dict]:
                 parse, searched, known, booked=False
             )  # a first message: nothing booked yet
             offered = decision.put_forward if decision else []
-            detected = detect(text).language
-            counts["reply"] += int(
-                detected == language
-                or (detected is not None and detected.split("_")[0] == language)
+            replied_in = current_language(
+                language_slots(parse, language=None, explicit=False, in_form=False)
             )
+            counts["reply"] += int(replied_in.split("_")[0] == language)
             if question["topic"] == OUT_OF_SCOPE:
                 counts["out_of_scope"] += 1
                 counts["refused"] += int(decision is not None and not offered)

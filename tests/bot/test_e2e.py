@@ -13,8 +13,10 @@ import jwt
 import requests
 from servers import JWT_SECRET, STAFF_PASSWORD, STAFF_USER, stored_strings
 
+from bot.actions.understanding import decide
 from bot.nlg.catalogs import all_catalogs
 from bot.runtime.masking import MASK
+from bot.scripts.evaluate_real import topics
 
 SITE_ZONE = ZoneInfo("Europe/Berlin")  # sites/dortmund/site.yml
 
@@ -197,6 +199,31 @@ def test_small_talk_and_a_question_in_one_message_gets_the_answer(rasa_server):
             if b["payload"].startswith("/topic_source")
         ]
         assert sources and '"housing_costs"' in sources[0], (language, answered)
+
+
+def test_are_you_a_person_gets_the_disclosure_with_the_privacy_notice_a_tap_away(rasa_server):
+    """The buttons under the rule's answer are what `make bot-eval-real` counts as offered."""
+    offered = decide({"intent": {"name": "bot_challenge"}}, [], topics()).put_forward
+    assert offered == ["privacy_notice"]
+    for language, greeting, message in (
+        ("de", "Guten Tag", "Bin ich hier mit einem Menschen oder mit einem Roboter?"),
+        ("en", None, "am i talking to a real person or a bot"),  # the first message: said once
+    ):
+        sender = f"e2e-person-{language}-{uuid.uuid4().hex[:8]}"
+        if greeting:
+            say(rasa_server, sender, greeting)
+        answered = say(rasa_server, sender, message)
+        catalog = all_catalogs()[language]
+        assert texts(answered).count(catalog["utter_disclosure"].split("{")[0]) == 1, answered
+        buttons = [b for m in answered for b in m.get("buttons") or []]
+        assert [b["payload"] for b in buttons] == [f"/ask_{t}" for t in offered], answered
+        assert buttons[0]["title"] == catalog["topic.privacy_notice"]
+        notice = say(rasa_server, sender, buttons[0]["payload"])
+        assert any(
+            b["payload"].startswith("/topic_source") and '"privacy_notice"' in b["payload"]
+            for m in notice
+            for b in m.get("buttons") or []
+        ), notice
 
 
 def site_day(moment: str) -> date:

@@ -891,14 +891,26 @@ def test_language_patch_is_installed_and_no_action_server_is_asked(bot_domain: D
     assert "action_validate_slot_mappings" not in bot_domain.user_actions
 
 
-def test_the_first_confident_message_sets_the_language(bot_domain: Domain) -> None:
+def test_the_first_message_sets_the_language_when_it_is_the_likeliest(bot_domain: Domain) -> None:
     arabic = {"language_detection": {"language": "ar", "confidence": 0.95}}
     assert extract_slots(bot_domain, {}, "أريد موعدا في الجوب سنتر", **arabic) == [
         ("language", "ar")
     ]
-    unsure = {"language_detection": {"language": "ar", "confidence": 0.6}}
+    # lingua is often this unsure of a short English question ("am i talking to a real person")
+    likelier = {"language_detection": {"language": "en", "confidence": 0.6}}
+    assert extract_slots(bot_domain, {}, "am i talking to a real person", **likelier) == [
+        ("language", "en")
+    ]
+    unsure = {"language_detection": {"language": "ar", "confidence": 0.4}}
     assert extract_slots(bot_domain, {}, "أريد موعدا في الجوب سنتر", **unsure) == []
     assert extract_slots(bot_domain, {}, "ok", **arabic) == []  # too short to tell
+    turkish = {"language_detection": {"language": "tr", "confidence": 0.6}}
+    assert extract_slots(bot_domain, {}, "Amal", **turkish) == []  # a name, not a sentence
+    # once set, the same unsure sentence does not switch it
+    assert (
+        extract_slots(bot_domain, {"language": "de"}, "am i talking to a real person", **likelier)
+        == []
+    )
 
 
 def test_an_explicit_choice_wins_and_sticks(bot_domain: Domain) -> None:

@@ -10,7 +10,7 @@ lock store.
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are nineteen patches, each a function there with its measured reason:
+  There are twenty patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with JSON-schema validators built once, each event against the one alternative of the schema's
      "oneOf" its type names (the same answers as the whole schema); an invalid response still fails
@@ -79,8 +79,12 @@ lock store.
   19. `no_copies_for_unlogged_debug_lines`: rasa.core.processor sees a `copy` module whose
      deepcopy() hands its argument back unchanged while Rasa's structlog loggers drop debug lines
      (every deepcopy() there is an argument of a debug line); with debug lines logged it copies.
+  20. `graph_run_in_order`: the processor's graph runner (rasa.core.processor.DaskGraphRunner, a
+     subclass of it) runs the model's nodes in the calling thread, each after the nodes it needs,
+     instead of through dask's scheduler: the same nodes with the same arguments and the same
+     results and errors. Training keeps dask's runner.
   Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–18 replace a Rasa function; 19 replaces a module Rasa's
-  processor imports; 2 and 3 together make the
+  processor imports, 20 a class it imports; 2 and 3 together make the
   SQLite tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names

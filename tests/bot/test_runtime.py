@@ -173,6 +173,7 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         17: "seventeen",
         18: "eighteen",
         19: "nineteen",
+        20: "twenty",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):
@@ -1057,3 +1058,95 @@ def test_the_processor_copies_for_debug_lines_only_while_they_are_logged() -> No
     finally:
         structlog.configure(**kept)
     assert processor.copy.copy(events) == events  # the rest of the module is copy's
+
+
+# 20. The model's graph run in order, without dask's scheduler
+#    -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model_runner() -> Any:
+    """The shipped model's prediction graph, as the processor loads it."""
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(model_path())).processor
+
+
+def test_graph_run_patch_is_installed_for_the_processor_only() -> None:
+    from rasa import model_training
+    from rasa.core import processor
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    assert processor.DaskGraphRunner.run is patches._graph_run
+    assert issubclass(processor.DaskGraphRunner, DaskGraphRunner)
+    assert model_training.DaskGraphRunner is DaskGraphRunner  # training keeps dask
+    assert DaskGraphRunner.run is not patches._graph_run
+
+
+def nlu_texts(count: int) -> list[str]:
+    """`count` of the NLU examples of every language, drawn at random, with the guard's intents."""
+    texts: list[str] = []
+    for path in sorted((ROOT / "bot" / "data" / "nlu").rglob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            examples = block.get("examples") or ""
+            texts += [line[2:].strip() for line in examples.splitlines() if line.startswith("- ")]
+    chosen = random.Random(20).sample(texts, count)
+    return chosen + ["/message_too_long", "", "1234", "a" * 2000]
+
+
+def test_the_ordered_graph_gives_dasks_nlu_results(model_runner: Any) -> None:
+    """The NLU graph on NLU examples of every language: the same messages (intent, ranking,
+    entities, language) as dask's run of the same graph."""
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    runner, target = model_runner.graph_runner, model_runner.model_metadata.nlu_target
+    tracker = DialogueStateTracker.from_events("graph-test", conversation_events()[:8])
+    for text in nlu_texts(150):
+        inputs = {"__message__": [UserMessage(text, sender_id="graph-test")]}
+        inputs["__tracker__"] = tracker
+        ours = patches._graph_run(runner, inputs=dict(inputs), targets=[target])
+        dasks = DaskGraphRunner.run(runner, inputs=dict(inputs), targets=[target])
+        assert list(ours) == list(dasks) == [target]
+        assert [m.as_dict() for m in ours[target]] == [m.as_dict() for m in dasks[target]]
+
+
+def test_the_ordered_graph_gives_dasks_predictions(model_runner: Any) -> None:
+    """The policy graph after every event of a conversation with forms, reverts and a restart,
+    and both targets at once: the same predictions as dask's run."""
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    runner, target = model_runner.graph_runner, model_runner.model_metadata.core_target
+    tracker = DialogueStateTracker.from_events(
+        "graph-test", [], slots=model_runner.domain.slots
+    )
+    for happened in conversation_events():
+        tracker.update(happened)
+        ours = patches._graph_run(runner, inputs={"__tracker__": tracker}, targets=[target])
+        dasks = DaskGraphRunner.run(runner, inputs={"__tracker__": tracker}, targets=[target])
+        assert ours == dasks and ours[target].max_confidence > 0
+    inputs = {"__message__": [UserMessage("Hallo", sender_id="graph-test")], "__tracker__": tracker}
+    both = [model_runner.model_metadata.nlu_target, target]
+    ours = patches._graph_run(runner, inputs=dict(inputs), targets=both)
+    dasks = DaskGraphRunner.run(runner, inputs=dict(inputs), targets=both)
+    assert list(ours) == list(dasks) == both
+    assert ours[target] == dasks[target]
+    assert [m.as_dict() for m in ours[both[0]]] == [m.as_dict() for m in dasks[both[0]]]
+    # No targets named: the schema's, none in a prediction graph.
+    assert patches._graph_run(runner, inputs=dict(inputs)) == DaskGraphRunner.run(
+        runner, inputs=dict(inputs)
+    )
+
+
+def test_the_ordered_graph_fails_as_dasks(model_runner: Any) -> None:
+    """An input named like a node, and a node that fails: Rasa's own errors."""
+    from rasa.engine.exceptions import GraphComponentException, GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    runner, target = model_runner.graph_runner, model_runner.model_metadata.nlu_target
+    for run in (patches._graph_run, DaskGraphRunner.run):
+        with pytest.raises(GraphRunError, match="clashes with a node name"):
+            run(runner, inputs={"__message__": target}, targets=[target])
+        with pytest.raises(GraphComponentException, match="nlu_message_converter"):
+            run(runner, inputs={"__message__": ["not a message"]}, targets=[target])

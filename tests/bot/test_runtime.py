@@ -1118,9 +1118,7 @@ def test_the_ordered_graph_gives_dasks_predictions(model_runner: Any) -> None:
     from rasa.engine.runner.dask import DaskGraphRunner
 
     runner, target = model_runner.graph_runner, model_runner.model_metadata.core_target
-    tracker = DialogueStateTracker.from_events(
-        "graph-test", [], slots=model_runner.domain.slots
-    )
+    tracker = DialogueStateTracker.from_events("graph-test", [], slots=model_runner.domain.slots)
     for happened in conversation_events():
         tracker.update(happened)
         ours = patches._graph_run(runner, inputs={"__tracker__": tracker}, targets=[target])

@@ -10,7 +10,7 @@ lock store.
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are twenty patches, each a function there with its measured reason:
+  There are twenty-one patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with JSON-schema validators built once, each event against the one alternative of the schema's
      "oneOf" its type names (the same answers as the whole schema); an invalid response still fails
@@ -83,7 +83,12 @@ lock store.
      subclass of it) runs the model's nodes in the calling thread, each after the nodes it needs,
      instead of through dask's scheduler: the same nodes with the same arguments and the same
      results and errors. Training keeps dask's runner.
-  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–18 replace a Rasa function; 19 replaces a module Rasa's
+  21. `action_calls_kept_alive`: RemoteAction.__init__ gives every custom action (forms' validation
+     actions too) the action endpoint's kept version (bot/runtime/action_calls.py): Rasa's request
+     over one aiohttp session per event loop, whose idle connections are used again for up to 2 s
+     (the action server's Sanic closes them after 5 s), and the request body written as aiohttp
+     writes it, the domain's part copied from its first writing (the same bytes).
+  Patches 1, 2, 4, 5, 6, 7, 8, 9, 11–18 and 21 replace a Rasa function; 19 replaces a module Rasa's
   processor imports, 20 a class it imports; 2 and 3 together make the
   SQLite tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a

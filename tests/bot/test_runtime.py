@@ -50,7 +50,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
 import bot.runtime
-from bot.runtime import guard, masking, patches
+from bot.runtime import action_calls, guard, masking, patches
 from bot.runtime.lock_store import AtomicRedisLockStore
 from bot.scripts import write_config
 
@@ -174,6 +174,7 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         18: "eighteen",
         19: "nineteen",
         20: "twenty",
+        21: "twenty-one",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):
@@ -215,6 +216,7 @@ def run_remote_action(body: dict[str, Any]) -> list[Event]:
             )
         finally:
             await runner.cleanup()
+            await action_calls.close_sessions()
 
     return asyncio.run(run())
 
@@ -1148,3 +1150,146 @@ def test_the_ordered_graph_fails_as_dasks(model_runner: Any) -> None:
             run(runner, inputs={"__message__": target}, targets=[target])
         with pytest.raises(GraphComponentException, match="nlu_message_converter"):
             run(runner, inputs={"__message__": ["not a message"]}, targets=[target])
+
+
+# 21. Action server calls over kept connections, the domain's JSON written once
+#    ---------------------------------------------------------------------------------
+
+
+def test_action_calls_patch_is_installed() -> None:
+    from bot.runtime.action_calls import KeptEndpointConfig
+
+    assert RemoteAction.__init__ is patches._remote_action_init
+    endpoint = EndpointConfig("http://127.0.0.1:5055/webhook", headers={"Authorization": "x"})
+    first, second = RemoteAction("a", endpoint), RemoteAction("b", endpoint)
+    assert type(first.action_endpoint) is KeptEndpointConfig
+    assert first.action_endpoint is second.action_endpoint  # one per endpoint: one session
+    assert first.action_endpoint.url == endpoint.url
+    assert first.action_endpoint.headers == endpoint.headers
+    assert RemoteAction("c", None).action_endpoint is None
+
+
+def action_call_bodies(domain: Domain) -> list[dict[str, Any]]:
+    """What Rasa's RemoteAction sends after every event of a conversation, with non-ASCII text."""
+    action = RemoteAction("action_answer_topic", None)
+    tracker = DialogueStateTracker.from_events("body-test", [], slots=domain.slots)
+    bodies = []
+    for happened in [*conversation_events(), UserUttered("ماذا يحدث؟ Übergang 💶", {"name": "x"})]:
+        tracker.update(happened)
+        bodies.append(action._action_call_format(tracker, domain))
+    return bodies
+
+
+def test_the_request_body_is_what_aiohttp_writes(bot_domain: Domain) -> None:
+    from bot.runtime.action_calls import request_body
+
+    bodies = action_call_bodies(bot_domain)
+    assert all(next(reversed(body)) == "domain" for body in bodies)
+    others: list[dict[str, Any]] = [
+        {},
+        {"domain": {"a": 1}},
+        {"next_action": "x", "domain": None},
+        {"domain": {"a": 1}, "next_action": "x"},
+        {"next_action": "x", "domain": {"ä": "ö"}},
+    ]
+    for body in bodies + others:
+        assert request_body(body) == json.dumps(body).encode()
+    # A domain changed for another model (another object) is written anew.
+    changed = dict(bodies[-1], domain={**bot_domain.as_dict(), "intents": ["only"]})
+    assert request_body(changed) == json.dumps(changed).encode()
+    assert request_body(bodies[0]) == json.dumps(bodies[0]).encode()
+
+
+async def recording_action_server(
+    answer: tuple[int, dict[str, Any]], seen: list[tuple[Any, bytes, dict[str, str]]], port: int = 0
+) -> tuple[Any, int]:
+    """An HTTP action server on loopback answering `answer` (status, JSON) and recording each
+    request's connection, body and headers."""
+    from aiohttp import web
+
+    async def webhook(request: web.Request) -> web.Response:
+        seen.append((request.transport, await request.read(), dict(request.headers)))
+        return web.json_response(answer[1], status=answer[0])
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+
+def test_action_calls_reuse_one_connection_and_send_rasas_bytes(bot_domain: Domain) -> None:
+    """Three custom actions through one endpoint: one connection, the same body and headers as
+    Rasa's own request, the same events back; after the server restarts (its connections
+    closed), the next call gets through on a new one."""
+
+    async def run() -> None:
+        seen: list[tuple[Any, bytes, dict[str, str]]] = []
+        runner, port = await recording_action_server((200, VALID_RESPONSE), seen)
+        endpoint = EndpointConfig(
+            f"http://127.0.0.1:{port}/webhook", headers={"Authorization": "Bearer t"}
+        )
+        tracker = DialogueStateTracker.from_events(
+            "kept-test", conversation_events(), slots=bot_domain.slots
+        )
+        nlg = TemplatedNaturalLanguageGenerator({"utter_greet": [{"text": "Hallo"}]})
+        rasas = RemoteAction.__new__(RemoteAction)
+        patches.rasa_original("remote_action_init")(rasas, "action_x", endpoint)
+        try:
+            expected = await rasas.run(CollectingOutputChannel(), nlg, tracker, bot_domain)
+            for name in ("action_x", "action_x", "action_x"):
+                events = await RemoteAction(name, endpoint).run(
+                    CollectingOutputChannel(), nlg, tracker, bot_domain
+                )
+                assert [dict(e.as_dict(), timestamp=0) for e in events] == [
+                    dict(e.as_dict(), timestamp=0) for e in expected
+                ]
+            assert len({id(transport) for transport, _, _ in seen[1:]}) == 1
+            assert {body for _, body, _ in seen} == {seen[0][1]}
+            for _, _, headers in seen:
+                assert headers["Authorization"] == "Bearer t"
+                assert headers["Content-Type"] == "application/json"
+        finally:
+            await runner.cleanup()
+        runner, _ = await recording_action_server((200, VALID_RESPONSE), seen, port)
+        try:
+            await RemoteAction("action_x", endpoint).run(
+                CollectingOutputChannel(), nlg, tracker, bot_domain
+            )
+            assert len(seen) == 5
+        finally:
+            await runner.cleanup()
+            await action_calls.close_sessions()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    ("status", "raised"),
+    [(400, "ActionExecutionRejection"), (500, "RasaException")],
+)
+def test_a_kept_call_fails_as_rasas(status: int, raised: str) -> None:
+    """A rejection (400 naming the action) and a failed action server: Rasa's own errors."""
+    from rasa.core.actions import action as rasa_action
+
+    async def run() -> None:
+        seen: list[tuple[Any, bytes, dict[str, str]]] = []
+        answer = {"action_name": "action_x", "error": "no"}
+        runner, port = await recording_action_server((status, answer), seen)
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        domain = Domain.from_dict({})
+        try:
+            with pytest.raises(getattr(rasa_action, raised)):
+                await RemoteAction("action_x", endpoint).run(
+                    CollectingOutputChannel(),
+                    TemplatedNaturalLanguageGenerator({}),
+                    DialogueStateTracker("kept-test", []),
+                    domain,
+                )
+        finally:
+            await runner.cleanup()
+            await action_calls.close_sessions()
+
+    asyncio.run(run())

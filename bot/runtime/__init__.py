@@ -73,9 +73,11 @@ lock store.
      slot has a value (a new conversation): a session start and a listen, what the action server's
      ActionSessionStart returns then; any other session start still asks the action server.
   18. `actions_read_the_tracker_itself`: MessageProcessor._run_action gives an action that only
-     reads the tracker (ActionListen, ActionBotResponse, RemoteAction; no policy events to try
-     first) the tracker itself instead of a copy replayed from every event; forms and every other
-     action get Rasa's copy.
+     reads the tracker (ActionListen, ActionBotResponse, RemoteAction) the tracker itself instead
+     of a copy replayed from every event; the policy's events to try first, where they are only
+     the ensemble's DefinePrevUserUtteredFeaturization (the first prediction after each user
+     message), go on it as on Rasa's copy and come off once the action ran; forms, every other
+     action and any other policy events get Rasa's copy.
   19. `no_copies_for_unlogged_debug_lines`: rasa.core.processor sees a `copy` module whose
      deepcopy() hands its argument back unchanged while Rasa's structlog loggers drop debug lines
      (every deepcopy() there is an argument of a debug line); with debug lines logged it copies.

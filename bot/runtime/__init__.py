@@ -3,7 +3,9 @@ lock store.
 
 * `server.py`: `python -m bot.runtime.server run …` (bot/scripts/start_rasa.sh; `… train` in make
   bot-train) is Rasa's own command line after `patches.install()`. Every Rasa process starts
-  there or calls patches.install() / no_tensorflow.install() before it imports Rasa.
+  there or calls patches.install() / no_tensorflow.install() before it imports Rasa. `run` keeps
+  numpy's OpenBLAS to one thread (blas_on_one_thread: its idle worker threads spun after every
+  NLU call, 0.55 ms of CPU per message), unless OPENBLAS_NUM_THREADS says otherwise.
 * `no_tensorflow.py`: the bot environment has no TensorFlow; install() puts a stand-in for the
   TensorFlow and Keras names Rasa imports at module level into sys.modules (only where TensorFlow
   is absent, and only for Rasa 3.6.21). Any of it used at run time raises TensorFlowNotInstalled

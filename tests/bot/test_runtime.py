@@ -128,6 +128,52 @@ assert patches._RASA == {} and patches._response_validator is None
     )
 
 
+BLAS_THREADS_SCRIPT = """
+import sys
+import threadpoolctl
+from bot.runtime import server
+
+sys.argv = ["rasa", *sys.argv[1:], "--help"]
+try:
+    server.main()
+except SystemExit:
+    pass
+import numpy, scipy.linalg  # every OpenBLAS the NLU may load
+
+blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+print(sorted({i["num_threads"] for i in blas}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "variable", "threads"),
+    [
+        pytest.param(["run"], None, "[1]", id="server"),
+        pytest.param(["run"], "2", "[2]", id="server-told-otherwise"),
+        pytest.param(["--without-patches", "run"], None, f"[{os.cpu_count()}]", id="plain-rasa"),
+    ],
+)
+def test_the_server_runs_blas_on_one_thread(
+    arguments: list[str], variable: str | None, threads: str
+) -> None:
+    """`server run` keeps every OpenBLAS (numpy's, scipy's) to one thread unless
+    OPENBLAS_NUM_THREADS says otherwise; Rasa as released keeps OpenBLAS's own choice."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if variable is not None:
+        env["OPENBLAS_NUM_THREADS"] = variable
+    result = subprocess.run(
+        [sys.executable, "-c", BLAS_THREADS_SCRIPT, *arguments],
+        check=False,
+        cwd=ROOT,
+        env=dict(env, RASA_TELEMETRY_ENABLED="false"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == threads
+
+
 def test_install_again_changes_nothing() -> None:
     replaced = (
         RemoteAction._validate_action_result,

@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 import sqlite3
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -876,8 +877,6 @@ async def _run_action(
     policy's events to try first, where they are only the ensemble's featurization marks, go on
     the tracker as on Rasa's copy (a tracker without a model id: no metadata added) and come off
     again once the action ran; any other policy events get Rasa's copy."""
-    import time
-
     from rasa.core.actions.action import ActionExecutionRejection
     from rasa.shared.core.events import ActionExecutionRejected
 

@@ -3,14 +3,16 @@ lock store.
 
 * `server.py`: `python -m bot.runtime.server run …` (bot/scripts/start_rasa.sh; `… train` in make
   bot-train) is Rasa's own command line after `patches.install()`. Every Rasa process starts
-  there or calls patches.install() / no_tensorflow.install() before it imports Rasa.
+  there or calls patches.install() / no_tensorflow.install() before it imports Rasa. `run` keeps
+  numpy's OpenBLAS to one thread (blas_on_one_thread: its idle worker threads spun after every
+  NLU call, 0.55 ms of CPU per message), unless OPENBLAS_NUM_THREADS says otherwise.
 * `no_tensorflow.py`: the bot environment has no TensorFlow; install() puts a stand-in for the
   TensorFlow and Keras names Rasa imports at module level into sys.modules (only where TensorFlow
   is absent, and only for Rasa 3.6.21). Any of it used at run time raises TensorFlowNotInstalled
   naming the class or function and the code that asked (docs/rasa.md).
 * `patches.py`: install() refuses any Rasa but the 3.6.21 the patches were written and measured for
   (UnsupportedRasaVersion), puts the TensorFlow stand-in in place, then applies them, once.
-  There are nineteen patches, each a function there with its measured reason:
+  There are twenty-one patches, each a function there with its measured reason:
   1. `validator_built_once`: RemoteAction._validate_action_result checks action server responses
      with JSON-schema validators built once, each event against the one alternative of the schema's
      "oneOf" its type names (the same answers as the whole schema); an invalid response still fails
@@ -73,14 +75,25 @@ lock store.
      slot has a value (a new conversation): a session start and a listen, what the action server's
      ActionSessionStart returns then; any other session start still asks the action server.
   18. `actions_read_the_tracker_itself`: MessageProcessor._run_action gives an action that only
-     reads the tracker (ActionListen, ActionBotResponse, RemoteAction; no policy events to try
-     first) the tracker itself instead of a copy replayed from every event; forms and every other
-     action get Rasa's copy.
+     reads the tracker (ActionListen, ActionBotResponse, RemoteAction) the tracker itself instead
+     of a copy replayed from every event; the policy's events to try first, where they are only
+     the ensemble's DefinePrevUserUtteredFeaturization (the first prediction after each user
+     message), go on it as on Rasa's copy and come off once the action ran; forms, every other
+     action and any other policy events get Rasa's copy.
   19. `no_copies_for_unlogged_debug_lines`: rasa.core.processor sees a `copy` module whose
      deepcopy() hands its argument back unchanged while Rasa's structlog loggers drop debug lines
      (every deepcopy() there is an argument of a debug line); with debug lines logged it copies.
-  Patches 1, 2, 4, 5, 6, 7, 8, 9 and 11–18 replace a Rasa function; 19 replaces a module Rasa's
-  processor imports; 2 and 3 together make the
+  20. `graph_run_in_order`: the processor's graph runner (rasa.core.processor.DaskGraphRunner, a
+     subclass of it) runs the model's nodes in the calling thread, each after the nodes it needs,
+     instead of through dask's scheduler: the same nodes with the same arguments and the same
+     results and errors. Training keeps dask's runner.
+  21. `action_calls_kept_alive`: RemoteAction.__init__ gives every custom action (forms' validation
+     actions too) the action endpoint's kept version (bot/runtime/action_calls.py): Rasa's request
+     over one aiohttp session per event loop, whose idle connections are used again for up to 2 s
+     (the action server's Sanic closes them after 5 s), and the request body written as aiohttp
+     writes it, the domain's part copied from its first writing (the same bytes).
+  Patches 1, 2, 4, 5, 6, 7, 8, 9, 11–18 and 21 replace a Rasa function; 19 replaces a module Rasa's
+  processor imports, 20 a class it imports; 2 and 3 together make the
   SQLite tracker store fast (either alone does not).
 * `lock_store.py`: AtomicRedisLockStore, Rasa's Redis lock store with atomic ticket changes; not a
   patch, a lock store class that endpoints.yml names

@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 import sqlite3
+import time
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -55,7 +56,7 @@ def rasa_original(name: str) -> Callable[..., Any]:
     "create_engine_kwargs", "resolve_by_type", "handle_message", "parse_message",
     "configure_app", "save_tracker", "socketio_blueprint", "on_tracker_store_error",
     "get_possible_keys", "past_states", "extract_slots", "sql_retrieve", "sql_save",
-    "applied_events", "remote_run" or "run_action"."""
+    "applied_events", "remote_run", "run_action" or "remote_action_init"."""
     return _RASA[name]
 
 
@@ -305,9 +306,12 @@ async def _refuse_model_routes(request: Any) -> Any:
 
 
 def _configure_app(*args: Any, **kwargs: Any) -> Any:
+    from bot.runtime.action_calls import close_sessions
+
     app = _RASA["configure_app"](*args, **kwargs)
     app.config.REQUEST_MAX_SIZE = MAX_REQUEST_BYTES
     app.register_middleware(_refuse_model_routes, "request")
+    app.register_listener(close_sessions, "after_server_stop")  # patch 21's sessions
     return app
 
 
@@ -857,21 +861,42 @@ def _reads_only(action: Any) -> bool:
     return type(action) in (ActionListen, ActionBotResponse, RemoteAction)
 
 
+def _featurization_only(events: list[Any]) -> bool:
+    """Whether the policy's events are only the ensemble's DefinePrevUserUtteredFeaturization,
+    which it adds to the first prediction after every user message."""
+    from rasa.shared.core.events import DefinePrevUserUtteredFeaturization
+
+    return all(type(event) is DefinePrevUserUtteredFeaturization for event in events)
+
+
 async def _run_action(
     self: Any, action: Any, tracker: Any, output_channel: Any, nlg: Any, prediction: Any
 ) -> bool:
-    """Rasa's MessageProcessor._run_action; an action that only reads the tracker, with no
-    events of the policy's to try on it first, is given the tracker itself instead of a copy made
-    by replaying every event of the conversation."""
+    """Rasa's MessageProcessor._run_action; an action that only reads the tracker is given the
+    tracker itself instead of a copy made by replaying every event of the conversation. The
+    policy's events to try first, where they are only the ensemble's featurization marks, go on
+    the tracker as on Rasa's copy (a tracker without a model id: no metadata added) and come off
+    again once the action ran; any other policy events get Rasa's copy."""
     from rasa.core.actions.action import ActionExecutionRejection
     from rasa.shared.core.events import ActionExecutionRejected
 
-    if prediction.events or not _reads_only(action):
+    if (
+        not _reads_only(action)
+        or not _featurization_only(prediction.events)
+        or (prediction.events and tracker.events.maxlen is not None)
+    ):
         return await _RASA["run_action"](self, action, tracker, output_channel, nlg, prediction)
     # From here as Rasa's _run_action, with `tracker` where Rasa has its temporary copy.
+    count = len(tracker.events)
     try:
+        for event in prediction.events:  # as update_with_events on Rasa's copy
+            event.timestamp = time.time()
+            tracker.events.append(event)
+            event.apply_to(tracker)
         events = await action.run(output_channel, nlg, tracker, self.domain)
     except ActionExecutionRejection:
+        while len(tracker.events) > count:
+            tracker.events.pop()
         events = [
             ActionExecutionRejected(
                 action.name(), prediction.policy_name, prediction.max_confidence
@@ -887,6 +912,9 @@ async def _run_action(
             "more information."
         )
         events = []
+    finally:
+        while len(tracker.events) > count:
+            tracker.events.pop()
     return await _after_action(self, action, tracker, output_channel, events, prediction)
 
 
@@ -908,7 +936,7 @@ async def _after_action(
 
 
 def actions_read_the_tracker_itself() -> None:
-    """Rasa replays the whole conversation onto a new tracker before every action it runs (listening and responses too), in case the action changes it: 0.12 ms per action for a 36-event conversation, 2.4 actions per message in the capacity benchmark (5 Dec 2026); an action that only reads it (listening, a response, a custom action) now gets the tracker itself."""  # noqa: E501
+    """Rasa replays the whole conversation onto a new tracker before every action it runs (listening and responses too), in case the action changes it: 0.12 ms per action for a 36-event conversation, 2.4 actions per message in the capacity benchmark (5 Dec 2026); an action that only reads it (listening, a response, a custom action) now gets the tracker itself.; the first action after each user message, whose prediction carries the ensemble's featurization mark, now too (0.11 ms per copy of a 37-event conversation, 1.15 copies per message before)"""  # noqa: E501
     from rasa.core.processor import MessageProcessor
 
     if MessageProcessor._run_action is _run_action:
@@ -953,6 +981,112 @@ def no_copies_for_unlogged_debug_lines() -> None:
     processor.copy = _CopyForDebugLines()  # type: ignore[assignment]
 
 
+# 20. The model's graph run in order, without dask's scheduler
+#    -------------------------------------------------------------
+
+# A graph run's plan: its nodes in an order where each comes after every node it needs, with the
+# names of what each needs, and the names of the nodes it runs on (Rasa's minimal graph for the
+# targets); per runner, per targets and input names (the graph never changes).
+_Plan = tuple[list[tuple[str, Any, tuple[str, ...]]], frozenset[str]]
+
+
+def _graph_plan(runner: Any, targets: list[str], input_names: tuple[str, ...]) -> _Plan:
+    key = (tuple(targets), input_names)
+    plans: dict[Any, _Plan] = runner.__dict__.setdefault("_lotse_plans", {})
+    plan = plans.get(key)
+    if plan is not None:
+        return plan
+    schema = runner._graph_schema.minimal_graph_schema(targets)
+    # As Rasa's dask graph: each schema node a task, an input replacing a node of its name.
+    needs = {
+        name: tuple(node.needs.values())
+        for name, node in schema.nodes.items()
+        if name not in input_names
+    }
+    order: list[tuple[str, Any, tuple[str, ...]]] = []
+    placed: set[str] = set(input_names)
+
+    def place(name: str) -> None:
+        if name in placed or name not in needs:
+            return
+        placed.add(name)
+        for needed in needs[name]:
+            place(needed)
+        order.append((name, runner._instantiated_nodes[name], needs[name]))
+
+    for target in targets:
+        place(target)
+    plan = (order, frozenset(schema.nodes))
+    plans[key] = plan
+    return plan
+
+
+def _graph_run(
+    self: Any, inputs: dict[str, Any] | None = None, targets: list[str] | None = None
+) -> dict[str, Any]:
+    """Rasa's DaskGraphRunner.run (Rasa 3.6.21) without dask: the same nodes called with the same
+    arguments (each node's output, or the name of a need nothing provides, as dask passes it),
+    each once, every node after those it needs; the same result, the same errors."""
+    from rasa.engine.exceptions import GraphRunError
+
+    run_targets = targets if targets else self._graph_schema.target_names
+    inputs = inputs or {}
+    order, node_names = _graph_plan(self, run_targets, tuple(inputs))
+    results: dict[str, Any] = {}
+    for name, value in inputs.items():  # Rasa's _add_inputs_to_graph
+        if isinstance(value, str) and (value in node_names or value in results):
+            raise GraphRunError(
+                f"Input value '{value}' clashes with a node name. Make sure "
+                f"that none of the input names passed to the `run` method are the "
+                f"same as node names in the graph schema."
+            )
+        results[name] = (name, value)
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug(
+            f"Running graph with inputs: {inputs}, targets: {targets} "
+            f"and {self._execution_context}."
+        )
+    try:
+        for name, node, needed in order:
+            results[name] = node(*(results.get(need, need) for need in needed))
+        return dict(results[target] for target in run_targets)
+    except RuntimeError as e:
+        raise GraphRunError("Error running runner.") from e
+
+
+def graph_run_in_order() -> None:
+    """Rasa runs its model's graph through dask's scheduler (ordering, a task queue, a thread pool's futures) for every NLU parse and every policy prediction: 0.45 -> 0.24 ms per parse and 0.24 -> 0.12 ms per prediction (three runs per message); the same nodes now run in order in the calling thread (the processor's runner only; training keeps dask)."""  # noqa: E501
+    from rasa.core import processor
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    if getattr(processor.DaskGraphRunner, "run", None) is _graph_run:
+        return
+    runner = type("OrderedGraphRunner", (DaskGraphRunner,), {"run": _graph_run})
+    processor.DaskGraphRunner = runner  # type: ignore[misc]
+
+
+# 21. Action server calls over kept connections, the domain's JSON written once
+#    ---------------------------------------------------------------------------------
+
+
+def _remote_action_init(self: Any, name: str, action_endpoint: Any) -> None:
+    """Rasa's RemoteAction.__init__, with the action endpoint's kept version
+    (bot/runtime/action_calls.py)."""
+    from bot.runtime.action_calls import kept
+
+    _RASA["remote_action_init"](self, name, kept(action_endpoint))
+
+
+def action_calls_kept_alive() -> None:
+    """Each custom action opened a new HTTP session and TCP connection to the action server and wrote the domain's 20 KB of JSON anew: 0.40 -> 0.15 ms of Rasa's CPU per call over a kept connection, and 0.18 -> 0.06 ms for writing the request of a 46-event conversation; the same bytes on the wire."""  # noqa: E501
+    from rasa.core.actions.action import RemoteAction
+
+    if RemoteAction.__init__ is _remote_action_init:
+        return
+    _RASA["remote_action_init"] = RemoteAction.__init__
+    RemoteAction.__init__ = _remote_action_init  # type: ignore[method-assign]
+
+
 PATCHES: tuple[Callable[[], None], ...] = (
     validator_built_once,
     sqlite_connection_pool,
@@ -973,6 +1107,8 @@ PATCHES: tuple[Callable[[], None], ...] = (
     new_session_start_in_rasa,
     actions_read_the_tracker_itself,
     no_copies_for_unlogged_debug_lines,
+    graph_run_in_order,
+    action_calls_kept_alive,
 )
 
 

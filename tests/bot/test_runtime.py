@@ -50,7 +50,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import QueuePool
 
 import bot.runtime
-from bot.runtime import guard, masking, patches
+from bot.runtime import action_calls, guard, masking, patches
 from bot.runtime.lock_store import AtomicRedisLockStore
 from bot.scripts import write_config
 
@@ -128,6 +128,52 @@ assert patches._RASA == {} and patches._response_validator is None
     )
 
 
+BLAS_THREADS_SCRIPT = """
+import sys
+import threadpoolctl
+from bot.runtime import server
+
+sys.argv = ["rasa", *sys.argv[1:], "--help"]
+try:
+    server.main()
+except SystemExit:
+    pass
+import numpy, scipy.linalg  # every OpenBLAS the NLU may load
+
+blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+print(sorted({i["num_threads"] for i in blas}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("arguments", "variable", "threads"),
+    [
+        pytest.param(["run"], None, "[1]", id="server"),
+        pytest.param(["run"], "2", "[2]", id="server-told-otherwise"),
+        pytest.param(["--without-patches", "run"], None, f"[{os.cpu_count()}]", id="plain-rasa"),
+    ],
+)
+def test_the_server_runs_blas_on_one_thread(
+    arguments: list[str], variable: str | None, threads: str
+) -> None:
+    """`server run` keeps every OpenBLAS (numpy's, scipy's) to one thread unless
+    OPENBLAS_NUM_THREADS says otherwise; Rasa as released keeps OpenBLAS's own choice."""
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if variable is not None:
+        env["OPENBLAS_NUM_THREADS"] = variable
+    result = subprocess.run(
+        [sys.executable, "-c", BLAS_THREADS_SCRIPT, *arguments],
+        check=False,
+        cwd=ROOT,
+        env=dict(env, RASA_TELEMETRY_ENABLED="false"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == threads
+
+
 def test_install_again_changes_nothing() -> None:
     replaced = (
         RemoteAction._validate_action_result,
@@ -173,6 +219,8 @@ def test_the_package_docstring_counts_and_lists_the_patches() -> None:
         17: "seventeen",
         18: "eighteen",
         19: "nineteen",
+        20: "twenty",
+        21: "twenty-one",
     }[len(patches.PATCHES)]
     assert f"There are {number} patches" in doc
     for position, patch in enumerate(patches.PATCHES, 1):
@@ -214,6 +262,7 @@ def run_remote_action(body: dict[str, Any]) -> list[Event]:
             )
         finally:
             await runner.cleanup()
+            await action_calls.close_sessions()
 
     return asyncio.run(run())
 
@@ -1069,3 +1118,236 @@ def test_the_processor_copies_for_debug_lines_only_while_they_are_logged() -> No
     finally:
         structlog.configure(**kept)
     assert processor.copy.copy(events) == events  # the rest of the module is copy's
+
+
+# 20. The model's graph run in order, without dask's scheduler
+#    -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def model_runner() -> Any:
+    """The shipped model's prediction graph, as the processor loads it."""
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(model_path())).processor
+
+
+def test_graph_run_patch_is_installed_for_the_processor_only() -> None:
+    from rasa import model_training
+    from rasa.core import processor
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    assert processor.DaskGraphRunner.run is patches._graph_run
+    assert issubclass(processor.DaskGraphRunner, DaskGraphRunner)
+    assert model_training.DaskGraphRunner is DaskGraphRunner  # training keeps dask
+    assert DaskGraphRunner.run is not patches._graph_run
+
+
+def nlu_texts(count: int) -> list[str]:
+    """`count` of the NLU examples of every language, drawn at random, with the guard's intents."""
+    texts: list[str] = []
+    for path in sorted((ROOT / "bot" / "data" / "nlu").rglob("*.yml")):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            examples = block.get("examples") or ""
+            texts += [line[2:].strip() for line in examples.splitlines() if line.startswith("- ")]
+    chosen = random.Random(20).sample(texts, count)
+    return chosen + ["/message_too_long", "", "1234", "a" * 2000]
+
+
+def test_the_ordered_graph_gives_dasks_nlu_results(model_runner: Any) -> None:
+    """The NLU graph on NLU examples of every language: the same messages (intent, ranking,
+    entities, language) as dask's run of the same graph."""
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    runner, target = model_runner.graph_runner, model_runner.model_metadata.nlu_target
+    tracker = DialogueStateTracker.from_events("graph-test", conversation_events()[:8])
+    for text in nlu_texts(150):
+        inputs = {"__message__": [UserMessage(text, sender_id="graph-test")]}
+        inputs["__tracker__"] = tracker
+        ours = patches._graph_run(runner, inputs=dict(inputs), targets=[target])
+        dasks = DaskGraphRunner.run(runner, inputs=dict(inputs), targets=[target])
+        assert list(ours) == list(dasks) == [target]
+        assert [m.as_dict() for m in ours[target]] == [m.as_dict() for m in dasks[target]]
+
+
+def test_the_ordered_graph_gives_dasks_predictions(model_runner: Any) -> None:
+    """The policy graph after every event of a conversation with forms, reverts and a restart,
+    and both targets at once: the same predictions as dask's run."""
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    runner, target = model_runner.graph_runner, model_runner.model_metadata.core_target
+    tracker = DialogueStateTracker.from_events("graph-test", [], slots=model_runner.domain.slots)
+    for happened in conversation_events():
+        tracker.update(happened)
+        ours = patches._graph_run(runner, inputs={"__tracker__": tracker}, targets=[target])
+        dasks = DaskGraphRunner.run(runner, inputs={"__tracker__": tracker}, targets=[target])
+        assert ours == dasks and ours[target].max_confidence > 0
+    inputs = {"__message__": [UserMessage("Hallo", sender_id="graph-test")], "__tracker__": tracker}
+    both = [model_runner.model_metadata.nlu_target, target]
+    ours = patches._graph_run(runner, inputs=dict(inputs), targets=both)
+    dasks = DaskGraphRunner.run(runner, inputs=dict(inputs), targets=both)
+    assert list(ours) == list(dasks) == both
+    assert ours[target] == dasks[target]
+    assert [m.as_dict() for m in ours[both[0]]] == [m.as_dict() for m in dasks[both[0]]]
+    # No targets named: the schema's, none in a prediction graph.
+    assert patches._graph_run(runner, inputs=dict(inputs)) == DaskGraphRunner.run(
+        runner, inputs=dict(inputs)
+    )
+
+
+def test_the_ordered_graph_fails_as_dasks(model_runner: Any) -> None:
+    """An input named like a node, and a node that fails: Rasa's own errors."""
+    from rasa.engine.exceptions import GraphComponentException, GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    runner, target = model_runner.graph_runner, model_runner.model_metadata.nlu_target
+    for run in (patches._graph_run, DaskGraphRunner.run):
+        with pytest.raises(GraphRunError, match="clashes with a node name"):
+            run(runner, inputs={"__message__": target}, targets=[target])
+        with pytest.raises(GraphComponentException, match="nlu_message_converter"):
+            run(runner, inputs={"__message__": ["not a message"]}, targets=[target])
+
+
+# 21. Action server calls over kept connections, the domain's JSON written once
+#    ---------------------------------------------------------------------------------
+
+
+def test_action_calls_patch_is_installed() -> None:
+    from bot.runtime.action_calls import KeptEndpointConfig
+
+    assert RemoteAction.__init__ is patches._remote_action_init
+    endpoint = EndpointConfig("http://127.0.0.1:5055/webhook", headers={"Authorization": "x"})
+    first, second = RemoteAction("a", endpoint), RemoteAction("b", endpoint)
+    assert type(first.action_endpoint) is KeptEndpointConfig
+    assert first.action_endpoint is second.action_endpoint  # one per endpoint: one session
+    assert first.action_endpoint.url == endpoint.url
+    assert first.action_endpoint.headers == endpoint.headers
+    assert RemoteAction("c", None).action_endpoint is None
+
+
+def action_call_bodies(domain: Domain) -> list[dict[str, Any]]:
+    """What Rasa's RemoteAction sends after every event of a conversation, with non-ASCII text."""
+    action = RemoteAction("action_answer_topic", None)
+    tracker = DialogueStateTracker.from_events("body-test", [], slots=domain.slots)
+    bodies = []
+    for happened in [*conversation_events(), UserUttered("ماذا يحدث؟ Übergang 💶", {"name": "x"})]:
+        tracker.update(happened)
+        bodies.append(action._action_call_format(tracker, domain))
+    return bodies
+
+
+def test_the_request_body_is_what_aiohttp_writes(bot_domain: Domain) -> None:
+    from bot.runtime.action_calls import request_body
+
+    bodies = action_call_bodies(bot_domain)
+    assert all(next(reversed(body)) == "domain" for body in bodies)
+    others: list[dict[str, Any]] = [
+        {},
+        {"domain": {"a": 1}},
+        {"next_action": "x", "domain": None},
+        {"domain": {"a": 1}, "next_action": "x"},
+        {"next_action": "x", "domain": {"ä": "ö"}},
+    ]
+    for body in bodies + others:
+        assert request_body(body) == json.dumps(body).encode()
+    # A domain changed for another model (another object) is written anew.
+    changed = dict(bodies[-1], domain={**bot_domain.as_dict(), "intents": ["only"]})
+    assert request_body(changed) == json.dumps(changed).encode()
+    assert request_body(bodies[0]) == json.dumps(bodies[0]).encode()
+
+
+async def recording_action_server(
+    answer: tuple[int, dict[str, Any]], seen: list[tuple[Any, bytes, dict[str, str]]], port: int = 0
+) -> tuple[Any, int]:
+    """An HTTP action server on loopback answering `answer` (status, JSON) and recording each
+    request's connection, body and headers."""
+    from aiohttp import web
+
+    async def webhook(request: web.Request) -> web.Response:
+        seen.append((request.transport, await request.read(), dict(request.headers)))
+        return web.json_response(answer[1], status=answer[0])
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+
+def test_action_calls_reuse_one_connection_and_send_rasas_bytes(bot_domain: Domain) -> None:
+    """Three custom actions through one endpoint: one connection, the same body and headers as
+    Rasa's own request, the same events back; after the server restarts (its connections
+    closed), the next call gets through on a new one."""
+
+    async def run() -> None:
+        seen: list[tuple[Any, bytes, dict[str, str]]] = []
+        runner, port = await recording_action_server((200, VALID_RESPONSE), seen)
+        endpoint = EndpointConfig(
+            f"http://127.0.0.1:{port}/webhook", headers={"Authorization": "Bearer t"}
+        )
+        tracker = DialogueStateTracker.from_events(
+            "kept-test", conversation_events(), slots=bot_domain.slots
+        )
+        nlg = TemplatedNaturalLanguageGenerator({"utter_greet": [{"text": "Hallo"}]})
+        rasas = RemoteAction.__new__(RemoteAction)
+        patches.rasa_original("remote_action_init")(rasas, "action_x", endpoint)
+        try:
+            expected = await rasas.run(CollectingOutputChannel(), nlg, tracker, bot_domain)
+            for name in ("action_x", "action_x", "action_x"):
+                events = await RemoteAction(name, endpoint).run(
+                    CollectingOutputChannel(), nlg, tracker, bot_domain
+                )
+                assert [dict(e.as_dict(), timestamp=0) for e in events] == [
+                    dict(e.as_dict(), timestamp=0) for e in expected
+                ]
+            assert len({id(transport) for transport, _, _ in seen[1:]}) == 1
+            assert {body for _, body, _ in seen} == {seen[0][1]}
+            for _, _, headers in seen:
+                assert headers["Authorization"] == "Bearer t"
+                assert headers["Content-Type"] == "application/json"
+        finally:
+            await runner.cleanup()
+        runner, _ = await recording_action_server((200, VALID_RESPONSE), seen, port)
+        try:
+            await RemoteAction("action_x", endpoint).run(
+                CollectingOutputChannel(), nlg, tracker, bot_domain
+            )
+            assert len(seen) == 5
+        finally:
+            await runner.cleanup()
+            await action_calls.close_sessions()
+
+    asyncio.run(run())
+
+
+@pytest.mark.parametrize(
+    ("status", "raised"),
+    [(400, "ActionExecutionRejection"), (500, "RasaException")],
+)
+def test_a_kept_call_fails_as_rasas(status: int, raised: str) -> None:
+    """A rejection (400 naming the action) and a failed action server: Rasa's own errors."""
+    from rasa.core.actions import action as rasa_action
+
+    async def run() -> None:
+        seen: list[tuple[Any, bytes, dict[str, str]]] = []
+        answer = {"action_name": "action_x", "error": "no"}
+        runner, port = await recording_action_server((status, answer), seen)
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+        domain = Domain.from_dict({})
+        try:
+            with pytest.raises(getattr(rasa_action, raised)):
+                await RemoteAction("action_x", endpoint).run(
+                    CollectingOutputChannel(),
+                    TemplatedNaturalLanguageGenerator({}),
+                    DialogueStateTracker("kept-test", []),
+                    domain,
+                )
+        finally:
+            await runner.cleanup()
+            await action_calls.close_sessions()
+
+    asyncio.run(run())

@@ -268,16 +268,53 @@ def outline(events: list[Any]) -> list[tuple[Any, ...]]:
     ]
 
 
+def same_run(state: dict[str, Any]) -> dict[str, Any]:
+    """A tracker's state as sent to the action server, without what differs between runs (the
+    conversation's id and times, the messages' ids, the registration's reference code)."""
+    latest = dict(state["latest_message"], message_id=None)
+    loop = state["active_loop"]
+    if loop.get("trigger_message"):
+        loop = dict(loop, trigger_message=dict(loop["trigger_message"], message_id=None))
+    slots = dict(state["slots"], reference_code=None)
+    return dict(
+        state,
+        sender_id=None,
+        latest_event_time=None,
+        latest_message=latest,
+        active_loop=loop,
+        slots=slots,
+    )
+
+
 def test_the_actions_given_the_tracker_itself_change_nothing_in_it(
     lotse: Instance, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Registration (a form), a question, a restart and a booking: every action run without a
-    copy leaves the tracker as it was, and the conversation is the one Rasa's own _run_action
-    (a copy per action) has."""
+    copy leaves the tracker as it was, each custom action is sent the conversation Rasa's own
+    _run_action (a copy per action) sends, and the conversation is the one Rasa's has."""
     from rasa.core.actions.action import ActionBotResponse, ActionListen, RemoteAction
     from rasa.core.processor import MessageProcessor
 
     checked: list[str] = []
+    # What each custom action call sends of the conversation: the events' types and names, the
+    # last event whole but its time (the policy's featurization mark, after a user message).
+    sent: list[Any] = []
+    call_format = RemoteAction._action_call_format
+
+    def recorded(self: Any, tracker: Any, domain: Any) -> Any:
+        body = call_format(self, tracker, domain)
+        events = body["tracker"]["events"]
+        sent.append(
+            (
+                self.name(),
+                [(e["event"], e.get("name")) for e in events],
+                dict(events[-1], timestamp=None),
+                {key: value for key, value in body["tracker"].items() if key != "events"},
+            )
+        )
+        return body
+
+    monkeypatch.setattr(RemoteAction, "_action_call_format", recorded)
     for cls in (ActionListen, ActionBotResponse, RemoteAction):
         run = cls.run
 
@@ -294,9 +331,15 @@ def test_the_actions_given_the_tracker_itself_change_nothing_in_it(
     ours = f"kept-{uuid.uuid4().hex[:8]}"
     replies = [texts(lotse.say(ours, text)) for text in REGISTRATION]
     assert len(checked) > 2 * len(REGISTRATION)
+    ours_sent = sent[:]
+    assert any(last["event"] == "user_featurization" for _, _, last, _ in ours_sent)
+    sent.clear()
     monkeypatch.setattr(MessageProcessor, "_run_action", patches.rasa_original("run_action"))
     rasas = f"kept-{uuid.uuid4().hex[:8]}"
     assert [texts(lotse.say(rasas, text)) for text in REGISTRATION] == replies
+    assert [call[:3] for call in sent] == [call[:3] for call in ours_sent]
+    for (_, _, _, state), (_, _, _, rasas_state) in zip(ours_sent, sent):
+        assert same_run(state) == same_run(rasas_state)
     mine, theirs = lotse.fresh(ours), lotse.fresh(rasas)
     assert mine is not None and theirs is not None
     assert outline(list(mine.events)) == outline(list(theirs.events))

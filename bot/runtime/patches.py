@@ -936,7 +936,7 @@ async def _after_action(
 
 
 def actions_read_the_tracker_itself() -> None:
-    """Rasa replays the whole conversation onto a new tracker before every action it runs (listening and responses too), in case the action changes it: 0.12 ms per action for a 36-event conversation, 2.4 actions per message in the capacity benchmark (5 Dec 2026); an action that only reads it (listening, a response, a custom action) now gets the tracker itself.; the first action after each user message, whose prediction carries the ensemble's featurization mark, now too (0.11 ms per copy of a 37-event conversation, 1.15 copies per message before)"""  # noqa: E501
+    """Rasa replays the whole conversation onto a new tracker before every action it runs (listening and responses too), in case the action changes it: 0.12 ms per action for a 36-event conversation, 2.4 actions per message in the capacity benchmark (5 Dec 2026); an action that only reads it (listening, a response, a custom action) now gets the tracker itself; so does the first action after each user message, whose prediction carries the ensemble's featurization mark (0.11 ms per copy of a 37-event conversation, 1.15 copies per message before)."""  # noqa: E501
     from rasa.core.processor import MessageProcessor
 
     if MessageProcessor._run_action is _run_action:

@@ -106,6 +106,39 @@ SOMALI_WORDS = frozenset(
     ).split()
 )
 
+# Arabic and Persian typed in Latin letters (Arabizi, Finglish): frequent words that are not words
+# of the Latin-script languages served, and Arabizi's digits for letters Latin lacks (3 ع, 7 ح).
+ARABIZI_WORDS = frozenset(
+    (
+        "ana enta enti inta inti ehna e7na ni7na hiyye huwwe shu shou chou shoo sho esh eish "
+        "wesh baddi badde biddi bidi bdi bde 3ayez 3ayza ayez ayza abgha abgh2 kif keef kaif "
+        "kefak kifak izzay ezzay ezay leish lesh leh lih mish mesh msh mush mafi mafe ma3i "
+        "ma3ak 3ndi 3andi andi 3indi 3ala 3la 3an 3ashan 3shan ashan 3shn ya3ni ya3ne yalla "
+        "wallah walla inshallah habibi habibti marhaba mar7aba ahlan shukran shokran yislamo "
+        "tayeb tayyeb aywa na3am la2 la2a fein feen wain lazem lazm momken mumken mumkin mnee7 "
+        "kwayes hala2 halla hal2 delwa2ty dilwa2ti dlwa2ty hassa hessa shlon shlonak shlonkom "
+        "shno shinu shako ako mako hasa ma3lesh kaman kamaan fulus floos flous masari masare "
+        "masaari e3tizar keda kida kdh ba3d ba3den ba3dain 3ashara shaghle shoghl sho8l ta3ban "
+        "akid sa7 ghalat ma3 el3amal elwara2 wara2 awra2"
+    ).split()
+)
+FINGLISH_WORDS = frozenset(
+    (
+        "chi chie chiye chiyeh chera chetor chetori chetoram chejoori koja kojast kojaye mikham "
+        "mikhaam mikhay mikhad mikhaad mikhaym mikhaim mekhaym mekhayom mekham mitoonam mitunam "
+        "mitonam mitanam mitanum mishe mishavad nemishe nemitoonam bayad baiad nabayad nadaram "
+        "nadarim daram darim hastam hastim nistam nist nis kardam kardim konam konom bokonam "
+        "bokonom mikonam mikonom nemikonam begiram begirom bedam bedim midan midand nemidan "
+        "pool poolam poolemoon pulam paisa paise paysa peyse khoone khooneh khune khane khaneh "
+        "khunam lotfan lotfn mamnoon mamnun mamnonam baraye barayeh vaghti vaqti agar ageh "
+        "chand chanta cheghadr cheqadr nemidoonam nemidunam nemifamam midunam midoonam khodam "
+        "khodemoon bache bacheha bachaha zanam shoharam shoharom madarek madrak tarikh vaght "
+        "nobat ejare ejareh kerayeh kiraya kamak komak soal savaal khastam mekhastam dorost "
+        "doroste ghat qat gerftam gereftam kodom kodam kojas chekar chikar chikara hamchenin"
+    ).split()
+)
+_ARABIZI_DIGIT = re.compile(r"[a-z][2375]|[2375][a-z]")
+
 
 @dataclass(frozen=True)
 class Detection:
@@ -196,6 +229,13 @@ def detect(text: str) -> Detection:
             return Detection("uk" if uk_words > ru_words else "ru", 0.9, "words:cyrillic")
         return _lingua(text, CYRILLIC)
     if n_latin:
+        arabizi = sum(w in ARABIZI_WORDS or bool(_ARABIZI_DIGIT.search(w)) for w in words)
+        finglish = sum(w in FINGLISH_WORDS for w in words)
+        if max(arabizi, finglish) >= max(2, len(words) // 4) and arabizi != finglish:
+            # Typed in Latin letters for want of a keyboard: replies come in the language's script.
+            if arabizi > finglish:
+                return Detection("ar", 0.85, "words:arabizi")
+            return Detection("fa", 0.85, "words:finglish")
         so_words = sum(w in SOMALI_WORDS for w in words)
         # Somali writes long vowels double (aa ii uu), the other Latin-script languages hardly ever.
         somali_spelling = bool(so_words) or any(_SOMALI_VOWELS.search(w) for w in words)

@@ -34,6 +34,11 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("Was ist Bürgergeld?", "de"),
         ("What is Bürgergeld?", "en"),
         ("Що таке Bürgergeld?", "uk"),
+        ("mafi masari hal shahr shu a3mel", "ar"),  # Arabizi: Arabic in Latin letters
+        ("ana 3ayez a3raf el floos hatenzel emta", "ar"),
+        ("salam man chetor mitoonam dar jobcenter darkhast bedam", "fa"),  # Finglish
+        ("madarek chi bayad biyaram", "fa"),
+        ("Ana sayfa nerede", "tr"),  # one Arabizi-looking word is not enough
     ],
 )
 def test_cues(text, expected):

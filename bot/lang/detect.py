@@ -134,7 +134,17 @@ FINGLISH_WORDS = frozenset(
         "chand chanta cheghadr cheqadr nemidoonam nemidunam nemifamam midunam midoonam khodam "
         "khodemoon bache bacheha bachaha zanam shoharam shoharom madarek madrak tarikh vaght "
         "nobat ejare ejareh kerayeh kiraya kamak komak soal savaal khastam mekhastam dorost "
-        "doroste ghat qat gerftam gereftam kodom kodam kojas chekar chikar chikara hamchenin"
+        "doroste ghat qat gerftam gereftam kodom kodam kojas chekar chikar chikara hamchenin "
+        "hasti asti hastid nadari darid chetore mikhastam mixam mixay vaqt wakht waqt vaqtam "
+        "wakhtam nobatam bezar bezarid kon konid nakon nakone dastet khaste nabashid tashakor "
+        "tashakur teshekkor mefahmidam mifahmam gap mezanom mizanam kheili kheyli khaili khob "
+        "khoob khub behtare behtar farda emroz emrooz dige digeh shode shodeh yadam rafte "
+        "esmesh avaz farq fargh mede mide poshesh hafte hafta chande bara mara laghw nametanom "
+        "nemitanam biyayam biyam kasi inja unja oonja begid begoo bego migan migam mige aziz "
+        "vaghei gooshi kodoom cheghad ghabl baad kheyr ro begire miad miyad mirese oomade omade "
+        "umade neveshte hozoori dadam beram boro biyad kharje mano aval rooz ruz hesab haqq "
+        "haghe daneshjoo edare masool javab meta mete tamdid nemifahmam hamun hamoon "
+        "panahandegi gereft gereftan bebaram"
     ).split()
 )
 _ARABIZI_DIGIT = re.compile(r"[a-z][2375]|[2375][a-z]")

@@ -106,8 +106,8 @@ SOMALI_WORDS = frozenset(
     ).split()
 )
 
-# Arabic and Persian typed in Latin letters (Arabizi, Finglish): frequent words that are not words
-# of the Latin-script languages served, and Arabizi's digits for letters Latin lacks (3 ع, 7 ح).
+# Arabic and Persian typed in Latin letters (Arabizi, Finglish): frequent words that are not
+# words of the Latin-script languages served, and Arabizi's digits for letters Latin lacks (3 ع).
 ARABIZI_WORDS = frozenset(
     (
         "ana enta enti inta inti ehna e7na ni7na hiyye huwwe shu shou chou shoo sho esh eish "
@@ -119,7 +119,13 @@ ARABIZI_WORDS = frozenset(
         "kwayes hala2 halla hal2 delwa2ty dilwa2ti dlwa2ty hassa hessa shlon shlonak shlonkom "
         "shno shinu shako ako mako hasa ma3lesh kaman kamaan fulus floos flous masari masare "
         "masaari e3tizar keda kida kdh ba3d ba3den ba3dain 3ashara shaghle shoghl sho8l ta3ban "
-        "akid sa7 ghalat ma3 el3amal elwara2 wara2 awra2"
+        "akid sa7 ghalat ma3 el3amal elwara2 wara2 awra2 el wiyyay wiyya minu meen mn wla wala "
+        "asawi awal marra btebda yeji bel lal lel lil fi hiye hiya hwe huwe yakhud shughla zabt "
+        "bein alaqi majjaniye mjanan jdida jdid wach kaykhles kamel ykoon badal ma3ash khilas "
+        "khalas ykammil awraq ajib btib2a walad twaldat madi shahr aktob yom bikallef taba3i "
+        "bishoof bayanat elli illi intu ma3lomat byedfa3 ayyhum a7san ahsan eshtaghalt sa3at "
+        "biyakhod morattab ligit shughul shgad ykhalli ili madrase madrasa ibni binti baddo "
+        "bidfa3 ghada aku musa3ada atfal"
     ).split()
 )
 FINGLISH_WORDS = frozenset(
@@ -147,7 +153,8 @@ FINGLISH_WORDS = frozenset(
         "panahandegi gereft gereftan bebaram"
     ).split()
 )
-_ARABIZI_DIGIT = re.compile(r"[a-z][2375]|[2375][a-z]")
+# A digit inside a word ("a3mel", "isti4ara") or before its letters ("3ndi"), not "B2" or "ALG2".
+_ARABIZI_DIGIT = re.compile(r"[a-z][2345789][a-z]|^[23579][a-z]{2}")
 
 
 @dataclass(frozen=True)

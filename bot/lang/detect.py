@@ -153,6 +153,20 @@ FINGLISH_WORDS = frozenset(
         "panahandegi gereft gereftan bebaram"
     ).split()
 )
+PASHTO_LATIN_WORDS = frozenset(
+    (
+        "zma zama zmaa laram larom lari rakawi rakai ghwaram gwaram ghwarum ghwaro ghwari "
+        "ghwaray warkawi warkai warkri warkram warkam warkawam tsok tsanga sanga tsenga kra kri "
+        "kro kram okram okri wayi wayam wayem kawi kawam kawalay kawal kawom cherta chiri rata "
+        "tsumra sumra wrora wror shay shai kegi kezhi kedai kedey kigi raghlay raghle raghli "
+        "shta nishta khaza khazi mrasta mrsta razi sok akhlam akhistay akhistal pohegam "
+        "pohezham pohegum wriya mashuman mashum ranzoor wraz miasht bandawi tlal likalay likal "
+        "rawram zoy zoe raka jaba zhaba shwa shwi shwe zam dzam mehrabani manana mnana pukhto "
+        "pashto paisey paisay yaw yam yem dy dai daghe dagha chirta wulikam waleygum wotakam "
+        "jorawm wakram walwalam latawam khatmawal kholawal majburawi wokro wubakhi staray "
+        "warkary warkaray wakhista lekal shawi ijazat makhke maloliyat pakar tola"
+    ).split()
+)
 # A digit inside a word ("a3mel", "isti4ara") or before its letters ("3ndi"), not "B2" or "ALG2".
 _ARABIZI_DIGIT = re.compile(r"[a-z][2345789][a-z]|^[23579][a-z]{2}")
 
@@ -204,6 +218,18 @@ def without_german_terms(text: str) -> str:
     return " ".join(kept)
 
 
+def _typed_in_latin_letters(words: list[str]) -> str | None:
+    """Arabic, Persian or Pashto when one has clearly the most cue words (at least 2, and a
+    quarter of the words)."""
+    cues = {
+        "ar": sum(w in ARABIZI_WORDS or bool(_ARABIZI_DIGIT.search(w)) for w in words),
+        "fa": sum(w in FINGLISH_WORDS for w in words),
+        "ps": sum(w in PASHTO_LATIN_WORDS for w in words),
+    }
+    (best, most), (_, second) = sorted(cues.items(), key=lambda cue: -cue[1])[:2]
+    return best if most >= max(2, len(words) // 4) and most > second else None
+
+
 def detect(text: str) -> Detection:
     """Best served language for one message; language None when the text has no letters."""
     text = unicodedata.normalize("NFC", text or "").strip()
@@ -246,13 +272,10 @@ def detect(text: str) -> Detection:
             return Detection("uk" if uk_words > ru_words else "ru", 0.9, "words:cyrillic")
         return _lingua(text, CYRILLIC)
     if n_latin:
-        arabizi = sum(w in ARABIZI_WORDS or bool(_ARABIZI_DIGIT.search(w)) for w in words)
-        finglish = sum(w in FINGLISH_WORDS for w in words)
-        if max(arabizi, finglish) >= max(2, len(words) // 4) and arabizi != finglish:
+        typed_in_latin = _typed_in_latin_letters(words)
+        if typed_in_latin is not None:
             # Typed in Latin letters for want of a keyboard: replies come in the language's script.
-            if arabizi > finglish:
-                return Detection("ar", 0.85, "words:arabizi")
-            return Detection("fa", 0.85, "words:finglish")
+            return Detection(typed_in_latin, 0.85, f"words:{typed_in_latin}-in-latin")
         so_words = sum(w in SOMALI_WORDS for w in words)
         # Somali writes long vowels double (aa ii uu), the other Latin-script languages hardly ever.
         somali_spelling = bool(so_words) or any(_SOMALI_VOWELS.search(w) for w in words)

@@ -38,6 +38,7 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("ana 3ayez a3raf el floos hatenzel emta", "ar"),
         ("salam man chetor mitoonam dar jobcenter darkhast bedam", "fa"),  # Finglish
         ("madarek chi bayad biyaram", "fa"),
+        ("zma paisey tsok warkawi", "ps"),  # Pashto in Latin letters
         ("Ana sayfa nerede", "tr"),  # one Arabizi-looking word is not enough
     ],
 )

@@ -106,8 +106,9 @@ SOMALI_WORDS = frozenset(
     ).split()
 )
 
-# Arabic and Persian typed in Latin letters (Arabizi, Finglish): frequent words that are not
-# words of the Latin-script languages served, and Arabizi's digits for letters Latin lacks (3 ع).
+# Arabic, Persian, Pashto and Tigrinya typed in Latin letters (Arabizi, Finglish …): frequent
+# words that are not words of the Latin-script languages served, and Arabizi's digits for
+# letters Latin lacks (3 ع).
 ARABIZI_WORDS = frozenset(
     (
         "ana enta enti inta inti ehna e7na ni7na hiyye huwwe shu shou chou shoo sho esh eish "
@@ -167,6 +168,20 @@ PASHTO_LATIN_WORDS = frozenset(
         "warkary warkaray wakhista lekal shawi ijazat makhke maloliyat pakar tola"
     ).split()
 )
+TIGRINYA_LATIN_WORDS = frozenset(
+    (
+        "kemey kemay kamey entay entai intay iyu eyu iyom iya diyu diyom dyu genzeb genzebey "
+        "ganzeb aleni aleka aleki alekum alewu alewa alewo abey abzi delye deleye kendey yikeal "
+        "yikealle werhi hiji hadish rekibe qotsera kotsera sebeytey sebay sirah srah kiheb "
+        "ayenay yihatet kulu qolu qolea kiqeyir metsiuni metsie yimetsi yikhefil yikefil "
+        "yixefil yikhefleni yiblu yiblewo geza gezay maelet kiwesid semun bzuh yebleyn yeblen "
+        "yelen yirkeb kiray kihatet kikid kkeyd ikeyd ayfelten wereqet wereqat yiwehab yihib "
+        "debdabe neyre meealti wedey wedie kihbir ketema kihiz yigbaeni geyre kigebir ykewin "
+        "mebrahti gega hazi gualey gere gerre dikha yiatu yihabuni lomi kabey yiqnso kgbr eqhu "
+        "iserih zizareb kikhfl yinbab yidli yeqenyeley terminey nmntay yihagzeni kimezgeb "
+        "kijemir zijemir tsenihu menyu kikfet zeleni hawey xbuk tsbuq yixtsaf"
+    ).split()
+)
 # A digit inside a word ("a3mel", "isti4ara") or before its letters ("3ndi"), not "B2" or "ALG2".
 _ARABIZI_DIGIT = re.compile(r"[a-z][2345789][a-z]|^[23579][a-z]{2}")
 
@@ -219,12 +234,13 @@ def without_german_terms(text: str) -> str:
 
 
 def _typed_in_latin_letters(words: list[str]) -> str | None:
-    """Arabic, Persian or Pashto when one has clearly the most cue words (at least 2, and a
-    quarter of the words)."""
+    """Arabic, Persian, Pashto or Tigrinya when one has clearly the most cue words (at least 2,
+    and a quarter of the words)."""
     cues = {
         "ar": sum(w in ARABIZI_WORDS or bool(_ARABIZI_DIGIT.search(w)) for w in words),
         "fa": sum(w in FINGLISH_WORDS for w in words),
         "ps": sum(w in PASHTO_LATIN_WORDS for w in words),
+        "ti": sum(w in TIGRINYA_LATIN_WORDS for w in words),
     }
     (best, most), (_, second) = sorted(cues.items(), key=lambda cue: -cue[1])[:2]
     return best if most >= max(2, len(words) // 4) and most > second else None

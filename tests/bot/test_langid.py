@@ -39,6 +39,7 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("salam man chetor mitoonam dar jobcenter darkhast bedam", "fa"),  # Finglish
         ("madarek chi bayad biyaram", "fa"),
         ("zma paisey tsok warkawi", "ps"),  # Pashto in Latin letters
+        ("selam kemey aleka, genzeb entay iyu", "ti"),  # Tigrinya in Latin letters
         ("Ana sayfa nerede", "tr"),  # one Arabizi-looking word is not enough
     ],
 )

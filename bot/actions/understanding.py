@@ -79,7 +79,18 @@ def decide(
         return Decision(answer=ANSWERED_WITHOUT_BOOKING[intent])
     if intent != FALLBACK:
         return None
+    if best_guess(parse) == OUT_OF_SCOPE:
+        # Unsure, but its best guess is "none of Lotse's topics": an honest no, not three strays.
+        return Decision()
     return Decision(suggestions=closest(parse, searched, known)[:SUGGESTIONS])
+
+
+def best_guess(parse: dict[str, Any]) -> str | None:
+    """The classifier's best intent behind a fallback."""
+    for ranked in parse.get("intent_ranking") or []:
+        if ranked.get("name") != FALLBACK:
+            return ranked.get("name")
+    return None
 
 
 def closest(parse: dict[str, Any], searched: Iterable[str], known: set[str]) -> list[str]:

@@ -63,3 +63,20 @@ def test_nothing_likely_is_an_honest_no_not_a_guess():
     decision = decide(lost, [], TOPICS)
     assert decision is not None
     assert decision.put_forward == []
+
+
+def test_unsure_with_out_of_scope_as_best_guess_is_an_honest_no():
+    outside = parse(
+        "nlu_fallback",
+        0.5,
+        [("nlu_fallback", 0.5), ("out_of_scope", 0.4), ("ask_applying", 0.3)],
+    )
+    decision = decide(outside, ["applying"], TOPICS)
+    assert decision is not None
+    assert decision.put_forward == []
+    inside = parse(
+        "nlu_fallback",
+        0.5,
+        [("nlu_fallback", 0.5), ("ask_applying", 0.4), ("out_of_scope", 0.3)],
+    )
+    assert decide(inside, [], TOPICS).suggestions[0] == "applying"

@@ -64,7 +64,29 @@ KURMANJI_WORDS = frozenset(
 )
 PASHTO_WORDS = frozenset(
     (
-        "زه ته موږ ده دی دا زما له د کوم یم مننه غواړم څنګه ولې دې په سره ښه کله شته وه راته وخت شم"
+        "زه زما مننه کوم کومه یم په سره راته ماته ستا ستاسو شته ته د موږ غواړم څنګه ولې دې ښه "
+        "لرم لري لرو لرې وروسته کولی کولای یو یوه ورکوي ورکوو ورکول واخلم اخلم اخلي "
+        "پامان کوي کوو کوه وي ولیکل لیکنه ودروه سمه ساتنه سهار"
+    ).split()
+)
+# Pashto words that Dari or Arabic dialects also write ("ده": Dari "in", Egyptian "this"; "دا":
+# Iraqi "this"; "وخت": Dari "time"; "نوم": Arabic "sleep"): two different ones count, when they
+# outnumber the Arabic and the Persian function words.
+SHARED_PASHTO_WORDS = frozenset("ده دا دی دي له وه کله وخت شم سم نه خو بیا شی بل اوس نوم".split())
+# Function words of spoken Arabic and of Persian, compared with ي/ك folded to ی/ک: Iraqi Arabic
+# writes گ and چ, and Arabic speakers write German words with گ, so letters alone mislead.
+ARABIC_WORDS = frozenset(
+    (
+        "شلون شنو شو اکو ماکو هسه هسا شکد وین لیش لیه ایش های هذا هذه هذی اللی الی عشان علشان "
+        "بدی بدک بدو ابغی عند عندی عندک عنده هیک کمان لسه لسا فینی شسوی اسوی اگدر اقدر یحق "
+        "بیعطونی ازای امتی متی انا احنا نحن انت انتی فی علی عن اذا"
+    ).split()
+)
+PERSIAN_WORDS = frozenset(
+    (
+        "است هست نیست هستم نیستم میخواهم میخوام میخام میخایم چطور چطوری چه چی چیه کجا کجاست "
+        "برای برا که را رو ره این اون شما میشه نمیشه باید دارم ندارم کنم بکنم میکنم کردم شده "
+        "بگیرم بدم پیسه کدام کدوم چقدر از خانه خونه دیگه"
     ).split()
 )
 UKRAINIAN_WORDS = frozenset(
@@ -83,7 +105,10 @@ ENGLISH_WORDS = frozenset("what is how who where when i the my can do does".spli
 # backtracks in time quadratic in a word's length (a 20,000-letter word took 30 s).
 _GERMAN_TERMS = re.compile(
     r"bürgergeld|grundsicherung|jobcenter|sozialamt|familienkasse|asylblg|sgb|bamf|duldung|"
-    r"aufenthalts|fiktionsbescheinigung|meldebescheinigung|ausländerbehörde|integrationskurs",
+    r"aufenthalts|fiktionsbescheinigung|meldebescheinigung|ausländerbehörde|integrationskurs|"
+    r"bescheid|regelbedarf|mehrbedarf|freibetrag|kontoauszüge|kontoauszug|mietvertrag|"
+    r"nachzahlung|unterkunft|kooperationsplan|erstausstattung|wohnsitzauflage|widerspruch|"
+    r"krankenkasse|kindergeld|mietkaution|anmeldung|lohnabrechnung",
     re.IGNORECASE,
 )
 _BOOK_NUMBER = re.compile(r"(ii|2|xii|12)\W*", re.IGNORECASE)  # the "II" of "SGB II"
@@ -264,11 +289,23 @@ def detect(text: str) -> Detection:
     if n_arabic >= 2 and n_arabic >= n_cyr:
         if _SORANI_LETTERS.search(text):
             return Detection("ckb", 0.95, "letters:sorani")
-        if _PASHTO_LETTERS.search(text) or any(w in PASHTO_WORDS for w in words):
+        folded = [w.replace("ي", "ی").replace("ك", "ک").replace("ى", "ی") for w in words]
+        arabic_words = sum(w in ARABIC_WORDS for w in folded)
+        persian_words = sum(w in PERSIAN_WORDS for w in folded)
+        shared_pashto = len(SHARED_PASHTO_WORDS.intersection(words))
+        if (
+            _PASHTO_LETTERS.search(text)
+            or any(w in PASHTO_WORDS for w in words)
+            or shared_pashto >= max(2, arabic_words + 1, persian_words + 1)
+        ):
             return Detection("ps", 0.95, "letters:pashto")
         persian = len(_PERSIAN_LETTERS.findall(text))
         arabic = len(_ARABIC_ONLY_LETTERS.findall(text))
-        if persian and not arabic:
+        if arabic_words != persian_words:
+            result = Detection(
+                "ar" if arabic_words > persian_words else "fa", 0.9, "words:arabic-persian"
+            )
+        elif persian and not arabic:
             result = Detection("fa", 0.95, "letters:persian")
         elif arabic and not persian:
             result = Detection("ar", 0.95, "letters:arabic")

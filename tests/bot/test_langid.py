@@ -39,6 +39,12 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("salam man chetor mitoonam dar jobcenter darkhast bedam", "fa"),  # Finglish
         ("madarek chi bayad biyaram", "fa"),
         ("zma paisey tsok warkawi", "ps"),  # Pashto in Latin letters
+        ("سلام، چطور ده کورس زبان نام نویسی کنم", "fa"),  # Dari "ده" (in) is not Pashto
+        ("الكلام ده صح ولا لا", "ar"),  # nor is Egyptian "ده" (this)
+        ("شلون اگدر احچي وياهم باچر", "ar"),  # Iraqi گ چ: Arabic words decide, not letters
+        ("شنو يعني البورگرگلد", "ar"),  # a German word written with گ
+        ("کار لرم خو پیسې نه لرم", "ps"),
+        ("what does regelbedarf mean in my bescheid", "en"),  # office words say nothing
         ("selam kemey aleka, genzeb entay iyu", "ti"),  # Tigrinya in Latin letters
         ("Ana sayfa nerede", "tr"),  # one Arabizi-looking word is not enough
     ],

@@ -201,6 +201,27 @@ def test_small_talk_and_a_question_in_one_message_gets_the_answer(rasa_server):
         assert sources and '"housing_costs"' in sources[0], (language, answered)
 
 
+def test_arabic_and_persian_in_latin_letters_are_answered_in_their_own_script(rasa_server):
+    """Arabizi and Finglish, typed for want of a keyboard: the topic's answer, in Arabic or
+    Persian."""
+    for language, message, topic in (
+        ("ar", "marhaba, kif a3mel antrag 3al jobcenter?", "applying"),
+        ("fa", "salam, chetor mitoonam kindergeld begiram?", "children_child_benefit"),
+    ):
+        sender = f"e2e-latin-{language}-{uuid.uuid4().hex[:8]}"
+        answered = say(rasa_server, sender, message)
+        catalog = all_catalogs()[language]
+        assert catalog["utter_disclosure"].split("{")[0] in texts(answered), answered
+        assert catalog["note.topic_draft"] in texts(answered), answered
+        sources = [
+            b["payload"]
+            for m in answered
+            for b in m.get("buttons") or []
+            if b["payload"].startswith("/topic_source")
+        ]
+        assert sources and f'"{topic}"' in sources[0], (language, answered)
+
+
 def test_are_you_a_person_gets_the_disclosure_with_the_privacy_notice_a_tap_away(rasa_server):
     """The buttons under the rule's answer are what `make bot-eval-real` counts as offered."""
     offered = decide({"intent": {"name": "bot_challenge"}}, [], topics()).put_forward

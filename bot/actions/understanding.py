@@ -97,20 +97,18 @@ def closest(parse: dict[str, Any], searched: Iterable[str], known: set[str]) -> 
     """The classifier's and the search's best topics alternately: each catches what the other
     misses. Empty when neither finds a topic close enough; else filled up with the classifier's
     next topics."""
-    ranking = parse.get("intent_ranking") or []
-    ranked = [topic_of(r.get("name")) for r in ranking]
-    likely = [
-        topic
-        for topic, r in zip(ranked, ranking, strict=True)
-        if r.get("confidence", 0.0) >= MIN_RANKED_CONFIDENCE
+    ranked = [
+        (topic, r.get("confidence", 0.0))
+        for r in parse.get("intent_ranking") or []
+        if (topic := topic_of(r.get("name"))) in known
     ]
-    from_classifier = [topic for topic in likely if topic in known][:SUGGESTIONS]
-    from_search = [topic for topic in searched if topic in known][:SUGGESTIONS]
+    from_classifier = [t for t, confidence in ranked if confidence >= MIN_RANKED_CONFIDENCE]
+    from_search = [topic for topic in searched if topic in known]
     offered: list[str] = []
-    for pair in zip_longest(from_classifier, from_search):
+    for pair in zip_longest(from_classifier[:SUGGESTIONS], from_search[:SUGGESTIONS]):
         for topic in pair:
             if topic is not None and topic not in offered:
                 offered.append(topic)
     if offered:
-        offered += [t for t in ranked if t in known and t not in offered]
+        offered += [topic for topic, _ in ranked if topic not in offered]
     return offered

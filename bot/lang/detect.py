@@ -73,8 +73,10 @@ PASHTO_WORDS = frozenset(
 # Iraqi "this"; "وخت": Dari "time"; "نوم": Arabic "sleep"): two different ones count, when they
 # outnumber the Arabic and the Persian function words.
 SHARED_PASHTO_WORDS = frozenset("ده دا دی دي له وه کله وخت شم سم نه خو بیا شی بل اوس نوم".split())
-# Function words of spoken Arabic and of Persian, compared with ي/ك folded to ی/ک: Iraqi Arabic
-# writes گ and چ, and Arabic speakers write German words with گ, so letters alone mislead.
+# Function words of spoken Arabic and of Persian, compared with only ي ى ك folded (keyboards swap
+# them; lotse_shared.text.fold also drops hamza, so Arabic "أين" would read as Persian "این"):
+# Iraqi Arabic writes گ and چ, and Arabic speakers write German words with گ, so letters mislead.
+_YEH_KAF = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
 ARABIC_WORDS = frozenset(
     (
         "شلون شنو شو اکو ماکو هسه هسا شکد وین لیش لیه ایش های هذا هذه هذی اللی الی عشان علشان "
@@ -289,7 +291,7 @@ def detect(text: str) -> Detection:
     if n_arabic >= 2 and n_arabic >= n_cyr:
         if _SORANI_LETTERS.search(text):
             return Detection("ckb", 0.95, "letters:sorani")
-        folded = [w.replace("ي", "ی").replace("ك", "ک").replace("ى", "ی") for w in words]
+        folded = [word.translate(_YEH_KAF) for word in words]
         arabic_words = sum(w in ARABIC_WORDS for w in folded)
         persian_words = sum(w in PERSIAN_WORDS for w in folded)
         shared_pashto = len(SHARED_PASHTO_WORDS.intersection(words))

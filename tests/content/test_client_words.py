@@ -1,0 +1,88 @@
+"""content/terms: how clients write office and benefit words, mapped to one German key before the
+classifier and the topic search compare texts (lotse_shared.text)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from lotse_shared.files import read_yaml
+from lotse_shared.text import TERMS_DIR, fold, normalize, rasm, vocabulary
+
+FILES = sorted(TERMS_DIR.glob("*.yml"))
+
+
+def spellings(path: Path) -> dict[str, list[str]]:
+    return {key: [key, *(variants or [])] for key, variants in read_yaml(path)["terms"].items()}
+
+
+def test_every_language_lists_the_same_german_keys() -> None:
+    keys = {path.stem: set(spellings(path)) for path in FILES}
+    german = keys["de"]
+    assert {language: sorted(k ^ german) for language, k in keys.items() if k != german} == {}
+
+
+def test_no_spelling_stands_for_two_office_words() -> None:
+    """The vocabulary is shared by all languages: one written form, or one Arabic-script skeleton
+    matched despite misplaced dots, must mean one German word."""
+    meanings: dict[str, set[str]] = defaultdict(set)
+    for path in FILES:
+        for key, forms in spellings(path).items():
+            for form in forms:
+                folded = fold(form)
+                meanings[folded].add(key)
+                joined = folded.replace(" ", "")
+                if len(joined) >= 6 and any("\u0600" <= ch <= "\u06ff" for ch in joined):
+                    meanings["skeleton:" + rasm(joined)].add(key)
+    assert {form: keys for form, keys in meanings.items() if len(keys) > 1} == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("سلام، جابسنتر پول میده؟", "سلام jobcenter پول میده"),  # Persian, written together
+        ("حابسنتز", "jobcenter"),  # Arabic, dots misplaced
+        ("jobsenter", "jobcenter"),  # one letter replaced
+        ("jobcentr", "jobcenter"),  # one letter missing
+        ("Джобцентр", "jobcenter"),
+        ("ጆብሰንተርዶ", "jobcenter"),  # Tigrinya, with the question suffix
+        ("Hartz IV, ALG 2", "grundsicherungsgeld grundsicherungsgeld"),  # old names of the benefit
+        ("درخواست بورگرگلد", "درخواست grundsicherungsgeld"),
+    ],
+)
+def test_office_words_become_their_german_key(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Dari "میته" (gives) is not Miete.
+        ("جاب سنتر کرایه ره میته", "jobcenter کرایه ره میته"),
+        # "Arbeitslosengeld" alone is the Agentur's benefit, not "Arbeitslosengeld 2".
+        ("Arbeitslosengeld", "arbeitslosengeld"),
+        ("Termin", "termin"),
+    ],
+)
+def test_ordinary_words_and_near_names_stay(text: str, expected: str) -> None:
+    assert normalize(text) == expected
+
+
+def test_arabic_letter_variants_tatweel_and_joiners_are_one_form() -> None:
+    assert fold("كيف") == fold("کیف")
+    assert fold("مـرحـبـا") == fold("مرحبا")
+    assert fold("می\u200cخواهم") == "میخواهم"
+    assert fold("مَرْحَبًا") == fold("مرحبا")
+    assert fold("١٢ ۱۲") == "12 12"
+
+
+def test_office_words_in_latin_letters_are_left_out_before_identifying_the_language() -> None:
+    kept = vocabulary().without_office_words("I got a Bescheid from the Jobcenter about my Miete")
+    assert kept == "I got a from the about my"
+
+
+def test_a_greeting_before_a_question_is_cut_off() -> None:
+    assert vocabulary().without_greeting("سلام، پول بیکاری چیست؟") == "پول بیکاری چیست"
+    assert vocabulary().without_greeting("Hallo") is None

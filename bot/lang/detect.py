@@ -101,6 +101,26 @@ GERMAN_WORDS = frozenset(
     "was ist wie wer wo wann ich der die das und mein meine kann bekomme habe zum beim vom".split()
 )
 ENGLISH_WORDS = frozenset("what is how who where when i the my can do does".split())
+# Function words of German, English and French that are no word of the other served Latin-script
+# languages (not "was", "die", "will", "am", "me", "on", "de", "et", "ne", "la", "ma", "du", "dem",
+# "he", "be": English, German, Turkish, Somali or Kurmanji too). They decide between the three
+# before lingua, which takes an English or French sentence with one long German word
+# ("Schwarzfahren", "Führerschein") for German.
+GERMAN_FUNCTION_WORDS = frozenset(
+    "ich der das und ist nicht mit von zu ein eine einen einem einer mein meine meinen meiner wie "
+    "kann muss habe hab bei für fur auf oder wenn wo wann warum wer sie es er wir uns mir mich "
+    "den des im zum vom beim noch schon bitte danke auch aber welche soll bekomme bekommen gibt "
+    "jetzt weil dass sind hat haben wird kein keine ihr dieser diese".split()
+)
+ENGLISH_FUNCTION_WORDS = frozenset(
+    "i the my to what how can do does is and of with from you it this that have has got must "
+    "which who are or if when where why not at want need get should there they she we our "
+    "your his her been did didnt dont doesnt cant for".split()
+)
+FRENCH_FUNCTION_WORDS = frozenset(
+    "je le les des est pour que qui quoi comment mon mes une dans avec sur pas il elle nous "
+    "vous ai suis dois peux au aux ce cette qu j c".split()
+)
 # German administrative words clients keep in German whatever language they write in; they say
 # nothing about that language, so they are left out before identification.
 # Matched inside one whitespace-separated word at a time: `\S*term\S*` over the whole text
@@ -273,6 +293,18 @@ def _typed_in_latin_letters(words: list[str]) -> str | None:
     return best if most >= max(2, len(words) // 4) and most > second else None
 
 
+def _german_english_or_french(words: list[str]) -> str | None:
+    """German, English or French when its function words clearly outnumber the other two's (at
+    least two, and twice as many as the next)."""
+    counts = {
+        "de": sum(w in GERMAN_FUNCTION_WORDS for w in words),
+        "en": sum(w in ENGLISH_FUNCTION_WORDS for w in words),
+        "fr": sum(w in FRENCH_FUNCTION_WORDS for w in words),
+    }
+    (best, most), (_, second) = sorted(counts.items(), key=lambda count: -count[1])[:2]
+    return best if most >= 2 and most >= 2 * second else None
+
+
 def detect(text: str) -> Detection:
     """Best served language for one message; language None when the text has no letters."""
     text = unicodedata.normalize("NFC", text or "").strip()
@@ -352,6 +384,9 @@ def detect(text: str) -> Detection:
             en_words = sum(w in ENGLISH_WORDS for w in words)
             if de_words != en_words:
                 return Detection("de" if de_words > en_words else "en", 0.85, "words:de-en")
+        by_function_words = _german_english_or_french(words)
+        if by_function_words is not None:
+            return Detection(by_function_words, 0.9, f"words:{by_function_words}")
         # Without any Somali look, lingua takes short English or French for Somali ("I say no").
         result = _lingua(text, LATIN if somali_spelling or "ma" in words else LATIN_WITHOUT_SOMALI)
         if (

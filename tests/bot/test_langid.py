@@ -47,6 +47,14 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("what does regelbedarf mean in my bescheid", "en"),  # office words say nothing
         ("selam kemey aleka, genzeb entay iyu", "ti"),  # Tigrinya in Latin letters
         ("Ana sayfa nerede", "tr"),  # one Arabizi-looking word is not enough
+        # A long German word does not make an English or French sentence German: function words
+        # decide.
+        ("my landlord sent the Betriebskostenabrechnung, who has to pay it", "en"),
+        ("they told me to bring my Schulbescheinigung, where do i get it", "en"),
+        ("le Vermieter veut une Mietschuldenfreiheitsbescheinigung, je fais comment", "fr"),
+        ("sorry ich habe meine Email nicht bekommen, online Account Problem", "de"),
+        ("kaarka ma hayo, gargaar ma helayaa", "so"),  # Somali "ma" is no French "ma"
+        ("cima ew du mehan pas pere dixwazin", "ku"),  # nor Kurmanji "du" (two)
     ],
 )
 def test_cues(text, expected):

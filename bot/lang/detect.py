@@ -103,9 +103,9 @@ GERMAN_WORDS = frozenset(
 ENGLISH_WORDS = frozenset("what is how who where when i the my can do does".split())
 # Function words of German, English and French that are no word of the other served Latin-script
 # languages (not "was", "die", "will", "am", "me", "on", "de", "et", "ne", "la", "ma", "du", "dem",
-# "he", "be": English, German, Turkish, Somali or Kurmanji too). They decide between the three
-# before lingua, which takes an English or French sentence with one long German word
-# ("Schwarzfahren", "Führerschein") for German.
+# "he", "be": English, German, Turkish, Somali or Kurmanji too). They overrule lingua when it takes
+# an English or French sentence with one long German word ("Schwarzfahren", "Führerschein") for
+# German.
 GERMAN_FUNCTION_WORDS = frozenset(
     "ich der das und ist nicht mit von zu ein eine einen einem einer mein meine meinen meiner wie "
     "kann muss habe hab bei für fur auf oder wenn wo wann warum wer sie es er wir uns mir mich "
@@ -384,11 +384,13 @@ def detect(text: str) -> Detection:
             en_words = sum(w in ENGLISH_WORDS for w in words)
             if de_words != en_words:
                 return Detection("de" if de_words > en_words else "en", 0.85, "words:de-en")
-        by_function_words = _german_english_or_french(words)
-        if by_function_words is not None:
-            return Detection(by_function_words, 0.9, f"words:{by_function_words}")
         # Without any Somali look, lingua takes short English or French for Somali ("I say no").
         result = _lingua(text, LATIN if somali_spelling or "ma" in words else LATIN_WITHOUT_SOMALI)
+        if result.language == "de":
+            # One long German word ("Schwarzfahren") makes lingua say German: function words decide.
+            by_function_words = _german_english_or_french(words)
+            if by_function_words in ("en", "fr"):
+                return Detection(by_function_words, 0.9, f"words:{by_function_words}")
         if (
             result.language == "tr"
             and _NOT_TURKISH_LETTERS.search(text)

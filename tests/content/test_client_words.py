@@ -50,6 +50,11 @@ def test_no_spelling_stands_for_two_office_words() -> None:
         ("ጆብሰንተርዶ", "jobcenter"),  # Tigrinya, with the question suffix
         ("Hartz IV, ALG 2", "grundsicherungsgeld grundsicherungsgeld"),  # old names of the benefit
         ("درخواست بورگرگلد", "درخواست grundsicherungsgeld"),
+        # "Heizung" typed in Persian, Pashto and Tigrinya script: heating costs
+        ("هزینه هایتسونگ زیاد است", "هزینه heizkosten زیاد است"),
+        ("د هایتسونګ بل راغلی", "د heizkosten بل راغلی"),
+        ("ሕሳብ ሃይትሱንግ መጺኡኒ", "ሕሳብ heizkosten መጺኡኒ"),
+        ("کرایه خانه ام زیاد شد", "miete ام زیاد شد"),  # everyday words that mean only the rent
     ],
 )
 def test_office_words_become_their_german_key(text: str, expected: str) -> None:

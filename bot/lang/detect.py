@@ -97,10 +97,6 @@ UKRAINIAN_WORDS = frozenset(
 RUSSIAN_WORDS = frozenset(
     "что как если это мне мой моя такое будет когда где вы есть ли меня могу".split()
 )
-GERMAN_WORDS = frozenset(
-    "was ist wie wer wo wann ich der die das und mein meine kann bekomme habe zum beim vom".split()
-)
-ENGLISH_WORDS = frozenset("what is how who where when i the my can do does".split())
 # Function words of German, English and French that are no word of the other served Latin-script
 # languages (not "was", "die", "will", "am", "me", "on", "de", "et", "ne", "la", "ma", "du", "dem",
 # "he", "be": English, German, Turkish, Somali or Kurmanji too). They overrule lingua when it takes
@@ -380,8 +376,8 @@ def detect(text: str) -> Detection:
                 return Detection("ku", 0.85, "letters:kurmanji")
         if had_terms and len(words) <= 3:
             # "Was ist Bürgergeld?": too little left for statistics; function words decide.
-            de_words = sum(w in GERMAN_WORDS for w in words)
-            en_words = sum(w in ENGLISH_WORDS for w in words)
+            de_words = sum(w in GERMAN_FUNCTION_WORDS for w in words)
+            en_words = sum(w in ENGLISH_FUNCTION_WORDS for w in words)
             if de_words != en_words:
                 return Detection("de" if de_words > en_words else "en", 0.85, "words:de-en")
         # Without any Somali look, lingua takes short English or French for Somali ("I say no").

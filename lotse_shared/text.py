@@ -94,17 +94,20 @@ def rasm(word: str) -> str:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """Every language's words for the offices and benefits, and the greetings clients put before
-    a question."""
+    """Every language's words for the offices and benefits, the greetings clients put before a
+    question and the thanks they put after it."""
 
     phrases: dict[tuple[str, ...], str]  # folded words -> German key
     fuzzy: dict[
         str, str
     ]  # a one-word variant's letter skeleton, or its forms one letter off -> German key
     greetings: frozenset[tuple[str, ...]]
+    thanks: frozenset[tuple[str, ...]]
     longest: int
     keys: frozenset[str]
     longest_word: int = 0  # letters in the longest one-word variant
+    longest_greeting: int = 0  # words in the longest greeting
+    longest_thanks: int = 0  # words in the longest closing thanks
 
     def canonical(self, text: str) -> str:
         """`text` folded, with every known variant replaced by its German key."""
@@ -164,19 +167,36 @@ class Vocabulary:
     def without_greeting(self, text: str) -> str | None:
         """What follows a leading greeting, when at least two words follow; else None."""
         words = fold(text).split()
-        for size in range(min(4, len(words) - 2), 0, -1):
-            if tuple(words[:size]) in self.greetings:
-                rest = words[size:]
-                while rest and tuple(rest[:1]) in self.greetings:
-                    rest = rest[1:]
-                return " ".join(rest) if len(rest) >= 2 else None
-        return None
+        start = 0
+        while True:
+            for size in range(min(self.longest_greeting, len(words) - start - 2), 0, -1):
+                if tuple(words[start : start + size]) in self.greetings:
+                    start += size
+                    break
+            else:
+                break
+        return " ".join(words[start:]) if start and len(words) - start >= 2 else None
+
+    def without_thanks(self, text: str) -> str | None:
+        """What comes before closing thanks ("… ? Thanks in advance"), when at least two words
+        do; else None."""
+        words = fold(text).split()
+        end = len(words)
+        while True:
+            for size in range(min(self.longest_thanks, end - 2), 0, -1):
+                if tuple(words[end - size : end]) in self.thanks:
+                    end -= size
+                    break
+            else:
+                break
+        return " ".join(words[:end]) if end < len(words) else None
 
 
 def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
     phrases: dict[tuple[str, ...], str] = {}
     fuzzy: dict[str, str] = {}
     greetings: set[tuple[str, ...]] = set()
+    thanks: set[tuple[str, ...]] = set()
     for path in sorted(terms_dir.glob("*.yml")):
         data = read_yaml(path) or {}
         for key, variants in (data.get("terms") or {}).items():
@@ -204,15 +224,22 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
             words = tuple(fold(str(greeting)).split())
             if words:
                 greetings.add(words)
+        for closing in data.get("thanks") or []:
+            words = tuple(fold(str(closing)).split())
+            if words:
+                thanks.add(words)
     longest = max((len(words) for words in phrases), default=1)
     longest_word = max((len(words[0]) for words in phrases if len(words) == 1), default=0)
     return Vocabulary(
         phrases=phrases,
         fuzzy=fuzzy,
         greetings=frozenset(greetings),
+        thanks=frozenset(thanks),
         longest=longest,
         keys=frozenset(phrases.values()),
         longest_word=longest_word,
+        longest_greeting=max((len(words) for words in greetings), default=0),
+        longest_thanks=max((len(words) for words in thanks), default=0),
     )
 
 

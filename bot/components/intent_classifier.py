@@ -48,6 +48,7 @@ VOCABULARY_FILE = "linear_intent_classifier.json"
 MODEL_FORMAT = "npz-json-1"
 WORD_NGRAMS = (1, 2)
 GREET = "greet"
+THANK = "thank"
 CHOOSE_LANGUAGE = "choose_language"
 LANGUAGE_ENTITY = "language"
 # Set in the parse when a message chose a language and asked a question: the language still counts
@@ -57,7 +58,7 @@ MIN_QUESTION_WORDS = 3
 MIN_QUESTION_CONFIDENCE = 0.5
 # Small talk that comes before the question in one message ("Are you a robot? Can I delete my
 # data?"): the question decides, as after a greeting.
-REMARKS = frozenset({GREET, "bot_challenge", "thank"})
+REMARKS = frozenset({GREET, "bot_challenge", THANK})
 SENTENCE_END = re.compile(r"[?؟!.;؛።፧]+")
 TOPIC_INTENT_PREFIX = "ask_"
 
@@ -385,16 +386,19 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
                 message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             ranking = self._rank(text)
-            rest = client_text.vocabulary().without_greeting(text)
-            if rest is not None:
-                # "Hello, what is …?": the question decides, unless it is only a longer greeting.
-                after_greeting = self._rank(rest)
-                top, question = ranking[0], after_greeting[0]
-                if question[INTENT_NAME_KEY] != GREET and (
-                    top[INTENT_NAME_KEY] == GREET
-                    or question[PREDICTED_CONFIDENCE_KEY] > top[PREDICTED_CONFIDENCE_KEY]
+            vocabulary = client_text.vocabulary()
+            after_greeting = vocabulary.without_greeting(text)
+            question = vocabulary.without_thanks(after_greeting or text) or after_greeting
+            if question is not None:
+                # "Hello, what is …? Thanks in advance": the question decides, unless it is only
+                # a longer greeting.
+                question_ranking = self._rank(question)
+                top, asked = ranking[0], question_ranking[0]
+                if asked[INTENT_NAME_KEY] != GREET and (
+                    top[INTENT_NAME_KEY] in (GREET, THANK)
+                    or asked[PREDICTED_CONFIDENCE_KEY] > top[PREDICTED_CONFIDENCE_KEY]
                 ):
-                    ranking = after_greeting
+                    ranking = question_ranking
             if ranking[0][INTENT_NAME_KEY] in REMARKS:
                 ranking = self._question_after_remark(text) or ranking
             if ranking[0][INTENT_NAME_KEY] == CHOOSE_LANGUAGE:

@@ -182,8 +182,8 @@ def test_language_switch_and_arabic_answers(rasa_server):
 
 
 def test_small_talk_and_a_question_in_one_message_gets_the_answer(rasa_server):
-    """ "Are you a robot? Who pays my rent?": the question is answered, as after a greeting (the
-    whole message reads as the robot question)."""
+    """ "Are you a robot? Who pays my rent?" and "Who pays my rent? God bless you": the question is
+    answered, as after a greeting (the whole message reads as the robot question, or as thanks)."""
     for language, message in (
         ("en", "Are you a robot or a human? Who pays my rent?"),
         ("de", "Bist du ein Roboter oder ein Mensch? Wer zahlt die Miete?"),
@@ -199,6 +199,29 @@ def test_small_talk_and_a_question_in_one_message_gets_the_answer(rasa_server):
             if b["payload"].startswith("/topic_source")
         ]
         assert sources and '"housing_costs"' in sources[0], (language, answered)
+
+
+def test_a_question_with_closing_thanks_gets_the_answer(rasa_server):
+    """ "What happens now that I missed my appointment? God bless you": the question is answered;
+    without the thanks cut off these read as thanks or as unsure."""
+    for language, message, topic in (
+        ("ar", "نسيت الموعد شو بصير هلق الله يعطيك العافية", "missed_appointment"),
+        ("ps", "ترمین مې هیر شو څه به کیږي ډېره مننه", "missed_appointment"),
+        ("ar", "شو لازم جيب معي عالموعد الله يعطيك العافية", "documents"),
+    ):
+        sender = f"e2e-thanks-{language}-{uuid.uuid4().hex[:8]}"
+        answered = say(rasa_server, sender, message)
+        if topic == "documents":
+            checklist = all_catalogs()[language]["utter_documents_checklist"].split("{")[0]
+            assert checklist.strip() in texts(answered), (language, answered)
+            continue
+        sources = [
+            b["payload"]
+            for m in answered
+            for b in m.get("buttons") or []
+            if b["payload"].startswith("/topic_source")
+        ]
+        assert sources and f'"{topic}"' in sources[0], (language, answered)
 
 
 def test_arabic_and_persian_in_latin_letters_are_answered_in_their_own_script(rasa_server):

@@ -91,3 +91,32 @@ def test_office_words_in_latin_letters_are_left_out_before_identifying_the_langu
 def test_a_greeting_before_a_question_is_cut_off() -> None:
     assert vocabulary().without_greeting("سلام، پول بیکاری چیست؟") == "پول بیکاری چیست"
     assert vocabulary().without_greeting("Hallo") is None
+    # Greetings in a row, one of them two words long, and a preamble; a question of two words stays.
+    assert vocabulary().without_greeting("ሰላም ከመይ ኣለኹም ሓንቲ ሕቶ ኣለትኒ ክራይ መን ይኸፍል") == "ክራይ መን ይኸፍል"
+    assert vocabulary().without_greeting("hallo wie geht") == "wie geht"
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("مين بيدفع الإيجار؟ الله يعطيك العافية", "مین بیدفع الایجار"),
+        ("کرایه خانه را کی میده؟ مرسی از کمکتون", "کرایه خانه را کی میده"),
+        ("кто платит за квартиру? заранее спасибо", "кто платит за квартиру"),
+        ("Wer zahlt die Miete? Danke im Voraus, liebe Grüße", "wer zahlt die miete"),
+        ("ክራይ መን ይኸፍል የቐንየለይ", "ክራይ መን ይኸፍል"),
+    ],
+)
+def test_closing_thanks_after_a_question_are_cut_off(text: str, question: str) -> None:
+    assert vocabulary().without_thanks(text) == question
+
+
+def test_thanks_alone_or_after_one_word_stay() -> None:
+    assert vocabulary().without_thanks("Vielen Dank") is None
+    assert vocabulary().without_thanks("Kindergeld danke") is None
+    assert vocabulary().without_thanks("Wer zahlt die Miete?") is None
+
+
+def test_every_language_lists_greetings_and_closing_thanks() -> None:
+    for path in FILES:
+        data = read_yaml(path)
+        assert data.get("greetings") and data.get("thanks"), path.name

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import zip_longest
 from typing import Any
 
 TOPIC_PREFIX = "ask_"
@@ -31,6 +30,10 @@ MIN_RANKED_CONFIDENCE = 0.05
 # misread (on 1,600 dev-set questions no answer at or above it was wrong; two at 0.90-0.92 were).
 RELATED_BELOW = 0.95
 RELATED = 2
+# Reciprocal rank fusion of the classifier's and the search's rankings: a topic at place p (from 0)
+# scores 1 / (p + 2) in each. Against taking them in turn, on 2,066 dev-set questions: top-1 2,000 ->
+# 2,004, top-3 2,056 -> 2,057; on 740 held-out questions top-1 715 -> 717, top-3 734 either way.
+FUSION_OFFSET = 2
 
 
 @dataclass(frozen=True)
@@ -94,9 +97,10 @@ def best_guess(parse: dict[str, Any]) -> str | None:
 
 
 def closest(parse: dict[str, Any], searched: Iterable[str], known: set[str]) -> list[str]:
-    """The classifier's and the search's best topics alternately: each catches what the other
-    misses. Empty when neither finds a topic close enough; else filled up with the classifier's
-    next topics."""
+    """The classifier's and the search's best three topics, fused by rank: a topic both put forward
+    comes before one only one of them does (each catches what the other misses); on a tie the
+    classifier's first. Empty when neither finds a topic close enough; else filled up with the
+    classifier's next topics."""
     ranked = [
         (topic, r.get("confidence", 0.0))
         for r in parse.get("intent_ranking") or []
@@ -104,11 +108,11 @@ def closest(parse: dict[str, Any], searched: Iterable[str], known: set[str]) -> 
     ]
     from_classifier = [t for t, confidence in ranked if confidence >= MIN_RANKED_CONFIDENCE]
     from_search = [topic for topic in searched if topic in known]
-    offered: list[str] = []
-    for pair in zip_longest(from_classifier[:SUGGESTIONS], from_search[:SUGGESTIONS]):
-        for topic in pair:
-            if topic is not None and topic not in offered:
-                offered.append(topic)
+    fused: dict[str, float] = {}
+    for ranking in (from_classifier[:SUGGESTIONS], from_search[:SUGGESTIONS]):
+        for place, topic in enumerate(ranking):
+            fused[topic] = fused.get(topic, 0.0) + 1 / (place + FUSION_OFFSET)
+    offered = sorted(fused, key=lambda topic: -fused[topic])  # stable: classifier first on a tie
     if offered:
         offered += [topic for topic, _ in ranked if topic not in offered]
     return offered

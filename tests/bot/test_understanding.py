@@ -56,6 +56,17 @@ def test_did_you_mean_offers_three_once_one_topic_is_likely():
     assert decision.suggestions == ["objection", "housing_costs", "applying"]
 
 
+def test_a_topic_both_the_classifier_and_the_search_find_comes_first():
+    unsure = parse(
+        "nlu_fallback",
+        0.5,
+        [("ask_objection", 0.45), ("ask_applying", 0.2), ("ask_moving_house", 0.1)],
+    )
+    decision = decide(unsure, ["applying", "housing_costs"], TOPICS)
+    assert decision is not None
+    assert decision.suggestions == ["applying", "objection", "housing_costs"]
+
+
 def test_nothing_likely_is_an_honest_no_not_a_guess():
     lost = parse(
         "nlu_fallback", 0.5, [("greet", 0.3), ("ask_objection", 0.04), ("ask_applying", 0.03)]

@@ -31,8 +31,8 @@ MIN_RANKED_CONFIDENCE = 0.05
 RELATED_BELOW = 0.95
 RELATED = 2
 # Reciprocal rank fusion of the classifier's and the search's rankings: a topic at place p (from 0)
-# scores 1 / (p + 2) in each. Against taking them in turn, on 2,066 dev-set questions: top-1 2,000 ->
-# 2,004, top-3 2,056 -> 2,057; on 740 held-out questions top-1 715 -> 717, top-3 734 either way.
+# scores 1 / (p + 2) in each. Against taking them in turn, on 2,066 dev-set questions: top-1
+# 2,000 -> 2,004, top-3 2,056 -> 2,057; on 740 held-out questions top-1 715 -> 717, top-3 734.
 FUSION_OFFSET = 2
 
 

@@ -95,19 +95,19 @@ def rasm(word: str) -> str:
 @dataclass(frozen=True)
 class Vocabulary:
     """Every language's words for the offices and benefits, the greetings clients put before a
-    question and the thanks they put after it."""
+    question and the thanks and pleas they put after it."""
 
     phrases: dict[tuple[str, ...], str]  # folded words -> German key
     fuzzy: dict[
         str, str
     ]  # a one-word variant's letter skeleton, or its forms one letter off -> German key
     greetings: frozenset[tuple[str, ...]]
-    thanks: frozenset[tuple[str, ...]]
+    closings: frozenset[tuple[str, ...]]
     longest: int
     keys: frozenset[str]
     longest_word: int = 0  # letters in the longest one-word variant
     longest_greeting: int = 0  # words in the longest greeting
-    longest_thanks: int = 0  # words in the longest closing thanks
+    longest_closing: int = 0  # words in the longest closing
 
     def canonical(self, text: str) -> str:
         """`text` folded, with every known variant replaced by its German key."""
@@ -177,14 +177,14 @@ class Vocabulary:
                 break
         return " ".join(words[start:]) if start and len(words) - start >= 2 else None
 
-    def without_thanks(self, text: str) -> str | None:
-        """What comes before closing thanks ("… ? Thanks in advance"), when at least two words
-        do; else None."""
+    def without_closing(self, text: str) -> str | None:
+        """What comes before closing thanks or pleas ("… ? Thanks in advance", "… please help"),
+        when at least two words do; else None."""
         words = fold(text).split()
         end = len(words)
         while True:
-            for size in range(min(self.longest_thanks, end - 2), 0, -1):
-                if tuple(words[end - size : end]) in self.thanks:
+            for size in range(min(self.longest_closing, end - 2), 0, -1):
+                if tuple(words[end - size : end]) in self.closings:
                     end -= size
                     break
             else:
@@ -196,7 +196,7 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
     phrases: dict[tuple[str, ...], str] = {}
     fuzzy: dict[str, str] = {}
     greetings: set[tuple[str, ...]] = set()
-    thanks: set[tuple[str, ...]] = set()
+    closings: set[tuple[str, ...]] = set()
     for path in sorted(terms_dir.glob("*.yml")):
         data = read_yaml(path) or {}
         for key, variants in (data.get("terms") or {}).items():
@@ -224,22 +224,22 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
             words = tuple(fold(str(greeting)).split())
             if words:
                 greetings.add(words)
-        for closing in data.get("thanks") or []:
+        for closing in data.get("closings") or []:
             words = tuple(fold(str(closing)).split())
             if words:
-                thanks.add(words)
+                closings.add(words)
     longest = max((len(words) for words in phrases), default=1)
     longest_word = max((len(words[0]) for words in phrases if len(words) == 1), default=0)
     return Vocabulary(
         phrases=phrases,
         fuzzy=fuzzy,
         greetings=frozenset(greetings),
-        thanks=frozenset(thanks),
+        closings=frozenset(closings),
         longest=longest,
         keys=frozenset(phrases.values()),
         longest_word=longest_word,
         longest_greeting=max((len(words) for words in greetings), default=0),
-        longest_thanks=max((len(words) for words in thanks), default=0),
+        longest_closing=max((len(words) for words in closings), default=0),
     )
 
 

@@ -388,7 +388,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             ranking = self._rank(text)
             vocabulary = client_text.vocabulary()
             after_greeting = vocabulary.without_greeting(text)
-            question = vocabulary.without_thanks(after_greeting or text) or after_greeting
+            question = vocabulary.without_closing(after_greeting or text) or after_greeting
             if question is not None:
                 # "Hello, what is …? Thanks in advance": the question decides, unless it is only
                 # a longer greeting.

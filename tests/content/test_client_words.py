@@ -104,19 +104,20 @@ def test_a_greeting_before_a_question_is_cut_off() -> None:
         ("кто платит за квартиру? заранее спасибо", "кто платит за квартиру"),
         ("Wer zahlt die Miete? Danke im Voraus, liebe Grüße", "wer zahlt die miete"),
         ("ክራይ መን ይኸፍል የቐንየለይ", "ክራይ መን ይኸፍል"),
+        ("سهمیه کرایه چقدره؟ لطفا راهنمایی کنید با تشکر", "سهمیه کرایه چقدره"),
     ],
 )
-def test_closing_thanks_after_a_question_are_cut_off(text: str, question: str) -> None:
-    assert vocabulary().without_thanks(text) == question
+def test_closing_thanks_and_pleas_after_a_question_are_cut_off(text: str, question: str) -> None:
+    assert vocabulary().without_closing(text) == question
 
 
 def test_thanks_alone_or_after_one_word_stay() -> None:
-    assert vocabulary().without_thanks("Vielen Dank") is None
-    assert vocabulary().without_thanks("Kindergeld danke") is None
-    assert vocabulary().without_thanks("Wer zahlt die Miete?") is None
+    assert vocabulary().without_closing("Vielen Dank") is None
+    assert vocabulary().without_closing("Kindergeld danke") is None
+    assert vocabulary().without_closing("Wer zahlt die Miete?") is None
 
 
-def test_every_language_lists_greetings_and_closing_thanks() -> None:
+def test_every_language_lists_greetings_and_closings() -> None:
     for path in FILES:
         data = read_yaml(path)
-        assert data.get("greetings") and data.get("thanks"), path.name
+        assert data.get("greetings") and data.get("closings"), path.name

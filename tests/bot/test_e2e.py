@@ -33,6 +33,16 @@ def texts(messages: list[dict]) -> str:
     return "\n".join(m.get("text", "") for m in messages)
 
 
+def source_buttons(messages: list[dict]) -> list[str]:
+    """The payloads of the "source" buttons under an answer: which topic was answered."""
+    return [
+        b["payload"]
+        for message in messages
+        for b in message.get("buttons") or []
+        if b["payload"].startswith("/topic_source")
+    ]
+
+
 def tracker(rasa: str, sender: str) -> dict:
     token = jwt.encode(
         {"user": {"username": "tests", "role": "admin"}}, JWT_SECRET, algorithm="HS256"
@@ -163,12 +173,7 @@ def test_language_switch_and_arabic_answers(rasa_server):
     assert ar["note.topic_draft"] in texts(answered) and general in texts(
         answered
     )  # an unchecked draft says so
-    source_button = [
-        b["payload"]
-        for message in answered
-        for b in message.get("buttons") or []
-        if b["payload"].startswith("/topic_source")
-    ]
+    source_button = source_buttons(answered)
     assert source_button  # the sources are one tap away
     sources = texts(say(rasa_server, sender, source_button[0]))
     assert "https://" in sources and "/info?lang=ar&topic=grundsicherungsgeld" in sources
@@ -192,12 +197,7 @@ def test_small_talk_and_a_question_in_one_message_gets_the_answer(rasa_server):
     ):
         sender = f"e2e-remark-{language}-{uuid.uuid4().hex[:8]}"
         answered = say(rasa_server, sender, message)
-        sources = [
-            b["payload"]
-            for m in answered
-            for b in m.get("buttons") or []
-            if b["payload"].startswith("/topic_source")
-        ]
+        sources = source_buttons(answered)
         assert sources and '"housing_costs"' in sources[0], (language, answered)
 
 
@@ -215,12 +215,7 @@ def test_a_question_with_closing_thanks_gets_the_answer(rasa_server):
             checklist = all_catalogs()[language]["utter_documents_checklist"].split("{")[0]
             assert checklist.strip() in texts(answered), (language, answered)
             continue
-        sources = [
-            b["payload"]
-            for m in answered
-            for b in m.get("buttons") or []
-            if b["payload"].startswith("/topic_source")
-        ]
+        sources = source_buttons(answered)
         assert sources and f'"{topic}"' in sources[0], (language, answered)
 
 
@@ -236,12 +231,7 @@ def test_arabic_and_persian_in_latin_letters_are_answered_in_their_own_script(ra
         catalog = all_catalogs()[language]
         assert catalog["utter_disclosure"].split("{")[0] in texts(answered), answered
         assert catalog["note.topic_draft"] in texts(answered), answered
-        sources = [
-            b["payload"]
-            for m in answered
-            for b in m.get("buttons") or []
-            if b["payload"].startswith("/topic_source")
-        ]
+        sources = source_buttons(answered)
         assert sources and f'"{topic}"' in sources[0], (language, answered)
 
 

@@ -388,13 +388,20 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             ranking = self._rank(text)
             vocabulary = client_text.vocabulary()
             after_greeting = vocabulary.without_greeting(text)
-            question = vocabulary.without_closing(after_greeting or text) or after_greeting
+            before_closing = vocabulary.without_closing(after_greeting or text)
+            question = before_closing or after_greeting
             if question is not None:
                 # "Hello, what is …? Thanks in advance": the question decides, unless it is only
-                # a longer greeting.
+                # a longer greeting; before closing thanks only a question about a topic ("OK
+                # great, thanks" must not answer a yes/no form).
                 question_ranking = self._rank(question)
                 top, asked = ranking[0], question_ranking[0]
-                if asked[INTENT_NAME_KEY] != GREET and (
+                counts = (
+                    str(asked[INTENT_NAME_KEY]).startswith(TOPIC_INTENT_PREFIX)
+                    if before_closing
+                    else asked[INTENT_NAME_KEY] != GREET
+                )
+                if counts and (
                     top[INTENT_NAME_KEY] in (GREET, THANK)
                     or asked[PREDICTED_CONFIDENCE_KEY] > top[PREDICTED_CONFIDENCE_KEY]
                 ):

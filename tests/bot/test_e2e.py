@@ -219,6 +219,24 @@ def test_a_question_with_closing_thanks_gets_the_answer(rasa_server):
         assert sources and f'"{topic}"' in sources[0], (language, answered)
 
 
+def test_thanks_after_a_yes_stay_thanks(rasa_server):
+    """ "OK great, thank you": closing thanks are cut off only for a question about a topic, so this
+    stays thanks and does not answer a yes/no question as "yes"."""
+    for language, message in (
+        ("de", "alles klar super vielen Dank"),
+        ("en", "ok great thank you"),
+        ("ru", "хорошо понятно спасибо"),
+    ):
+        sender = f"e2e-thanks-only-{language}-{uuid.uuid4().hex[:8]}"
+        say(rasa_server, sender, message)
+        intents = [
+            e["parse_data"]["intent"]["name"]
+            for e in tracker(rasa_server, sender)["events"]
+            if e["event"] == "user"
+        ]
+        assert intents == ["thank"], (language, intents)
+
+
 def test_arabic_and_persian_in_latin_letters_are_answered_in_their_own_script(rasa_server):
     """Arabizi and Finglish, typed for want of a keyboard: the topic's answer, in Arabic or
     Persian."""

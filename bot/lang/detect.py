@@ -276,6 +276,13 @@ def without_german_terms(text: str) -> str:
     return " ".join(kept)
 
 
+def _leader(counts: dict[str, int], at_least: int, margin: int = 1) -> str | None:
+    """The language with the most cue words, when it has at least `at_least` of them, more than
+    the next one and `margin` times as many."""
+    (best, most), (_, second) = sorted(counts.items(), key=lambda count: -count[1])[:2]
+    return best if most >= at_least and most > second and most >= margin * second else None
+
+
 def _typed_in_latin_letters(words: list[str]) -> str | None:
     """Arabic, Persian, Pashto or Tigrinya when one has clearly the most cue words (at least 2,
     and a quarter of the words)."""
@@ -285,20 +292,15 @@ def _typed_in_latin_letters(words: list[str]) -> str | None:
         "ps": sum(w in PASHTO_LATIN_WORDS for w in words),
         "ti": sum(w in TIGRINYA_LATIN_WORDS for w in words),
     }
-    (best, most), (_, second) = sorted(cues.items(), key=lambda cue: -cue[1])[:2]
-    return best if most >= max(2, len(words) // 4) and most > second else None
+    return _leader(cues, at_least=max(2, len(words) // 4))
 
 
-def _german_english_or_french(words: list[str]) -> str | None:
-    """German, English or French when its function words clearly outnumber the other two's (at
-    least two, and twice as many as the next)."""
-    counts = {
+def _function_words(words: list[str]) -> dict[str, int]:
+    return {
         "de": sum(w in GERMAN_FUNCTION_WORDS for w in words),
         "en": sum(w in ENGLISH_FUNCTION_WORDS for w in words),
         "fr": sum(w in FRENCH_FUNCTION_WORDS for w in words),
     }
-    (best, most), (_, second) = sorted(counts.items(), key=lambda count: -count[1])[:2]
-    return best if most >= 2 and most >= 2 * second else None
 
 
 def detect(text: str) -> Detection:
@@ -376,15 +378,15 @@ def detect(text: str) -> Detection:
                 return Detection("ku", 0.85, "letters:kurmanji")
         if had_terms and len(words) <= 3:
             # "Was ist Bürgergeld?": too little left for statistics; function words decide.
-            de_words = sum(w in GERMAN_FUNCTION_WORDS for w in words)
-            en_words = sum(w in ENGLISH_FUNCTION_WORDS for w in words)
-            if de_words != en_words:
-                return Detection("de" if de_words > en_words else "en", 0.85, "words:de-en")
+            counts = _function_words(words)
+            if counts["de"] != counts["en"]:
+                return Detection("de" if counts["de"] > counts["en"] else "en", 0.85, "words:de-en")
         # Without any Somali look, lingua takes short English or French for Somali ("I say no").
         result = _lingua(text, LATIN if somali_spelling or "ma" in words else LATIN_WITHOUT_SOMALI)
         if result.language == "de":
-            # One long German word ("Schwarzfahren") makes lingua say German: function words decide.
-            by_function_words = _german_english_or_french(words)
+            # One long German word ("Schwarzfahren") makes lingua say German: function words decide
+            # (at least two, and twice as many as the next language's).
+            by_function_words = _leader(_function_words(words), at_least=2, margin=2)
             if by_function_words in ("en", "fr"):
                 return Detection(by_function_words, 0.9, f"words:{by_function_words}")
         if (

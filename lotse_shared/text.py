@@ -74,6 +74,7 @@ _LATIN_WORD = re.compile(r"[A-Za-z\u00C0-\u024F][A-Za-z\u00C0-\u024F0-9]*")
 # Variants shorter than this are matched only as written: fuzzy matching of short words finds too
 # much.
 FUZZY_MIN_LETTERS = 6
+ARABIC_FUZZY_MIN_LETTERS = 9
 
 
 def fold(text: str) -> str:
@@ -132,16 +133,21 @@ class Vocabulary:
         if not FUZZY_MIN_LETTERS <= len(word) <= self.longest_word + 1:
             # longer than any variant by two or more: no match, and no quadratic work on a huge word
             return word
-        if _ARABIC_SCRIPT.search(word):
-            return self.fuzzy.get(rasm(word), word)
-        found = self.fuzzy.get("missing:" + word)
-        for i in range(len(word)):
+        # Arabic script is compared by its letter skeleton ("حابسنتز" ~ "جابسنتر"), one letter off
+        # only in long words: a skeleton one letter off a short variant is often an everyday word.
+        arabic = bool(_ARABIC_SCRIPT.search(word))
+        form = rasm(word) if arabic else word
+        found = self.fuzzy.get("variant:" + form)
+        if found is not None or (arabic and len(word) < ARABIC_FUZZY_MIN_LETTERS):
+            return found or word
+        found = self.fuzzy.get("missing:" + form)
+        for i in range(len(form)):
             if found is not None:
                 break
-            shorter = word[:i] + word[i + 1 :]
-            found = self.fuzzy.get("variant:" + shorter) or self.fuzzy.get(
-                f"replaced:{i}:{shorter}"
-            )
+            shorter = form[:i] + form[i + 1 :]
+            found = self.fuzzy.get("variant:" + shorter)
+            if found is None and not arabic:  # a skeleton letter replaced: another word
+                found = self.fuzzy.get(f"replaced:{i}:{shorter}")
         return found or word
 
     def without_office_words(self, text: str) -> str:
@@ -212,12 +218,10 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
                         # "arbeitslosengeld 2" must not make plain "Arbeitslosengeld" the same
                         # benefit
                         continue
-                    if _ARABIC_SCRIPT.search(joined):
-                        fuzzy.setdefault(rasm(joined), key)
-                        continue
-                    fuzzy.setdefault("variant:" + joined, key)
-                    for i in range(len(joined)):
-                        shorter = joined[:i] + joined[i + 1 :]
+                    form = rasm(joined) if _ARABIC_SCRIPT.search(joined) else joined
+                    fuzzy.setdefault("variant:" + form, key)
+                    for i in range(len(form)):
+                        shorter = form[:i] + form[i + 1 :]
                         fuzzy.setdefault("missing:" + shorter, key)  # "jobcentr"
                         fuzzy.setdefault(f"replaced:{i}:{shorter}", key)  # "jobsenter"
         for greeting in data.get("greetings") or []:

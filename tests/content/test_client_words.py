@@ -46,6 +46,10 @@ def test_no_spelling_stands_for_two_office_words() -> None:
         ("حابسنتز", "jobcenter"),  # Arabic, dots misplaced
         ("jobsenter", "jobcenter"),  # one letter replaced
         ("jobcentr", "jobcenter"),  # one letter missing
+        # Arabic script, a long word one letter off: "Grundsicherung" without its d, "Wohnsitz" with
+        # an extra h
+        ("الغرونزيشرونغ", "grundsicherungsgeld"),
+        ("ووهنزيتساوفلاغه", "wohnsitzauflage"),
         ("Джобцентр", "jobcenter"),
         ("ጆብሰንተርዶ", "jobcenter"),  # Tigrinya, with the question suffix
         ("Hartz IV, ALG 2", "grundsicherungsgeld grundsicherungsgeld"),  # old names of the benefit
@@ -69,6 +73,12 @@ def test_office_words_become_their_german_key(text: str, expected: str) -> None:
         # "Arbeitslosengeld" alone is the Agentur's benefit, not "Arbeitslosengeld 2".
         ("Arbeitslosengeld", "arbeitslosengeld"),
         ("Termin", "termin"),
+        # Arabic everyday words whose letter skeleton is one letter off an office word's:
+        # "Germany" (~ المیته, rent), "the confession" (~ الانتراغ) and "and the subscription",
+        # one letter replaced
+        ("المانيا", "المانیا"),
+        ("الاعتراف", "الاعتراف"),
+        ("والاشتراك", "والاشتراک"),
     ],
 )
 def test_ordinary_words_and_near_names_stay(text: str, expected: str) -> None:

@@ -169,7 +169,8 @@ ARABIZI_WORDS = frozenset(
         "awraq ajib btib2a walad twaldat madi shahr aktob yom bikallef taba3i bishoof bayanat "
         "elli illi intu ma3lomat byedfa3 ayyhum a7san ahsan eshtaghalt sa3at biyakhod morattab "
         "ligit shughul shgad ykhalli ili madrase madrasa ibni binti baddo bidfa3 ghada aku "
-        "musa3ada atfal"
+        "musa3ada atfal kifash kifach kifesh bghit bghina bghiti nqdem ndir dyal dial dyali "
+        "diali bzaf bezzaf wlidi wladi daba chhal nlqa alga gareeb"
     ).split()
 )
 FINGLISH_WORDS = frozenset(
@@ -222,7 +223,9 @@ TIGRINYA_LATIN_WORDS = frozenset(
         "debdabe neyre meealti wedey wedie kihbir ketema kihiz yigbaeni geyre kigebir ykewin "
         "mebrahti gega hazi gualey gere gerre dikha yiatu yihabuni lomi kabey yiqnso kgbr eqhu "
         "iserih zizareb kikhfl yinbab yidli yeqenyeley terminey nmntay yihagzeni kimezgeb "
-        "kijemir zijemir tsenihu menyu kikfet zeleni hawey xbuk tsbuq yixtsaf"
+        "kijemir zijemir tsenihu menyu kikfet zeleni hawey xbuk tsbuq yixtsaf yikfelo ykfelo "
+        "yikfilo yqortsu kndey ntay ygbr yigber efelitom ziblu werhat yimlket yideli bnetsa "
+        "yiqores qeyre yiteqemu"
     ).split()
 )
 # A digit inside a word ("a3mel", "isti4ara") or before its letters ("3ndi"), not "B2" or "ALG2".

@@ -36,6 +36,7 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("Що таке Bürgergeld?", "uk"),
         ("mafi masari hal shahr shu a3mel", "ar"),  # Arabizi: Arabic in Latin letters
         ("ana 3ayez a3raf el floos hatenzel emta", "ar"),
+        ("kifash ndir demande dyal kindergeld l wlidi", "ar"),  # Moroccan Arabizi, no digits
         ("salam man chetor mitoonam dar jobcenter darkhast bedam", "fa"),  # Finglish
         ("madarek chi bayad biyaram", "fa"),
         ("zma paisey tsok warkawi", "ps"),  # Pashto in Latin letters
@@ -46,6 +47,7 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("کار لرم خو پیسې نه لرم", "ps"),
         ("what does regelbedarf mean in my bescheid", "en"),  # office words say nothing
         ("selam kemey aleka, genzeb entay iyu", "ti"),  # Tigrinya in Latin letters
+        ("kira gezey jobcenter kulu ykfelo do", "ti"),
         ("Ana sayfa nerede", "tr"),  # one Arabizi-looking word is not enough
         # A long German word does not make an English or French sentence German: function words
         # decide.

@@ -59,6 +59,8 @@ def test_no_spelling_stands_for_two_office_words() -> None:
         ("د هایتسونګ بل راغلی", "د heizkosten بل راغلی"),
         ("ሕሳብ ሃይትሱንግ መጺኡኒ", "ሕሳብ heizkosten መጺኡኒ"),
         ("کرایه خانه ام زیاد شد", "miete ام زیاد شد"),  # everyday words that mean only the rent
+        ("الجوب سنتر بيدفع الإيجار كله", "jobcenter بیدفع miete کله"),
+        ("el jobcenter bydfa3 el ajar", "el jobcenter bydfa3 el miete"),  # Arabizi
     ],
 )
 def test_office_words_become_their_german_key(text: str, expected: str) -> None:

@@ -66,13 +66,15 @@ PASHTO_WORDS = frozenset(
     (
         "زه زما مننه کوم کومه یم په سره راته ماته ستا ستاسو شته ته د موږ غواړم څنګه ولې دې ښه "
         "لرم لري لرو لرې وروسته کولی کولای یو یوه ورکوي ورکوو ورکول واخلم اخلم اخلي "
-        "پامان کوي کوو کوه وي ولیکل لیکنه ودروه سمه ساتنه سهار"
+        "پامان کوي کوو کوه ولیکل لیکنه ودروه سمه ساتنه سهار"
     ).split()
 )
 # Pashto words that Dari or Arabic dialects also write ("ده": Dari "in", Egyptian "this"; "دا":
-# Iraqi "this"; "وخت": Dari "time"; "نوم": Arabic "sleep"): two different ones count, when they
-# outnumber the Arabic and the Persian function words.
-SHARED_PASHTO_WORDS = frozenset("ده دا دی دي له وه کله وخت شم سم نه خو بیا شی بل اوس نوم".split())
+# Iraqi "this"; "وي": Iraqi "with"; "وخت": Dari "time"; "نوم": Arabic "sleep"): two different ones
+# count, when they outnumber the Arabic and the Persian function words.
+SHARED_PASHTO_WORDS = frozenset(
+    "ده دا دی دي وي له وه کله وخت شم سم نه خو بیا شی بل اوس نوم".split()
+)
 # Function words of spoken Arabic and of Persian, compared with only ي ى ك folded (keyboards swap
 # them; lotse_shared.text.fold also drops hamza, so Arabic "أين" would read as Persian "این"):
 # Iraqi Arabic writes گ and چ, and Arabic speakers write German words with گ, so letters mislead.

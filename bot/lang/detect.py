@@ -172,7 +172,9 @@ ARABIZI_WORDS = frozenset(
         "elli illi intu ma3lomat byedfa3 ayyhum a7san ahsan eshtaghalt sa3at biyakhod morattab "
         "ligit shughul shgad ykhalli ili madrase madrasa ibni binti baddo bidfa3 ghada aku "
         "musa3ada atfal kifash kifach kifesh bghit bghina bghiti nqdem ndir dyal dial dyali "
-        "diali bzaf bezzaf wlidi wladi daba chhal nlqa alga gareeb"
+        "diali bzaf bezzaf wlidi wladi daba chhal nlqa alga gareeb wein lissa lessa hada "
+        "bbalash bilash balash iza eza chno chnou khassni njib kandir fhemtch chkoun bisajjel "
+        "kalami tanya wesletni asajjil bitshil"
     ).split()
 )
 FINGLISH_WORDS = frozenset(
@@ -227,11 +229,15 @@ TIGRINYA_LATIN_WORDS = frozenset(
         "iserih zizareb kikhfl yinbab yidli yeqenyeley terminey nmntay yihagzeni kimezgeb "
         "kijemir zijemir tsenihu menyu kikfet zeleni hawey xbuk tsbuq yixtsaf yikfelo ykfelo "
         "yikfilo yqortsu kndey ntay ygbr yigber efelitom ziblu werhat yimlket yideli bnetsa "
-        "yiqores qeyre yiteqemu"
+        "yiqores qeyre yiteqemu yikefetuli kartey tefiea kihbo felleyom yitelagets yigebru "
+        "ayfeltekun diyom felay yisrah yifelelu qeyire tewedie kimerets yiqebelo yiqelil "
+        "ayhalefkun yitqebel yigeber ketemana kidley kinebeb yigebir bnatsa yihagzu yihiz "
+        "zimekir kihiz yigeza yinewih yiqeyir tsbah zinab yikhefet yiwedae ayterkibenin yikebir"
     ).split()
 )
-# A digit inside a word ("a3mel", "isti4ara") or before its letters ("3ndi"), not "B2" or "ALG2".
-_ARABIZI_DIGIT = re.compile(r"[a-z][2345789][a-z]|^[23579][a-z]{2}")
+# A digit inside a word ("a3mel", "isti4ara"), before its letters ("3ndi") or after them ("aroo7"),
+# not "B2", "ALG2" or "Hartz4".
+_ARABIZI_DIGIT = re.compile(r"[a-z][2345789][a-z]|^[23579][a-z]{2}|[a-z]{2}[3579]$")
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,8 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("الكلام ده صح ولا لا", "ar"),  # nor is Egyptian "ده" (this)
         ("شلون اگدر احچي وياهم باچر", "ar"),  # Iraqi گ چ: Arabic words decide, not letters
         ("شنو يعني البورگرگلد", "ar"),  # a German word written with گ
+        # Gulf "برا" (outside) is not Persian "for" when Arabic words are there.
+        ("نبي نروح العمرة ثلاث اسابيع، الجوب سنتر يظل يدفع لي وانا برا", "ar"),
         # Iraqi "وي" (with) is not Pashto.
         ("الموبايل انباك، شلون اضل على تواصل وي الجوب سنتر", "ar"),
         ("کار لرم خو پیسې نه لرم", "ps"),

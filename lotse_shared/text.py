@@ -128,8 +128,9 @@ class Vocabulary:
         return " ".join(out)
 
     def _fuzzy(self, word: str) -> str:
-        """The key of a variant this word misspells: dots misplaced (Arabic script), else one
-        letter missing, one too many or one replaced (Latin and Cyrillic)."""
+        """The key of a variant this word misspells: in Arabic script dots misplaced, and in words
+        of 9+ letters one letter missing or too many; in other scripts one letter missing, one too
+        many or one replaced."""
         if not FUZZY_MIN_LETTERS <= len(word) <= self.longest_word + 1:
             # longer than any variant by two or more: no match, and no quadratic work on a huge word
             return word
@@ -218,12 +219,14 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
                         # "arbeitslosengeld 2" must not make plain "Arbeitslosengeld" the same
                         # benefit
                         continue
-                    form = rasm(joined) if _ARABIC_SCRIPT.search(joined) else joined
+                    arabic = bool(_ARABIC_SCRIPT.search(joined))
+                    form = rasm(joined) if arabic else joined
                     fuzzy.setdefault("variant:" + form, key)
                     for i in range(len(form)):
                         shorter = form[:i] + form[i + 1 :]
                         fuzzy.setdefault("missing:" + shorter, key)  # "jobcentr"
-                        fuzzy.setdefault(f"replaced:{i}:{shorter}", key)  # "jobsenter"
+                        if not arabic:
+                            fuzzy.setdefault(f"replaced:{i}:{shorter}", key)  # "jobsenter"
         for greeting in data.get("greetings") or []:
             words = tuple(fold(str(greeting)).split())
             if words:

@@ -25,7 +25,7 @@ TEST_TARGETS :=
 BENCH_TARGETS :=
 RUN_PREREQS :=
 
-.PHONY: help install run run-cluster lint test test-api test-api-sqlite test-api-postgres test-side-by-side bench bench-api-wrk catalogs clean
+.PHONY: help install run run-cluster lint test test-api test-api-and-bot-model test-api-sqlite test-api-postgres test-side-by-side bench bench-api-wrk catalogs clean
 help:
 	@echo "make run                   install what is missing, then start Lotse on SQLite and print its URLs (logs in var/)"
 	@echo "make run-cluster           2 kiosk API, 2 action servers, 2 Rasa behind HAProxy on throwaway PostgreSQL and Redis"
@@ -111,17 +111,21 @@ run-cluster: install bot-install bot-train
 lint: $(VENV)/.installed
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
-# These run beside each other: the security tests mostly wait for their servers to start.
-SIDE_BY_SIDE := test-content test-security test-translation
-test: lint install test-api $(filter-out $(SIDE_BY_SIDE),$(TEST_TARGETS)) test-side-by-side
+# These run beside each other: the security and browser tests mostly wait for their servers and pages.
+SIDE_BY_SIDE := test-content test-security test-translation test-web
+test: lint install test-api-and-bot-model $(filter-out $(SIDE_BY_SIDE),$(TEST_TARGETS)) test-side-by-side
 	@echo "make test: all parts passed"
 
 test-side-by-side: install
-	$(MAKE) --no-print-directory -j3 --output-sync=target $(filter $(SIDE_BY_SIDE),$(TEST_TARGETS))
+	$(MAKE) --no-print-directory -j4 --output-sync=target $(filter $(SIDE_BY_SIDE),$(TEST_TARGETS))
 
 # The two databases' runs are independent (own files, ports and cluster): side by side on the 2 cores.
 test-api: install
 	$(MAKE) --no-print-directory -j2 test-api-sqlite test-api-postgres
+
+# The two API runs keep about 1.35 of the 2 cores busy: the bot's model (when it is due) trains beside them.
+test-api-and-bot-model: install
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-api-sqlite test-api-postgres bot-train
 
 test-api-sqlite: install
 	$(PY) -m pytest -q -p no:cacheprovider tests/api

@@ -233,9 +233,23 @@ TIGRINYA_LATIN_WORDS = frozenset(
         "yiqores qeyre yiteqemu yikefetuli kartey tefiea kihbo felleyom yitelagets yigebru "
         "ayfeltekun diyom felay yisrah yifelelu qeyire tewedie kimerets yiqebelo yiqelil "
         "ayhalefkun yitqebel yigeber ketemana kidley kinebeb yigebir bnatsa yihagzu yihiz "
-        "zimekir kihiz yigeza yinewih yiqeyir tsbah zinab yikhefet yiwedae ayterkibenin yikebir"
+        "zimekir kihiz yigeza yinewih yiqeyir tsbah zinab yikhefet yiwedae ayterkibenin yikebir "
+        # In the Latin-letter Tigrinya training lines and no other language's; common verb forms.
+        "kab wey amet ane giz hade seb qolu'e kilte gin gena qolu'ey ezi megbi wesakhi hibe "
+        "ayekhielen yiseded kikeyd qdmi koynu habuni hagez yijemir qedem yitsihaf kihib kdan "
+        "werhawi aykeydkun kirekib metsieni ayhabunin hbreta shimu teqeyiru aleku haftey dehri "
+        "seleste kgebr yiblo kimelso timhirti ngeruni aykedkun yimela fqad metsiani zihalafeni "
+        "bejakum kindey zeleku yiwesd zelewo yigbao kiseded bizey mewedaita yihabu yihagz "
+        "kiqortsu gezana tsor nfsi metsiu yitrefeni jemire kelekhu yiqnsu kimels kiqeyro "
+        "yikewn tmali neyru halifuni yiqortsu sirahey yidliyu kiwetsie melsi teatsihifu "
+        "yirieyo yihibeni ehder kidmi wedi kinabir gudday wereqetey zihagez zidleyu kimtsa "
+        "mealti kardey nay nab iye ale alleni hji hgi gze gize gizee zeatu ilom ksab nabey "
+        "geire yikealu ykeal ykealo ykeflu yikefl ykefl yikeflu"
     ).split()
 )
+# Tigrinya's question particle ዶ closes a question after a verb ("yikeal do?"); English "do" there
+# follows a function word ("what can I do?").
+_QUESTION_DO = re.compile(r"(\w+)\s+do\s*(?:\?|$)", re.IGNORECASE)
 # A digit inside a word ("a3mel", "isti4ara"), before its letters ("3ndi") or after them ("aroo7"),
 # not "B2", "ALG2" or "Hartz4".
 _ARABIZI_DIGIT = re.compile(r"[a-z][2345789][a-z]|^[23579][a-z]{2}|[a-z]{2}[3579]$")
@@ -295,14 +309,17 @@ def _leader(counts: dict[str, int], at_least: int, margin: int = 1) -> str | Non
     return best if most >= at_least and most > second and most >= margin * second else None
 
 
-def _typed_in_latin_letters(words: list[str]) -> str | None:
+def _typed_in_latin_letters(text: str, words: list[str]) -> str | None:
     """Arabic, Persian, Pashto or Tigrinya when one has clearly the most cue words (at least 2,
     and a quarter of the words)."""
+    questions_with_do = sum(
+        word.lower() not in ENGLISH_FUNCTION_WORDS for word in _QUESTION_DO.findall(text)
+    )
     cues = {
         "ar": sum(w in ARABIZI_WORDS or bool(_ARABIZI_DIGIT.search(w)) for w in words),
         "fa": sum(w in FINGLISH_WORDS for w in words),
         "ps": sum(w in PASHTO_LATIN_WORDS for w in words),
-        "ti": sum(w in TIGRINYA_LATIN_WORDS for w in words),
+        "ti": sum(w in TIGRINYA_LATIN_WORDS for w in words) + questions_with_do,
     }
     return _leader(cues, at_least=max(2, len(words) // 4))
 
@@ -369,7 +386,7 @@ def detect(text: str) -> Detection:
             return Detection("uk" if uk_words > ru_words else "ru", 0.9, "words:cyrillic")
         return _lingua(text, CYRILLIC)
     if n_latin:
-        typed_in_latin = _typed_in_latin_letters(words)
+        typed_in_latin = _typed_in_latin_letters(text, words)
         if typed_in_latin is not None:
             # Typed in Latin letters for want of a keyboard: replies come in the language's script.
             return Detection(typed_in_latin, 0.85, f"words:{typed_in_latin}-in-latin")

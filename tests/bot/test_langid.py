@@ -52,6 +52,10 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("what does regelbedarf mean in my bescheid", "en"),  # office words say nothing
         ("selam kemey aleka, genzeb entay iyu", "ti"),  # Tigrinya in Latin letters
         ("kira gezey jobcenter kulu ykfelo do", "ti"),
+        ("hji ab hamburg ale, nab kurs kikeyd yikealu do?", "ti"),
+        # The question particle "do" after a verb counts; English "do" after a function word not.
+        ("widerspruch ketsihf bla termin ykeal do?", "ti"),
+        ("my bescheid came today, what should i do?", "en"),
         ("bukra lazem aroo7 3a termin", "ar"),  # "aroo7": the digit after the letters
         ("Ana sayfa nerede", "tr"),  # one Arabizi-looking word is not enough
         # A long German word does not make an English or French sentence German: function words

@@ -202,6 +202,7 @@ class Vocabulary:
 def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
     phrases: dict[tuple[str, ...], str] = {}
     fuzzy: dict[str, str] = {}
+    off_by_one: dict[str, set[str]] = {}  # a form one letter off a variant -> the keys it is off
     greetings: set[tuple[str, ...]] = set()
     closings: set[tuple[str, ...]] = set()
     for path in sorted(terms_dir.glob("*.yml")):
@@ -224,9 +225,9 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
                     fuzzy.setdefault("variant:" + form, key)
                     for i in range(len(form)):
                         shorter = form[:i] + form[i + 1 :]
-                        fuzzy.setdefault("missing:" + shorter, key)  # "jobcentr"
+                        off_by_one.setdefault("missing:" + shorter, set()).add(key)  # "jobcentr"
                         if not arabic:
-                            fuzzy.setdefault(f"replaced:{i}:{shorter}", key)  # "jobsenter"
+                            off_by_one.setdefault(f"replaced:{i}:{shorter}", set()).add(key)
         for greeting in data.get("greetings") or []:
             words = tuple(fold(str(greeting)).split())
             if words:
@@ -235,6 +236,9 @@ def load_vocabulary(terms_dir: Path = TERMS_DIR) -> Vocabulary:
             words = tuple(fold(str(closing)).split())
             if words:
                 closings.add(words)
+    # A form one letter off the variants of two keys ("کرانکنکات": Krankenkasse or
+    # Gesundheitskarte) counts for neither.
+    fuzzy.update({form: keys.pop() for form, keys in off_by_one.items() if len(keys) == 1})
     longest = max((len(words) for words in phrases), default=1)
     longest_word = max((len(words[0]) for words in phrases if len(words) == 1), default=0)
     return Vocabulary(

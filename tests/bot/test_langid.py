@@ -66,6 +66,7 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("sorry ich habe meine Email nicht bekommen, online Account Problem", "de"),
         ("kaarka ma hayo, gargaar ma helayaa", "so"),  # Somali "ma" is no French "ma"
         ("cima ew du mehan pas pere dixwazin", "ku"),  # nor Kurmanji "du" (two)
+        ("pereye mehe hat kem, cima?", "ku"),  # Kurmanji typed without ê î û ç ş, not Turkish
     ],
 )
 def test_cues(text, expected):

@@ -221,7 +221,18 @@ ARABIZI_WORDS = frozenset(
         "musa3ada atfal kifash kifach kifesh bghit bghina bghiti nqdem ndir dyal dial dyali "
         "diali bzaf bezzaf wlidi wladi daba chhal nlqa alga gareeb wein lissa lessa hada "
         "bbalash bilash balash iza eza chno chnou khassni njib kandir fhemtch chkoun bisajjel "
-        "kalami tanya wesletni asajjil bitshil"
+        "kalami tanya wesletni asajjil bitshil "
+        # In three or more Arabizi training lines and no other language's (Dec 2026).
+        "dayir chhar lflous rani bach kayn kol fih ghadi liya wlad kahraba kil mrati ghir nheb "
+        "emta shnu jatni fel kont fiha ijar ejar kel hna famma nmchi menni snin flos sakan "
+        "chnowa wela jani zyada nbi shin bukra mazal awel khedma abl afham shahar mni nabi "
+        "fatni lkra nkhdem walakin wilaya nafs madine qarar tanye ghali kteer nekhdem chwiya "
+        "mnin nakhod nhar kaykhalles haja khddam wildi ddar lia gurush wajibat gdida momkin "
+        "zol maktoob amshi shahadti jdide risale kunt akhadt lsa waraqa zawjti abel zyade "
+        "akbar mktoob jat bdebt lmakla chhour kaml jibi mra barcha mli howa khdit kayen ghedwa "
+        "mrida tawa kifech nimshi houni fabor lugha shahada nchri kamil daira ratib akhi akl "
+        "ahli agdar talab kello shahrein mnein ashtghil matloob shahadat ilha wasalni nadi aji "
+        "bisir"
     ).split()
 )
 FINGLISH_WORDS = frozenset(

@@ -37,6 +37,7 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("mafi masari hal shahr shu a3mel", "ar"),  # Arabizi: Arabic in Latin letters
         ("ana 3ayez a3raf el floos hatenzel emta", "ar"),
         ("kifash ndir demande dyal kindergeld l wlidi", "ar"),  # Moroccan Arabizi, no digits
+        ("rani dayir bach nkhdem, kayn chi khedma?", "ar"),  # Algerian Arabizi, not French
         ("salam man chetor mitoonam dar jobcenter darkhast bedam", "fa"),  # Finglish
         ("madarek chi bayad biyaram", "fa"),
         ("zma paisey tsok warkawi", "ps"),  # Pashto in Latin letters

@@ -271,7 +271,11 @@ PASHTO_LATIN_WORDS = frozenset(
         "raka jaba zhaba shwa shwi shwe dzam mehrabani manana mnana pukhto pashto paisey paisay "
         "yaw yem dy dai daghe dagha chirta wulikam waleygum wotakam jorawm wakram walwalam "
         "latawam khatmawal kholawal majburawi wokro wubakhi staray warkary warkaray wakhista "
-        "lekal shawi ijazat makhke maloliyat pakar tola"
+        "lekal shawi ijazat makhke maloliyat pakar tola "
+        # In three or more Latin-letter Pashto training lines and no other language's (Dec 2026).
+        "sa pa ao sham yam kom za paise tsa lik sok paida bya nawe dre wam lar kho dak wapas "
+        "lare pata asalamu khair saray saba mulaqat darkhwast wale pese shar kada mokhke "
+        "tlalay malumat"
     ).split()
 )
 TIGRINYA_LATIN_WORDS = frozenset(

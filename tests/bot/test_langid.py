@@ -41,6 +41,7 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("salam man chetor mitoonam dar jobcenter darkhast bedam", "fa"),  # Finglish
         ("madarek chi bayad biyaram", "fa"),
         ("zma paisey tsok warkawi", "ps"),  # Pashto in Latin letters
+        ("paise me na dee raghali, sa okram", "ps"),
         ("سلام، چطور ده کورس زبان نام نویسی کنم", "fa"),  # Dari "ده" (in) is not Pashto
         ("الكلام ده صح ولا لا", "ar"),  # nor is Egyptian "ده" (this)
         ("شلون اگدر احچي وياهم باچر", "ar"),  # Iraqi گ چ: Arabic words decide, not letters

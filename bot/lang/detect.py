@@ -162,6 +162,12 @@ ENGLISH_FUNCTION_WORDS = frozenset(
     "which who are or if when where why not at want need get should there they she we our "
     "your his her been did didnt dont doesnt cant for".split()
 )
+# Turkish question words and particles around German office words ("mitwirkungspflicht ne demek").
+TURKISH_FUNCTION_WORDS = frozenset(
+    "ne demek nedir neden niye nasıl nasil nerede nereden nereye kadar mi mı mu mü miyim mıyım "
+    "muyum müyüm ile için icin bu bir var yok olur olmaz benim bana bende sizin hangi kimler gibi "
+    "daha çok cok ama veya şey sey lazım lazim gerek yapmalıyım yapmaliyim".split()
+)
 FRENCH_FUNCTION_WORDS = frozenset(
     "je le les des est pour que qui quoi comment mon mes une dans avec sur pas il elle nous "
     "vous ai suis dois peux au aux ce cette qu j c".split()
@@ -390,6 +396,7 @@ def _function_words(words: list[str]) -> dict[str, int]:
         "de": sum(w in GERMAN_FUNCTION_WORDS for w in words),
         "en": sum(w in ENGLISH_FUNCTION_WORDS for w in words),
         "fr": sum(w in FRENCH_FUNCTION_WORDS for w in words),
+        "tr": sum(w in TURKISH_FUNCTION_WORDS for w in words),
     }
 
 
@@ -477,7 +484,7 @@ def detect(text: str) -> Detection:
             # One long German word ("Schwarzfahren") makes lingua say German: function words decide
             # (at least two, and twice as many as the next language's).
             by_function_words = _leader(_function_words(words), at_least=2, margin=2)
-            if by_function_words in ("en", "fr"):
+            if by_function_words in ("en", "fr", "tr"):
                 return Detection(by_function_words, 0.9, f"words:{by_function_words}")
         if (
             result.language == "tr"

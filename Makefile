@@ -51,6 +51,7 @@ help:
 	@echo "make bot-train             train bot/models/lotse.tar.gz when its config, domain or data changed"
 	@echo "make bot-validate          rasa data validate over domain, data and config"
 	@echo "make bot-langid            language identification accuracy on the NLU examples"
+	@echo "make bot-cue-words         language cue words against the training data (clashes, new words)"
 	@echo "make bot-nlu-eval          intent macro-F1 per language on a held-out split"
 	@echo "make bot-eval-real         understanding of the questions in tests/bot/real_questions"
 	@echo "make catalogs              compile the gettext catalogs"

@@ -1,5 +1,5 @@
 # Rasa assistant (bot/): its own Python 3.11 environment without TensorFlow, training by fingerprint, tests, benchmark.
-.PHONY: bot-install bot-train bot-validate bot-langid bot-nlu-eval bot-eval-real test-bot bench-bot bench-bot-footprint bench-capacity bench-soak bench-cluster-overload
+.PHONY: bot-install bot-train bot-validate bot-langid bot-cue-words bot-nlu-eval bot-eval-real test-bot bench-bot bench-bot-footprint bench-capacity bench-soak bench-cluster-overload
 
 BOT_PY311 := $(PY311)
 # Rasa's training cache stays inside bot/ (git-ignored); telemetry off: no network at run time.
@@ -37,6 +37,10 @@ bot-validate: $(BOT_VENV)/.installed
 # Figures for bot/README.md: language identification and per-language NLU quality.
 bot-langid: $(BOT_VENV)/.installed
 	$(BOT_PY) -m bot.scripts.langid_accuracy
+
+# The Latin-letter cue words against the training data: clashes, and the rule's new words.
+bot-cue-words: $(BOT_VENV)/.installed
+	$(BOT_PY) -m bot.scripts.cue_words --candidates
 
 bot-nlu-eval: $(BOT_VENV)/.installed
 	$(BOT_PY) -m bot.scripts.evaluate_nlu

@@ -263,7 +263,10 @@ FINGLISH_WORDS = frozenset(
         "cheghad ghabl baad kheyr ro begire miad miyad mirese oomade omade umade neveshte "
         "hozoori dadam beram boro biyad kharje mano aval rooz ruz hesab haqq haghe daneshjoo "
         "edare masool javab mete tamdid nemifahmam hamun hamoon panahandegi gereft gereftan "
-        "bebaram"
+        "bebaram "
+        # In three or more Finglish training lines and no other language's (Dec 2026).
+        "mide jadid ham mah mikonan mikone peyda biyaram yak dare bedom pardakht migiram eqamat "
+        "hazine begam raygan bacha madrese"
     ).split()
 )
 PASHTO_LATIN_WORDS = frozenset(

@@ -40,6 +40,7 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("rani dayir bach nkhdem, kayn chi khedma?", "ar"),  # Algerian Arabizi, not French
         ("salam man chetor mitoonam dar jobcenter darkhast bedam", "fa"),  # Finglish
         ("madarek chi bayad biyaram", "fa"),
+        ("hazine madrese bacha ro ki pardakht mikone", "fa"),  # Finglish cue words of Dec 2026
         ("zma paisey tsok warkawi", "ps"),  # Pashto in Latin letters
         ("paise me na dee raghali, sa okram", "ps"),
         ("سلام، چطور ده کورس زبان نام نویسی کنم", "fa"),  # Dari "ده" (in) is not Pashto

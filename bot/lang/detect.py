@@ -406,6 +406,9 @@ def _function_words(words: list[str]) -> dict[str, int]:
 def detect(text: str) -> Detection:
     """Best served language for one message; language None when the text has no letters."""
     text = unicodedata.normalize("NFC", text or "").strip()
+    # Marks with no precomposed letter (Arabic harakat, Russian stress marks) would split words:
+    # "تُسدَّد" into "ت سد د", and "د" is Pashto's "of".
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
     if not text or text.startswith("/"):
         return Detection(None, 0.0, "empty")
     stripped = vocabulary().without_office_words(without_german_terms(text)).strip()

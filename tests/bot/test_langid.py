@@ -26,6 +26,7 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("دەمەوێت خۆم تۆمار بکەم", "ckb"),  # ێ ۆ: Sorani, not served: the bot asks
         ("میخواهم یک وقت بگیرم", "fa"),  # Persian letters
         ("أريد أن أحجز موعدا", "ar"),
+        ("كيف يُسدَّد هذا القرض، وكم يُقتطع من الإعانة كل شهر؟", "ar"),  # harakat split no word
         ("من استم و تشکر از کمک تان", "fa_AF"),  # Dari wording
         ("Ez dixwazim xwe qeyd bikim", "ku"),
         ("Kayıt olmak istiyorum", "tr"),

@@ -3,12 +3,16 @@
 
 tests/bot/real_questions/<set>/<lang>.yml were written by writers who saw only the topic list,
 never the training data; nothing in them is trained on (tests/bot/test_real_questions.py
-checks). Three sets:
+checks). Four sets:
   dev    written first; its misses were read by category to decide where the training data needed
          more examples (never copied), so its figures flatter a little
   final  written by other writers after that, and read by no one working on the assistant
   check  written by a third group of writers (2026-12-04) while the last training examples were
          written by others, unseen by them; only its table is read, never its misses
+  formal written by a fourth group (2026-12-05) as volunteers, social workers and relatives write
+         on a client's behalf and as help pages ask (standard language, third person, conditions,
+         German terms in brackets); its table measured the formal training lines, its misses are
+         never read
 Each question is parsed by the trained model (bot/models/lotse.tar.gz) and decided by the same code
 as the live action (bot.actions.understanding), with the same topic search as the kiosk API. Per
 language it prints:
@@ -45,7 +49,7 @@ OUT = ROOT / "bot" / "models" / "eval_real"
 TARGETS = {"top1": 0.90, "top3": 0.97, "fallback": 0.05}
 
 
-SETS = ("dev", "final", "check")
+SETS = ("dev", "final", "check", "formal")
 
 
 def load_questions(question_set: str) -> dict[str, list[dict]]:

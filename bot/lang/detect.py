@@ -314,7 +314,10 @@ TIGRINYA_LATIN_WORDS = frozenset(
         "yikewn tmali neyru halifuni yiqortsu sirahey yidliyu kiwetsie melsi teatsihifu "
         "yirieyo yihibeni ehder kidmi wedi kinabir gudday wereqetey zihagez zidleyu kimtsa "
         "mealti kardey nay nab iye ale alleni hji hgi gze gize gizee zeatu ilom ksab nabey "
-        "geire yikealu ykeal ykealo ykeflu yikefl ykefl yikeflu"
+        "geire yikealu ykeal ykealo ykeflu yikefl ykefl yikeflu "
+        # In three or more of its Latin-letter training lines and no other language's (night; not
+        # "allo", French on the phone, nor the loans "habibi", "hakim", "addis", "jc", "atest").
+        "alo mesa ey tray zi melis adey grdi mesel wn msi eti"
     ).split()
 )
 # Tigrinya's question particle ዶ closes a question after a verb ("yikeal do?"); English "do" there

@@ -34,13 +34,14 @@ import asyncio
 import json
 import logging
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 from bot.actions.understanding import OUT_OF_SCOPE, decide
 from bot.lang.conversation import language_slots
 from bot.lang.languages import current_language
 from lotse_shared.files import read_yaml
-from lotse_shared.search import CONTENT_DIR, MINIMUM_SCORE, build_index
+from lotse_shared.search import CONTENT_DIR, MINIMUM_SCORE, TopicIndex, build_index
 
 ROOT = Path(__file__).resolve().parents[2]
 QUESTIONS = ROOT / "tests" / "bot" / "real_questions"
@@ -57,6 +58,12 @@ def load_questions(question_set: str) -> dict[str, list[dict]]:
         path.stem: read_yaml(path)["questions"]
         for path in sorted((QUESTIONS / question_set).glob("*.yml"))
     }
+
+
+@lru_cache(maxsize=1)
+def topic_index() -> TopicIndex:
+    """The kiosk API's topic search over content and examples, built once per process (10 s)."""
+    return build_index()
 
 
 def topics() -> list[str]:
@@ -77,7 +84,7 @@ async def evaluate(model: Path, question_set: str) -> dict[str, dict]:
     logging.getLogger("rasa").setLevel(logging.WARNING)
 
     agent = Agent.load(str(model))
-    index = build_index()
+    index = topic_index()
     known = topics()
     report: dict[str, dict] = {}
     for language, questions in load_questions(question_set).items():

@@ -138,7 +138,7 @@ class Cluster:
                 zombie = "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
                 if zombie and len(os.listdir(f"/proc/{pid}/task")) <= 1:
                     return
-            except FileNotFoundError:
+            except (FileNotFoundError, ProcessLookupError):  # reaped, even between open and read
                 return
             time.sleep(0.05)
         raise AssertionError(f"{name} did not die")

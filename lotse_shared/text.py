@@ -77,15 +77,19 @@ FUZZY_MIN_LETTERS = 6
 ARABIC_FUZZY_MIN_LETTERS = 9
 
 
+def without_marks(text: str) -> str:
+    """Combining marks (harakat, accents typed separately) left out; precomposed letters (é, ü)
+    stay."""
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
 def fold(text: str) -> str:
     """Lower case, NFKC, one form per Arabic-script letter, no diacritics or zero-width marks,
     Latin digits, punctuation as spaces."""
     text = (
         unicodedata.normalize("NFKC", text or "").casefold().translate(_LETTERS).translate(_DIGITS)
     )
-    # Combining marks (harakat, accents typed separately) are left out; precomposed letters (é, ü)
-    # stay.
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = without_marks(text)
     return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
 
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetectorBuilder
 
-from lotse_shared.text import vocabulary
+from lotse_shared.text import vocabulary, without_marks
 
 LINGUA_CODES: dict[str, Language] = {
     "de": Language.GERMAN,
@@ -411,7 +411,7 @@ def detect(text: str) -> Detection:
     text = unicodedata.normalize("NFC", text or "").strip()
     # Marks with no precomposed letter (Arabic harakat, Russian stress marks) would split words:
     # "تُسدَّد" into "ت سد د", and "د" is Pashto's "of".
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = without_marks(text)
     if not text or text.startswith("/"):
         return Detection(None, 0.0, "empty")
     stripped = vocabulary().without_office_words(without_german_terms(text)).strip()

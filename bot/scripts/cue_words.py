@@ -17,7 +17,9 @@ import argparse
 import re
 from collections import Counter
 
-from bot.lang.detect import (
+from bot.lang.detect import (  # the word and letter patterns detect() counts with
+    _LATIN,
+    _WORD,
     ARABIZI_WORDS,
     FINGLISH_WORDS,
     KURMANJI_WORDS,
@@ -35,9 +37,7 @@ CUE_LISTS: dict[str, tuple[str, frozenset[str]]] = {
     "kurmanji": ("ku", KURMANJI_WORDS),
     "somali": ("so", SOMALI_WORDS),
 }
-_WORD = re.compile(r"\w+")  # as bot.lang.detect splits a message
 _LETTER = re.compile(r"[^\W\d_]")
-_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F]")
 _LATIN_WORD = re.compile(r"[0-9a-z\u00C0-\u024F]+")
 LATIN_SHARE = 0.6  # a line counts as typed in Latin letters when most of its letters are
 
@@ -50,7 +50,7 @@ def latin_lines() -> dict[str, list[str]]:
         for _, example in rows:
             text = plain(example)
             letters = len(_LETTER.findall(text))
-            if letters and len(_LATIN_LETTER.findall(text)) >= LATIN_SHARE * letters:
+            if letters and len(_LATIN.findall(text)) >= LATIN_SHARE * letters:
                 lines.append(text.lower())
         result[language] = lines
     return result
@@ -84,11 +84,11 @@ def candidates(
     counts: dict[str, Counter[str]], language: str, words: frozenset[str], min_lines: int
 ) -> list[tuple[str, int]]:
     """Words in at least `min_lines` of the language's Latin-letter lines and in no other's, not yet
-    cue words; most frequent first."""
+    cue words; most frequent first, then alphabetical (the same order in every run)."""
     own = counts[language]
     return [
         (word, n)
-        for word, n in own.most_common()
+        for word, n in sorted(own.items(), key=lambda item: (-item[1], item[0]))
         if n >= min_lines
         and len(word) >= 2
         and _LATIN_WORD.fullmatch(word)

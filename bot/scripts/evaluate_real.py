@@ -23,7 +23,8 @@ language it prints:
   fallback  in-scope questions where Lotse puts forward no topic ("I can't answer that")
   refused   out-of-scope questions answered honestly with "I can't answer that"
   reply     the reply to the question as a first message comes in the question's language
-A question with `also:` counts as right for any of its topics. Writes
+A question with `also:` counts as right for any of its topics (in dev and final added afterwards by
+annotators who saw the topic list and the questions, never Lotse's answers). Writes
 bot/models/eval_real/<set>.json.
 """
 

@@ -17,8 +17,7 @@ import argparse
 import re
 from collections import Counter
 
-from bot.lang.detect import (  # the word and letter patterns detect() counts with
-    _LATIN,
+from bot.lang.detect import (  # the word pattern detect() counts with
     _WORD,
     ARABIZI_WORDS,
     FINGLISH_WORDS,
@@ -27,7 +26,7 @@ from bot.lang.detect import (  # the word and letter patterns detect() counts wi
     SOMALI_WORDS,
     TIGRINYA_LATIN_WORDS,
 )
-from lotse_shared.nlu import examples_by_language, plain
+from bot.lang.latin_letters import latin_letter_lines
 
 CUE_LISTS: dict[str, tuple[str, frozenset[str]]] = {
     "arabizi": ("ar", ARABIZI_WORDS),
@@ -37,23 +36,7 @@ CUE_LISTS: dict[str, tuple[str, frozenset[str]]] = {
     "kurmanji": ("ku", KURMANJI_WORDS),
     "somali": ("so", SOMALI_WORDS),
 }
-_LETTER = re.compile(r"[^\W\d_]")
 _LATIN_WORD = re.compile(r"[0-9a-z\u00C0-\u024F]+")
-LATIN_SHARE = 0.6  # a line counts as typed in Latin letters when most of its letters are
-
-
-def latin_lines() -> dict[str, list[str]]:
-    """language -> its training lines typed mostly in Latin letters, lower-cased."""
-    result: dict[str, list[str]] = {}
-    for language, rows in examples_by_language().items():
-        lines = []
-        for _, example in rows:
-            text = plain(example)
-            letters = len(_LETTER.findall(text))
-            if letters and len(_LATIN.findall(text)) >= LATIN_SHARE * letters:
-                lines.append(text.lower())
-        result[language] = lines
-    return result
 
 
 def line_counts(lines: list[str]) -> Counter[str]:
@@ -104,7 +87,7 @@ def main() -> None:
     parser.add_argument("--candidates", action="store_true", help="also print the rule's new words")
     parser.add_argument("--min-lines", type=int, default=3)
     args = parser.parse_args()
-    counts = {language: line_counts(lines) for language, lines in latin_lines().items()}
+    counts = {language: line_counts(lines) for language, lines in latin_letter_lines().items()}
     for name, (language, words) in CUE_LISTS.items():
         clashing = clashes(counts, language, words)
         print(f"{name} ({language}): {len(words)} cue words, {len(clashing)} clash")

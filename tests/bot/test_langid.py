@@ -60,6 +60,10 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         # The question particle "do" after a verb counts; English "do" after a function word not.
         ("widerspruch ketsihf bla termin ykeal do?", "ti"),
         ("anwalt kostenlos abey alo", "ti"),  # "where is there …": cue words of the night
+        # One cue word, and letter sequences that fit the language's Latin-letter lines best.
+        ("krankenkasse kemey yirekb", "ti"),
+        ("kemey gerey ab jobcenter yitsaHaf", "ti"),
+        ("pa jobcenter ki mi kaghaz warkre", "ps"),
         ("my bescheid came today, what should i do?", "en"),
         ("bukra lazem aroo7 3a termin", "ar"),  # "aroo7": the digit after the letters
         ("Ana sayfa nerede", "tr"),  # one Arabizi-looking word is not enough

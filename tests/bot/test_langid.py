@@ -73,6 +73,9 @@ def test_accuracy_on_one_sentence_messages_is_at_least_97_percent():
         ("they told me to bring my Schulbescheinigung, where do i get it", "en"),
         ("le Vermieter veut une Mietschuldenfreiheitsbescheinigung, je fais comment", "fr"),
         ("schulbescheinigung ne kadar gerek", "tr"),  # Turkish question words decide too
+        # A town with umlauts and no German function word: English words and letters decide.
+        ("they live in mönchengladbach", "en"),
+        ("nebenkostenabrechnung bekommen, muss ich zahlen", "de"),
         ("sorry ich habe meine Email nicht bekommen, online Account Problem", "de"),
         ("kaarka ma hayo, gargaar ma helayaa", "so"),  # Somali "ma" is no French "ma"
         ("cima ew du mehan pas pere dixwazin", "ku"),  # nor Kurmanji "du" (two)

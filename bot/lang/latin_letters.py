@@ -46,10 +46,27 @@ def letter_grams(text: str) -> list[str]:
     """The character 1-4-grams of each Latin-letter word, with its edges marked by spaces."""
     grams: list[str] = []
     for word in _LATIN_WORD.findall(text.lower()):
-        padded = f" {word} "
-        for size in GRAM_SIZES:
-            grams.extend(padded[start : start + size] for start in range(len(padded) - size + 1))
+        grams.extend(_word_grams(word))
     return grams
+
+
+def _word_grams(word: str) -> list[str]:
+    padded = f" {word} "
+    return [
+        padded[start : start + size]
+        for size in GRAM_SIZES
+        for start in range(len(padded) - size + 1)
+    ]
+
+
+def _gram_counts(lines: Iterable[str]) -> Counter[str]:
+    """Grams counted word by word: each distinct word is cut once (words repeat a lot)."""
+    words = Counter(word for line in lines for word in _LATIN_WORD.findall(line.lower()))
+    counts: Counter[str] = Counter()
+    for word, times in words.items():
+        for gram in _word_grams(word):
+            counts[gram] += times
+    return counts
 
 
 class LetterModel:
@@ -58,8 +75,7 @@ class LetterModel:
 
     def __init__(self, lines_by_language: Mapping[str, Iterable[str]]) -> None:
         counts = {
-            language: Counter(gram for line in lines for gram in letter_grams(line))
-            for language, lines in sorted(lines_by_language.items())
+            language: _gram_counts(lines) for language, lines in sorted(lines_by_language.items())
         }
         self.languages = [language for language, counted in counts.items() if counted]
         vocabulary = sorted(set().union(*(counts[language] for language in self.languages)))
@@ -68,10 +84,11 @@ class LetterModel:
         log_probabilities = np.empty((len(vocabulary) + 1, len(self.languages)), dtype=np.float32)
         for column, language in enumerate(self.languages):
             counted = counts[language]
-            denominator = math.log(sum(counted.values()) + SMOOTHING * len(vocabulary))
-            log_probabilities[:-1, column] = [
-                math.log(counted.get(gram, 0) + SMOOTHING) - denominator for gram in vocabulary
-            ]
+            in_language = np.fromiter(
+                (counted.get(gram, 0) for gram in vocabulary), np.float64, len(vocabulary)
+            )
+            denominator = math.log(in_language.sum() + SMOOTHING * len(vocabulary))
+            log_probabilities[:-1, column] = np.log(in_language + SMOOTHING) - denominator
             log_probabilities[-1, column] = math.log(SMOOTHING) - denominator
         self._log_probabilities = log_probabilities
 

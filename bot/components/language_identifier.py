@@ -29,8 +29,6 @@ class LanguageIdentifier(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> LanguageIdentifier:
-        # With the model (lingua's models, the letter model: 3-5 s), not on a client's message.
-        warm_up()
         return cls()
 
     @staticmethod

@@ -473,12 +473,18 @@ function slotDay() {
   return $("slots-day").value;
 }
 
+// Each load renders only while it is the latest: an older one (another day chosen since, or one
+// change event after another) would replace rows the admin is already editing.
+let adminLoads = 0;
 async function loadAdmin() {
+  const load = ++adminLoads;
   try {
     const [site, serviceList, hours, slots, staff] = await Promise.all([
       call("/api/v1/admin/site"), call("/api/v1/admin/services"), call("/api/v1/admin/opening-hours"),
       call(`/api/v1/admin/slots?day=${slotDay()}`), call("/api/v1/admin/staff")]);
-    stats = await call("/api/v1/admin/stats/weekly");
+    const weekly = await call("/api/v1/admin/stats/weekly");
+    if (load !== adminLoads) return;
+    stats = weekly;
     $("chart").replaceChildren(...chart(stats, $("stats-by").value));
     $("retention").value = site.retention_days;
     $("desks").value = site.desks;

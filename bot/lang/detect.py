@@ -397,7 +397,9 @@ def _latin_cues(text: str, words: list[str]) -> dict[str, int]:
     }
 
 
-def _typed_in_latin_letters(text: str, words: list[str]) -> Detection | None:
+def _typed_in_latin_letters(
+    text: str, words: list[str], by_letters: str | None
+) -> Detection | None:
     """Arabic, Persian, Pashto or Tigrinya typed for want of a keyboard: when one has clearly the
     most cue words (at least 2, and a quarter of the words), or when its letter sequences fit it
     best and it has a cue word. Replies come in the language's script."""
@@ -408,7 +410,6 @@ def _typed_in_latin_letters(text: str, words: list[str]) -> Detection | None:
     # Either alone takes other languages' messages for these (a shared word, a similar spelling);
     # together, five-fold on the 25,776 Latin-letter training lines, they lost one of another
     # language.
-    by_letters = letter_model().most_likely(text)
     if by_letters in cues and cues[by_letters] >= 1:
         return Detection(by_letters, 0.8, f"letters+words:{by_letters}-in-latin")
     return None
@@ -431,14 +432,16 @@ _CUE_WORDS_BESIDE_GERMAN = {
 }
 
 
-def _kurmanji_by_letters(text: str, words: list[str]) -> bool:
+def _kurmanji_by_letters(words: list[str], by_letters: str | None) -> bool:
     """Kurmanji typed without ê î û ç ş has few cue words, and lingua knows no Kurmanji: one cue
     word and letter sequences that fit Kurmanji best (five-fold on the Latin-letter training
     lines: ku 4,379 -> 4,429 of 4,511, no line of another language taken)."""
-    return any(w in KURMANJI_WORDS for w in words) and letter_model().most_likely(text) == "ku"
+    return by_letters == "ku" and any(w in KURMANJI_WORDS for w in words)
 
 
-def _latin_script_language(text: str, words: list[str], had_terms: bool) -> Detection:
+def _latin_script_language(
+    text: str, words: list[str], had_terms: bool, by_letters: str | None
+) -> Detection:
     """German, English, French, Turkish, Somali or Kurmanji, for a text in Latin letters."""
     so_words = sum(w in SOMALI_WORDS for w in words)
     # Somali writes long vowels double (aa ii uu), the other Latin-script languages hardly ever.
@@ -471,7 +474,6 @@ def _latin_script_language(text: str, words: list[str], had_terms: bool) -> Dete
         # Without one German function word, a language with one cue word whose letters fit best
         # (five-fold on the Latin-letter training lines en, fr, so, tr +29 lines, de -1).
         if not any(w in GERMAN_FUNCTION_WORDS for w in words):
-            by_letters = letter_model().most_likely(text)
             cue_words = _CUE_WORDS_BESIDE_GERMAN.get(by_letters or "", frozenset())
             if any(w in cue_words for w in words):
                 return Detection(by_letters, 0.8, f"letters+words:{by_letters}")
@@ -543,11 +545,12 @@ def detect(text: str) -> Detection:
             return Detection("uk" if uk_words > ru_words else "ru", 0.9, "words:cyrillic")
         return _lingua(text, CYRILLIC)
     if n_latin:
-        typed_in_latin = _typed_in_latin_letters(text, words)
+        by_letters = letter_model().most_likely(text)  # once: three rules below weigh it
+        typed_in_latin = _typed_in_latin_letters(text, words, by_letters)
         if typed_in_latin is not None:
             return typed_in_latin
-        result = _latin_script_language(text, words, had_terms)
-        if result.language in LATIN and _kurmanji_by_letters(text, words):
+        result = _latin_script_language(text, words, had_terms, by_letters)
+        if result.language in LATIN and _kurmanji_by_letters(words, by_letters):
             return Detection("ku", 0.8, "letters+words:ku")
         return result
     return Detection(None, 0.0, "no-letters")

@@ -61,6 +61,14 @@ def test_no_spelling_stands_for_two_office_words() -> None:
         ("کرایه خانه ام زیاد شد", "miete ام زیاد شد"),  # everyday words that mean only the rent
         ("الجوب سنتر بيدفع الإيجار كله", "jobcenter بیدفع miete کله"),
         ("el jobcenter bydfa3 el ajar", "el jobcenter bydfa3 el miete"),  # Arabizi
+        # Bank statements are papers to bring, not the account: "Konto" inside "Kontoauszug" (and
+        # the bank words of a statement) must not make it the Basiskonto.
+        ("بدهم كونتو اوسسوغ لتلات شهور", "بدهم kontoauszug لتلات شهور"),
+        ("kashf el 7sab kam shahr", "kontoauszug kam shahr"),
+        ("Kontoauszüge von drei Monaten", "kontoauszug von drei monaten"),
+        ("صورتحساب بانکی سه ماه", "kontoauszug سه ماه"),
+        ("ኮንቶ ኣውስዙግ ናይ ሰለስተ ወርሒ", "kontoauszug ናይ ሰለስተ ወርሒ"),
+        ("بدي افتح كونتو", "بدی افتح basiskonto"),
     ],
 )
 def test_office_words_become_their_german_key(text: str, expected: str) -> None:

@@ -32,10 +32,11 @@ help:
 	@echo "make test                  install what is missing, then run the whole suite (SQLite and PostgreSQL)"
 	@echo "make lint                  ruff check and ruff format --check over the repository (first step of make test)"
 	@echo "make test-api              kiosk API tests: test-api-sqlite and test-api-postgres, side by side"
-	@echo "make test-side-by-side     test-content, test-security and test-translation at the same time (part of make test)"
+	@echo "make test-side-by-side     test-bot-data, test-content, test-security, test-translation and test-web at the same time (part of make test)"
 	@echo "make test-api-sqlite       kiosk API tests on SQLite"
 	@echo "make test-api-postgres     kiosk API tests on a throwaway PostgreSQL (pytest --db=postgres)"
 	@echo "make test-bot              assistant tests against a real kiosk API, action server and Rasa servers"
+	@echo "make test-bot-data         the bot's data: rasa data validate, conversation tests, held-out macro-F1"
 	@echo "make test-content          catalogs-check, content-check, then the content and i18n tests"
 	@echo "make test-translation      offline machine translation tests on SQLite and PostgreSQL"
 	@echo "make test-web              web pages in Chromium; the chat against the trained assistant"
@@ -113,12 +114,12 @@ lint: $(VENV)/.installed
 	$(PY) -m ruff check . && $(PY) -m ruff format --check .
 
 # These run beside each other: the security and browser tests mostly wait for their servers and pages.
-SIDE_BY_SIDE := test-content test-security test-translation test-web
+SIDE_BY_SIDE := test-bot-data test-content test-security test-translation test-web
 test: lint install test-api-and-bot-model $(filter-out $(SIDE_BY_SIDE),$(TEST_TARGETS)) test-side-by-side
 	@echo "make test: all parts passed"
 
 test-side-by-side: install
-	$(MAKE) --no-print-directory -j4 --output-sync=target $(filter $(SIDE_BY_SIDE),$(TEST_TARGETS))
+	$(MAKE) --no-print-directory -j5 --output-sync=target $(filter $(SIDE_BY_SIDE),$(TEST_TARGETS))
 
 # The two databases' runs are independent (own files, ports and cluster): side by side on the 2 cores.
 test-api: install

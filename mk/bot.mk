@@ -1,5 +1,5 @@
 # Rasa assistant (bot/): its own Python 3.11 environment without TensorFlow, training by fingerprint, tests, benchmark.
-.PHONY: bot-install bot-train bot-validate bot-langid bot-cue-words bot-nlu-eval bot-eval-real test-bot bench-bot bench-bot-footprint bench-capacity bench-soak bench-cluster-overload
+.PHONY: bot-install bot-train bot-validate bot-langid bot-cue-words bot-nlu-eval bot-eval-real test-bot test-bot-data bench-bot bench-bot-footprint bench-capacity bench-soak bench-cluster-overload
 
 BOT_PY311 := $(PY311)
 # Rasa's training cache stays inside bot/ (git-ignored); telemetry off: no network at run time.
@@ -45,7 +45,7 @@ bot-cue-words: $(BOT_VENV)/.installed
 bot-nlu-eval: $(BOT_VENV)/.installed
 	$(BOT_PY) -m bot.scripts.evaluate_nlu
 
-TEST_TARGETS += test-bot
+TEST_TARGETS += test-bot test-bot-data
 BENCH_TARGETS += bench-bot bench-capacity
 RUN_PREREQS += bot-train
 
@@ -53,7 +53,15 @@ RUN_PREREQS += bot-train
 # a throwaway PostgreSQL (tracker store) and Redis (lock store) for the several-instances test.
 test-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 	./scripts/system_deps.sh haproxy
-	./scripts/with_postgres.sh ./scripts/with_redis.sh $(BOT_PY) -m pytest -q -p no:cacheprovider tests/bot
+	./scripts/with_postgres.sh ./scripts/with_redis.sh $(BOT_PY) -m pytest -q -p no:cacheprovider tests/bot \
+	  $(addprefix --ignore=,$(BOT_DATA_TESTS))
+
+# The checks of the bot's data that start no server: `rasa data validate`, the conversation tests and the held-out
+# split's own training (about 3 minutes together from a fresh clone). make test runs them beside the browser,
+# content, security and translation tests, whose last minutes leave a core idle.
+BOT_DATA_TESTS := tests/bot/test_rasa_data.py tests/bot/test_nlu_holdout.py
+test-bot-data: $(BOT_VENV)/.installed $(BOT_MODEL)
+	$(BOT_PY) -m pytest -q -p no:cacheprovider $(BOT_DATA_TESTS)
 
 bench-bot: $(BOT_VENV)/.installed $(VENV)/.installed $(BOT_MODEL)
 	$(BOT_PY) bench/bot_bench.py
